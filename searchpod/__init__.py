@@ -1,0 +1,51 @@
+"""searchpod: full-text search for podcast episodes and their transcripts.
+
+>>> from searchpod import Index
+>>> ix = Index.create("index")                        # doctest: +SKIP
+>>> ix.add_paths(["data"])                            # doctest: +SKIP
+>>> ix.search("north korea", limit=3).hits[0].title   # doctest: +SKIP
+"""
+
+from searchpod.errors import (
+    EpisodeNotFoundError,
+    FetchError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    IngestError,
+    QueryError,
+    SearchpodError,
+)
+from searchpod.index import Index, IndexStats
+from searchpod.model import (
+    Cue,
+    Episode,
+    Hit,
+    IndexReport,
+    IngestFailure,
+    SearchResults,
+    Snippet,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cue",
+    "Episode",
+    "EpisodeNotFoundError",
+    "FetchError",
+    "Hit",
+    "Index",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexReport",
+    "IndexStats",
+    "IndexVersionError",
+    "IngestError",
+    "IngestFailure",
+    "QueryError",
+    "SearchResults",
+    "SearchpodError",
+    "Snippet",
+    "__version__",
+]

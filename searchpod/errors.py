@@ -1,0 +1,76 @@
+"""searchpod's exceptions: one base class, a few kinds, each message fit for one line.
+
+Engine exceptions (Whoosh, BeautifulSoup, the network) are converted where they are
+raised and chained with ``from exc``; callers only ever need to catch these.
+"""
+
+from __future__ import annotations
+
+
+class SearchpodError(Exception):
+    """Base class of every error searchpod raises on purpose."""
+
+
+class IngestError(SearchpodError):
+    """A source file or URL could not be turned into an episode."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class QueryError(SearchpodError):
+    """A query (or a search option) is malformed or too expensive to run."""
+
+    def __init__(self, query: str, reason: str) -> None:
+        super().__init__(f"bad query {query!r}: {reason}")
+        self.query = query
+        self.reason = reason
+
+
+class IndexNotFoundError(SearchpodError):
+    """There is no searchpod index at the given path."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no index at {path}: run 'searchpod index' to build one")
+        self.path = path
+
+
+class IndexVersionError(SearchpodError):
+    """The index was built by an incompatible searchpod version."""
+
+    def __init__(self, path: str, found: object, expected: object) -> None:
+        super().__init__(
+            f"index at {path} has schema version {found}, this searchpod needs {expected}: "
+            "run 'searchpod index --rebuild'"
+        )
+        self.path = path
+
+
+class IndexLockedError(SearchpodError):
+    """Another process is writing to the index and did not finish in time."""
+
+    def __init__(self, path: str, waited: float) -> None:
+        super().__init__(
+            f"index at {path} is being written by another process "
+            f"(waited {waited:g}s); try again when it finishes"
+        )
+        self.path = path
+
+
+class EpisodeNotFoundError(SearchpodError):
+    """No episode with the given id is in the index."""
+
+    def __init__(self, episode_id: str) -> None:
+        super().__init__(f"no episode with id {episode_id!r} in the index")
+        self.id = episode_id
+
+
+class FetchError(SearchpodError):
+    """A feed or transcript URL could not be fetched."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.source = url
+        self.reason = reason

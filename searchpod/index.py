@@ -1,0 +1,325 @@
+"""``Index``: the one entry point of the library — open or create, ingest, search, read."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from searchpod import analysis
+from searchpod.errors import EpisodeNotFoundError, IngestError, SearchpodError
+from searchpod.ingest.sources import SourceGroup, discover, load_episode
+from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.schema import build_schema, episode_document, episode_from_stored
+from searchpod.search import SearchOptions, run_search
+from searchpod.store import IndexDir, check_meta, load_stems, save_stems, write_meta
+
+DEFAULT_LOCK_TIMEOUT = 60.0
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What ``searchpod stats`` shows."""
+
+    path: str
+    episodes: int
+    timed_episodes: int
+    shows: dict[str, int]
+    hosts: dict[str, int]
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "episodes": self.episodes,
+            "timed_episodes": self.timed_episodes,
+            "shows": self.shows,
+            "hosts": self.hosts,
+            "size_bytes": self.size_bytes,
+        }
+
+
+class Index:
+    """A searchpod index on disk.
+
+    >>> with Index.create("my-index") as ix:          # doctest: +SKIP
+    ...     ix.add_paths(["episodes/"])
+    ...     for hit in ix.search("north korea").hits:
+    ...         print(hit.title, hit.snippets[0].start)
+
+    Searching is safe from several threads and while another process indexes: each search
+    sees the last committed state.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Open an existing index. Raises IndexNotFoundError or IndexVersionError."""
+        self._dir = IndexDir(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._gen = self._dir.current()
+        check_meta(self._gen, self._dir.path)
+        self._ix = self._open_whoosh(self._gen)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str]) -> Index:
+        """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
+        index_dir = IndexDir(path)
+        if not index_dir.exists():
+            with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+                if not index_dir.exists():
+                    gen = _create_generation(index_dir)
+                    index_dir.publish(gen)
+        return cls(path)
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike[str]) -> Index:
+        return cls.create(path)
+
+    @property
+    def path(self) -> Path:
+        return self._dir.path
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_paths(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        on_wait: Callable[[], None] | None = None,
+    ) -> IndexReport:
+        """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
+
+        ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
+        new index beside this one and switches to it only when complete. Files that cannot
+        be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        """
+        paths = list(paths)
+        groups, failures = discover(paths)
+        with self._dir.write_lock(lock_timeout, on_wait):
+            if rebuild:
+                gen = _create_generation(self._dir)
+                report = _ingest(gen, groups, failures, existing={}, progress=progress)
+                self._dir.publish(gen)
+            else:
+                gen = self._dir.current()
+                check_meta(gen, self._dir.path)
+                self._dir.remove_stale(keep=gen)
+                existing = _existing(self._open_whoosh(gen))
+                stale = _stale_ids(existing, groups, paths) if prune else []
+                report = _ingest(gen, groups, failures, existing, progress=progress, prune=stale)
+        self._reopen()
+        return report
+
+    # -- reading -------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        host: str | None = None,
+        show: str | None = None,
+        speaker: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        episode: str | None = None,
+        facets: bool = False,
+        fuzzy: bool = False,
+    ) -> SearchResults:
+        """Rank episodes for a query in the Whoosh query language (AND by default).
+
+        Raises QueryError for a malformed query or option.
+        """
+        options = SearchOptions(
+            limit=limit, page=page, sort=sort, host=host, show=show, speaker=speaker,
+            since=since, until=until, episode=episode, facets=facets, fuzzy=fuzzy,
+        )  # fmt: skip
+        return run_search(self._searcher(), query, options)
+
+    def get(self, episode_id: str) -> Episode:
+        """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
+        fields = self._searcher().document(id=episode_id)
+        if fields is None:
+            raise EpisodeNotFoundError(episode_id)
+        return episode_from_stored(fields)
+
+    def stats(self) -> IndexStats:
+        searcher = self._searcher()
+        shows: dict[str, int] = {}
+        hosts: dict[str, int] = {}
+        timed = 0
+        for fields in searcher.all_stored_fields():
+            if fields.get("show"):
+                shows[fields["show"]] = shows.get(fields["show"], 0) + 1
+            if fields.get("host"):
+                hosts[fields["host"]] = hosts.get(fields["host"], 0) + 1
+            timed += bool(fields.get("timing"))
+        size = sum(f.stat().st_size for f in self._gen.iterdir() if f.is_file())
+        return IndexStats(
+            path=str(self.path), episodes=searcher.doc_count(), timed_episodes=timed,
+            shows=dict(sorted(shows.items())), hosts=dict(sorted(hosts.items())),
+            size_bytes=size,
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return int(self._searcher().doc_count())
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _searcher(self) -> Any:
+        """This thread's searcher, refreshed when another commit (or a rebuild) happened."""
+        self._maybe_switch_generation()
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None or getattr(self._local, "gen", None) != self._gen:
+            if searcher is not None:
+                searcher.close()
+            searcher = self._ix.searcher()
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        self._local.gen = self._gen
+        return searcher
+
+    def _maybe_switch_generation(self) -> None:
+        try:
+            gen = self._dir.current()
+        except SearchpodError:
+            return  # keep serving the generation we have
+        if gen != self._gen:
+            with self._lock:
+                if gen != self._gen:
+                    check_meta(gen, self._dir.path)
+                    self._ix = self._open_whoosh(gen)
+                    self._gen = gen
+
+    def _reopen(self) -> None:
+        with self._lock:
+            self._gen = self._dir.current()
+            self._ix = self._open_whoosh(self._gen)
+
+    @staticmethod
+    def _open_whoosh(gen: Path) -> Any:
+        from whoosh.index import open_dir
+
+        analysis.preload_stems(load_stems(gen))
+        return open_dir(str(gen))
+
+
+def _create_generation(index_dir: IndexDir) -> Path:
+    from whoosh.index import create_in
+
+    gen = index_dir.new_generation()
+    create_in(str(gen), build_schema())
+    write_meta(gen)
+    return gen
+
+
+def _existing(ix: Any) -> dict[str, tuple[str, str]]:
+    """id -> (fingerprint, path) of every live document, read from columns, not stored bodies."""
+    out: dict[str, tuple[str, str]] = {}
+    with ix.reader() as reader:
+        if reader.doc_count() == 0:
+            return out
+        ids = reader.column_reader("id")
+        fps = reader.column_reader("fingerprint")
+        paths = reader.column_reader("path")
+        for docnum in reader.all_doc_ids():
+            out[ids[docnum]] = (fps[docnum], paths[docnum])
+    return out
+
+
+def _stale_ids(
+    existing: dict[str, tuple[str, str]],
+    groups: Sequence[SourceGroup],
+    paths: Sequence[str | os.PathLike[str]],
+) -> list[str]:
+    live = {g.id for g in groups}
+    roots = [str(Path(p).resolve()) for p in paths]
+    return [
+        doc_id
+        for doc_id, (_, path) in existing.items()
+        if doc_id not in live
+        and any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+    ]
+
+
+def _ingest(
+    gen: Path,
+    groups: Sequence[SourceGroup],
+    failures: list[IngestFailure],
+    existing: dict[str, tuple[str, str]],
+    *,
+    progress: Progress | None,
+    prune: Sequence[str] = (),
+) -> IndexReport:
+    from whoosh.index import open_dir
+
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    todo: list[tuple[SourceGroup, str]] = []
+    for group in groups:
+        try:
+            fingerprint = group.fingerprint()
+        except OSError as exc:
+            failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
+            continue
+        known = existing.get(group.id)
+        if known and known[0] == fingerprint:
+            unchanged.append(group.id)
+        else:
+            todo.append((group, fingerprint))
+    if not todo and not prune:
+        return IndexReport(unchanged=tuple(unchanged), failed=tuple(failures))
+
+    ix = open_dir(str(gen))
+    writer = ix.writer(limitmb=256)
+    try:
+        for doc_id in prune:
+            writer.delete_by_term("id", doc_id)
+        for done, (group, fingerprint) in enumerate(todo, 1):
+            if progress:
+                progress(done, len(todo), str(group.main))
+            try:
+                episode = load_episode(group)
+            except IngestError as exc:
+                failures.append(IngestFailure(exc.source, exc.reason))
+                continue
+            doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
+            if group.id in existing:
+                writer.update_document(**doc)
+                updated.append(group.id)
+            else:
+                writer.add_document(**doc)
+                added.append(group.id)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    save_stems(gen, analysis.stem_table())
+    return IndexReport(
+        added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
+        removed=tuple(prune), failed=tuple(failures),
+    )  # fmt: skip

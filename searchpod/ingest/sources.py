@@ -1,0 +1,206 @@
+"""From paths on disk to episodes: find files, pair pages with transcripts, parse, assemble.
+
+A group is the files of one episode: an episode page and/or transcripts sharing a name stem
+in one folder (``eps-12.html`` + ``eps-12.vtt``). Its id is the path of its main file
+relative to the folder that was indexed, so it is stable across runs and machines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from searchpod.errors import IngestError
+from searchpod.ingest.decode import decode_bytes
+from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
+
+PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+TIMED_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv"})
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+FEED_SUFFIXES = frozenset({".xml", ".rss"})
+KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES
+# Part of every fingerprint: bump it when parsing changes, so files are parsed again.
+PARSER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """The files making up one episode, and the folder its id is relative to."""
+
+    root: Path
+    files: tuple[Path, ...]
+
+    @property
+    def main(self) -> Path:
+        pages = [f for f in self.files if f.suffix.lower() in PAGE_SUFFIXES | TEXT_SUFFIXES]
+        return (pages or list(self.files))[0]
+
+    @property
+    def id(self) -> str:
+        # The folder's own name is part of the id: "data/eps-1.html" and "other/eps-1.html"
+        # are different episodes.
+        rel = self.main.relative_to(self.root).as_posix()
+        return f"{self.root.resolve().name}/{rel}"
+
+    def fingerprint(self) -> str:
+        """A hash of every file's name and bytes: equal fingerprints need no re-parsing."""
+        h = hashlib.sha256(PARSER_VERSION.encode())
+        for f in self.files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+        return h.hexdigest()
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[SourceGroup], list[IngestFailure]]:
+    """Find the episodes under files and folders (recursively, skipping hidden ones).
+
+    A file named explicitly is taken whatever its extension; inside folders only known
+    extensions count, so a folder of pages with images beside them indexes cleanly.
+    """
+    groups: list[SourceGroup] = []
+    failures: list[IngestFailure] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            failures.append(IngestFailure(str(raw), "no such file or folder"))
+            continue
+        if path.is_dir():
+            root, files = path, sorted(_walk(path))
+        else:
+            root, files = path.parent, [path]
+        fresh = [f for f in files if f.resolve() not in seen]
+        seen.update(f.resolve() for f in fresh)
+        groups.extend(_pair(root, fresh))
+    return groups, failures
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith(".") and Path(name).suffix.lower() in KNOWN_SUFFIXES:
+                yield Path(dirpath) / name
+
+
+def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
+    by_stem: dict[tuple[Path, str], list[Path]] = {}
+    for f in files:
+        by_stem.setdefault((f.parent, f.stem.lower()), []).append(f)
+    groups = []
+    for members in by_stem.values():
+        pages = [f for f in members if f.suffix.lower() in PAGE_SUFFIXES]
+        others = [f for f in members if f.suffix.lower() not in PAGE_SUFFIXES]
+        if len(pages) > 1:
+            # Two pages of one stem (eps-1.html, eps-1.htm) are two episodes, not a pair.
+            groups.extend(SourceGroup(root, (p,)) for p in pages)
+            pages = []
+        groups.append(SourceGroup(root, tuple(pages + sorted(others, key=_transcript_rank))))
+    return sorted(groups, key=lambda g: g.id)
+
+
+def _transcript_rank(path: Path) -> tuple[int, str]:
+    order = [".txt", ".text", ".md", ".json", ".vtt", ".srt", ".tsv"]
+    suffix = path.suffix.lower()
+    return (order.index(suffix) if suffix in order else len(order), path.name)
+
+
+def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Episode:
+    """Parse a group's files into one episode. Raises IngestError naming the bad file."""
+    from searchpod.ingest.htmlpage import parse_html_page
+    from searchpod.ingest.textpage import looks_like_text_page, parse_text_page
+    from searchpod.ingest.transcript import parse_transcript
+
+    page: Page | None = None
+    transcript: Transcript | None = None
+    for f in group.files:
+        label = str(f)
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            raise IngestError(label, f"cannot read: {exc.strerror or exc}") from exc
+        text = decode_bytes(data, label)
+        suffix = f.suffix.lower()
+        if suffix in PAGE_SUFFIXES:
+            page = parse_html_page(text, label)
+        elif page is None and suffix in TEXT_SUFFIXES and looks_like_text_page(text):
+            page = parse_text_page(text, label)
+        elif transcript is None or not transcript.timed:
+            parsed = parse_transcript(text, label, suffix=suffix)
+            if transcript is None or parsed.timed:
+                transcript = parsed
+    source = group.main.as_posix() if source_prefix is None else source_prefix
+    return assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
+
+
+def assemble_episode(
+    episode_id: str,
+    source: str,
+    page: Page | None,
+    transcript: Transcript | None,
+    *,
+    fallback_title: str,
+) -> Episode:
+    """One episode from a page, a transcript, or both: the page gives title, host and summary;
+    the transcript the timed text, which follows the page's own text in the body."""
+    cues = transcript.cues if transcript else ()
+    page_body = page.body if page else ""
+    if page is None:
+        title = (transcript.title if transcript else None) or _title_from_name(fallback_title)
+        return Episode(id=episode_id, title=title, source=source, body=compose_body("", cues),
+                       cues=cues, media_url=transcript.media_url if transcript else None)  # fmt: skip
+    return Episode(
+        id=episode_id,
+        title=page.title,
+        source=source,
+        body=compose_body(page_body, cues),
+        show=page.show,
+        episode=page.episode,
+        host=page.host,
+        summary=page.summary,
+        metadata=page.metadata,
+        published=page.published,
+        url=page.url,
+        media_url=page.media_url or (transcript.media_url if transcript else None),
+        cues=cues,
+    )
+
+
+CUE_SEPARATOR = "\n"
+PAGE_SEPARATOR = "\n\n"
+
+
+def compose_body(page_body: str, cues: tuple[Cue, ...]) -> str:
+    """The searchable body: the page's text, then each cue on its own line.
+
+    ``cue_offsets`` computes where each cue starts in this string; the two must agree.
+    """
+    transcript = CUE_SEPARATOR.join(c.text for c in cues)
+    if page_body and transcript:
+        return page_body + PAGE_SEPARATOR + transcript
+    return page_body or transcript
+
+
+def cue_offsets(body: str, cues: tuple[Cue, ...]) -> list[int]:
+    """The character offset at which each cue starts in a body made by ``compose_body``.
+
+    The cues are the body's tail, so their offsets follow from the lengths alone.
+    """
+    if not cues:
+        return []
+    tail = sum(len(c.text) for c in cues) + len(CUE_SEPARATOR) * (len(cues) - 1)
+    offset = len(body) - tail
+    offsets = []
+    for cue in cues:
+        offsets.append(offset)
+        offset += len(cue.text) + len(CUE_SEPARATOR)
+    return offsets
+
+
+def _title_from_name(stem: str) -> str:
+    return stem.replace("_", " ").replace("-", " ").strip().capitalize() or stem

@@ -1,0 +1,191 @@
+"""Episode pages in their plain-text shape (see the README's "Episode pages").
+
+    Eps 75: social media influencers in north Korea      <- title
+    — Stuff                                              <- byline: the show
+    The podcast discussed ...                            <- summary
+    | Seed data: | Link 1 |                              <- metadata table
+    Host                                                 <- heading, then the host's name
+    Priscilla Alvarez
+    Podcast Content                                      <- heading, then the body
+    ...
+
+The HTML parser renders a page into these lines and reuses ``page_from_lines``, so both
+forms of a page are understood by one set of rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from searchpod.errors import IngestError
+from searchpod.model import Page
+
+_BYLINE = re.compile(r"^\s*(?:[—–-]{1,2}|by\s)\s*(?P<show>\S.*?)\s*$", re.I)
+_EPISODE_NO = re.compile(r"\b(?:eps?|episode|ep)\.?\s*#?\s*(\d{1,5})\b", re.I)
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
+_LABEL_VALUE = re.compile(r"^\s*(?P<key>[A-Z][\w /&()'’-]{0,40}?)\s*:\s+(?P<value>\S.*)$")
+_HOST_HEADINGS = frozenset({"host", "hosts", "hosted by", "your host", "presenter"})
+_BODY_HEADINGS = frozenset(
+    {"podcast content", "content", "episode content", "transcript", "episode transcript"}
+)
+_PUBLISHED_KEYS = ("published", "date published", "release date", "released", "date", "aired")
+_HOST_KEYS = ("host", "hosts", "hosted by", "presenter")
+_SHOW_KEYS = ("show", "podcast", "series")
+_EPISODE_KEYS = ("episode", "episode number", "eps")
+_URL_KEYS = ("url", "link", "page", "permalink")
+_MEDIA_KEYS = ("audio", "media", "enclosure", "mp3")
+
+
+def looks_like_text_page(text: str) -> bool:
+    """True when a .txt file is an episode page rather than a bare transcript."""
+    lines = [ln.strip() for ln in text.splitlines()[:400]]
+    has_body = any(_heading(ln) in _BODY_HEADINGS for ln in lines)
+    has_host = any(_heading(ln) in _HOST_HEADINGS for ln in lines)
+    head = [ln for ln in lines if ln][:3]
+    has_byline = len(head) > 1 and bool(_BYLINE.match(head[1]))
+    return has_body and (has_host or has_byline or _EPISODE_NO.search(head[0] if head else ""))
+
+
+def parse_text_page(text: str, source: str) -> Page:
+    """Parse the plain-text rendering of an episode page."""
+    return page_from_lines(text.splitlines(), source)
+
+
+def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = None) -> Page:
+    """Read an episode page from its lines. Raises IngestError when it is not one."""
+    lines = [ln.rstrip() for ln in lines]
+    body_at = _find_heading(lines, _BODY_HEADINGS)
+    if body_at is None:
+        raise IngestError(source, "not an episode page: no 'Podcast Content' section")
+    head = [ln.strip() for ln in lines[:body_at]]
+    body = _join_paragraphs(lines[body_at + 1 :])
+    if not body:
+        raise IngestError(source, "episode page has an empty 'Podcast Content' section")
+
+    idx = 0
+    while idx < len(head) and not head[idx]:
+        idx += 1
+    if title is None:
+        if idx >= len(head):
+            raise IngestError(source, "episode page has no title")
+        title = head[idx]
+        idx += 1
+    show = None
+    while idx < len(head) and not head[idx]:
+        idx += 1
+    if idx < len(head) and (m := _BYLINE.match(head[idx])) and not head[idx].startswith("|"):
+        show = m.group("show")
+        idx += 1
+
+    summary_lines: list[str] = []
+    metadata: dict[str, str] = {}
+    host: str | None = None
+    in_host = False
+    for line in head[idx:]:
+        if not line:
+            continue
+        heading = _heading(line)
+        if heading in _HOST_HEADINGS:
+            in_host = True
+            continue
+        if in_host and host is None:
+            host = line
+            continue
+        if line.startswith("|"):
+            if not _TABLE_SEP.match(line):
+                _add_row(metadata, [c.strip() for c in line.strip().strip("|").split("|")])
+            continue
+        if (m := _LABEL_VALUE.match(line)) and (metadata or not summary_lines):
+            metadata[m.group("key").strip()] = m.group("value").strip()
+            continue
+        if not metadata and host is None:
+            summary_lines.append(line)
+
+    host = host or _meta(metadata, _HOST_KEYS)
+    show = show or _meta(metadata, _SHOW_KEYS)
+    episode = _episode_number(title, metadata)
+    return Page(
+        title=title,
+        body=body,
+        show=show,
+        episode=episode,
+        host=host,
+        summary=" ".join(summary_lines),
+        metadata=metadata,
+        published=parse_date(_meta(metadata, _PUBLISHED_KEYS)),
+        url=_meta(metadata, _URL_KEYS) if _is_url(_meta(metadata, _URL_KEYS)) else None,
+        media_url=_meta(metadata, _MEDIA_KEYS) if _is_url(_meta(metadata, _MEDIA_KEYS)) else None,
+    )
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """A date from the forms pages use: ISO (with or without time), or '3 March 2023'."""
+    if not value:
+        return None
+    value = value.strip()
+    m = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    for fmt in ("%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%a, %d %b %Y", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(value[: len(value)], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _heading(line: str) -> str:
+    return line.strip().strip("#").strip().rstrip(":").strip().lower()
+
+
+def _find_heading(lines: Sequence[str], names: frozenset[str]) -> int | None:
+    for i, line in enumerate(lines):
+        if len(line) < 40 and _heading(line) in names:
+            return i
+    return None
+
+
+def _join_paragraphs(lines: Sequence[str]) -> str:
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    # Source lines are paragraphs in the seed's shape; keep them apart for reading.
+    return "\n".join(paragraphs) if len(paragraphs) > 1 else "".join(paragraphs)
+
+
+def _add_row(metadata: dict[str, str], cells: list[str]) -> None:
+    cells = [c for c in cells if c]
+    if len(cells) >= 2:
+        metadata[cells[0].rstrip(":").strip()] = " ".join(cells[1:])
+
+
+def _meta(metadata: dict[str, str], keys: Sequence[str]) -> str | None:
+    lowered = {k.lower(): v for k, v in metadata.items()}
+    for key in keys:
+        if lowered.get(key):
+            return lowered[key]
+    return None
+
+
+def _episode_number(title: str, metadata: dict[str, str]) -> int | None:
+    value = _meta(metadata, _EPISODE_KEYS)
+    if value and value.strip().isdigit():
+        return int(value.strip())
+    m = _EPISODE_NO.search(title)
+    return int(m.group(1)) if m else None
+
+
+def _is_url(value: str | None) -> bool:
+    return bool(value) and value.startswith(("http://", "https://"))  # type: ignore[union-attr]

@@ -1,0 +1,216 @@
+"""Plain data passed between the stages: what parsers produce and what searches return.
+
+No I/O here. Every result type serialises itself with ``to_dict()``; ``--json`` prints
+exactly that, so the JSON shape documented in the README is defined in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One timed piece of a transcript. Times are seconds from the start of the episode."""
+
+    text: str
+    start: float | None = None
+    end: float | None = None
+    speaker: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a transcript parser returns: cues in order, plus whatever metadata the file held."""
+
+    cues: tuple[Cue, ...]
+    title: str | None = None
+    media_url: str | None = None
+
+    @property
+    def timed(self) -> bool:
+        return any(c.start is not None for c in self.cues)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What an episode-page parser (HTML or its plain-text rendering) returns."""
+
+    title: str
+    body: str
+    show: str | None = None
+    episode: int | None = None
+    host: str | None = None
+    summary: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    published: dt.date | None = None
+    url: str | None = None
+    media_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One searchable episode: a page, a transcript, or both paired by file name."""
+
+    id: str
+    title: str
+    source: str
+    body: str = ""
+    show: str | None = None
+    episode: int | None = None
+    host: str | None = None
+    summary: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+    published: dt.date | None = None
+    url: str | None = None
+    media_url: str | None = None
+    cues: tuple[Cue, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "show": self.show,
+            "episode": self.episode,
+            "host": self.host,
+            "summary": self.summary,
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "url": self.url,
+            "media_url": self.media_url,
+            "metadata": dict(self.metadata),
+            "cues": [c.to_dict() for c in self.cues],
+        }
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A short passage of an episode's body with the matched words marked.
+
+    ``highlights`` are ``(start, end)`` character offsets into ``text``. ``start``/``end``
+    are seconds into the episode where timing is known; ``link`` jumps there.
+    """
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+    start: float | None = None
+    end: float | None = None
+    speaker: str | None = None
+    link: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "highlights": [list(h) for h in self.highlights],
+            "start": self.start,
+            "end": self.end,
+            "speaker": self.speaker,
+            "link": self.link,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked episode in a result set."""
+
+    id: str
+    title: str
+    source: str
+    score: float
+    show: str | None = None
+    episode: int | None = None
+    host: str | None = None
+    summary: str = ""
+    published: dt.date | None = None
+    url: str | None = None
+    snippets: tuple[Snippet, ...] = ()
+    title_highlights: tuple[tuple[int, int], ...] = ()
+    summary_highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "show": self.show,
+            "episode": self.episode,
+            "host": self.host,
+            "summary": self.summary,
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "title_highlights": [list(h) for h in self.title_highlights],
+            "summary_highlights": [list(h) for h in self.summary_highlights],
+            "snippets": [s.to_dict() for s in self.snippets],
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits. ``total`` counts every matching episode, not just this page."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    page: int = 1
+    limit: int = 10
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] | None = None
+    warnings: tuple[str, ...] = ()
+    fuzzy: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "fuzzy": self.fuzzy,
+            "page": self.page,
+            "limit": self.limit,
+            "suggestion": self.suggestion,
+            "facets": self.facets,
+            "warnings": list(self.warnings),
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file (or URL) that could not be ingested, and why, in one line."""
+
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one indexing run did. Counts are episodes; ``failed`` lists files."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    failed: tuple[IngestFailure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "failed": [f.to_dict() for f in self.failed],
+        }

@@ -1,0 +1,366 @@
+"""Queries: parse, bound, filter, rank, page, facet — and turn Whoosh results into our dataclasses.
+
+Everything Whoosh returns is copied into plain data inside this module; nothing of
+Whoosh's leaks to callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.qparser import (
+    AndGroup,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    MultifieldParser,
+    OrGroup,
+    QueryParser,
+)
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from searchpod.analysis import stem
+from searchpod.errors import QueryError
+from searchpod.model import Hit, SearchResults
+from searchpod.schema import SEARCH_FIELDS, Timing
+from searchpod.snippets import Match, build_snippets, highlight_spans
+
+MAX_QUERY_CHARS = 1000
+MAX_EXPANSIONS = 256
+MAX_LIMIT = 1000
+SORTS = ("relevance", "newest", "oldest")
+_FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
+KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Keyword options of ``Index.search``; checked by ``run_search``."""
+
+    limit: int = 10
+    page: int = 1
+    sort: str = "relevance"
+    host: str | None = None
+    show: str | None = None
+    speaker: str | None = None
+    since: str | None = None
+    until: str | None = None
+    episode: str | None = None
+    facets: bool = False
+    fuzzy: bool = False
+
+
+def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
+    """Run one query on a Whoosh searcher and return plain results."""
+    _check_options(text, options)
+    validate_query(text)
+    warnings: list[str] = []
+    parsed = _parser(searcher.schema).parse(text)
+    parsed = _bound_expansions(parsed, searcher.reader(), text, warnings)
+    query = _fuzzy(parsed, searcher.reader(), text, warnings) if options.fuzzy else parsed
+    filters = _filters(searcher.schema, options, text)
+    results = _run(searcher, query, filters, options)
+    fuzzy_used = options.fuzzy
+    suggestion = _suggest(searcher, parsed)
+    if results.total == 0 and not options.fuzzy and suggestion is not None:
+        # Nothing matched and a word is unknown: near spellings are what the user meant.
+        query = _fuzzy(parsed, searcher.reader(), text, warnings)
+        results = _run(searcher, query, filters, options)
+        fuzzy_used = True
+        if results.total:
+            warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
+    hits = tuple(_hits(searcher, results, query))
+    facets = _facets(searcher, query, filters) if options.facets else None
+    return SearchResults(
+        query=text, total=results.total, hits=hits, page=options.page, limit=options.limit,
+        suggestion=suggestion, facets=facets, warnings=tuple(warnings), fuzzy=fuzzy_used,
+    )  # fmt: skip
+
+
+def validate_query(text: str) -> None:
+    """Reject what Whoosh would silently misread: unbalanced brackets or quotes, huge input."""
+    if not text.strip():
+        raise QueryError(text, "empty query")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    depth, quote_at, open_at = 0, -1, []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quote_at = -1 if quote_at >= 0 else i
+        elif quote_at >= 0:
+            continue
+        elif ch in "([{":
+            depth += 1
+            open_at.append(i)
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(text, f"unmatched {ch!r} at column {i + 1}")
+            open_at.pop()
+    if quote_at >= 0:
+        raise QueryError(text, f'unclosed quote opened at column {quote_at + 1}')
+    if open_at:
+        raise QueryError(text, f"unclosed {text[open_at[-1]]!r} opened at column {open_at[-1] + 1}")
+    for m in _FIELDS_IN_QUERY.finditer(text):
+        if m.group(1) not in KNOWN_FIELDS and text[m.end() : m.end() + 2] != "//":
+            known = ", ".join(sorted(KNOWN_FIELDS))
+            raise QueryError(text, f"unknown field {m.group(1)!r} (fields: {known})")
+
+
+_parsers: dict[tuple[str, ...], Any] = {}
+
+
+def _parser(schema: Any) -> MultifieldParser:
+    # Building a parser costs more than a whole warm query: keep one per schema layout.
+    key = tuple(schema.names())
+    if key in _parsers:
+        return _parsers[key]
+    parser = MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS,
+                              group=AndGroup)  # fmt: skip
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(DateParserPlugin(free=False))
+    _parsers[key] = parser
+    return parser
+
+
+def _field_parser(schema: Any, field: str) -> QueryParser:
+    key = (*schema.names(), "::", field)
+    if key not in _parsers:
+        _parsers[key] = QueryParser(field, schema, group=AndGroup)
+    return _parsers[key]
+
+
+@dataclass
+class _Page:
+    total: int
+    docs: list[tuple[int, float]]
+    matched: dict[int, set[tuple[str, bytes]]]
+
+
+def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
+    sortedby = None
+    if options.sort != "relevance":
+        # Undated episodes sort last either way: dates missing compare as the far past.
+        sortedby = sorting.FieldFacet("published", reverse=options.sort == "newest")
+    needed = options.page * options.limit
+    results = searcher.search(query, limit=needed, filter=filters, sortedby=sortedby,
+                              terms=True)  # fmt: skip
+    total = len(results)
+    start = (options.page - 1) * options.limit
+    docs = [(hit.docnum, hit.score or 0.0) for hit in results[start:needed]]
+    matched = {hit.docnum: set(hit.matched_terms()) for hit in results[start:needed]}
+    return _Page(total=total, docs=docs, matched=matched)
+
+
+def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
+    # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
+    query_terms = {_text(t) for _, t in query.iter_all_terms(phrases=True)}
+    chars = _body_chars(searcher, page.matched)
+    for docnum, score in page.docs:
+        fields = searcher.stored_fields(docnum)
+        body = fields.get("body", "")
+        timing = Timing(fields["timing"]) if fields.get("timing") else None
+        link_base = fields.get("media_url") or fields.get("url")
+        snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
+        terms = frozenset(query_terms | {_text(t) for _, t in page.matched.get(docnum, ())})
+        published = fields.get("published")
+        yield Hit(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            source=fields.get("source", ""),
+            score=float(score),
+            show=fields.get("show") or None,
+            episode=fields.get("episode"),
+            host=fields.get("host") or None,
+            summary=fields.get("summary", ""),
+            published=published.date() if published else None,
+            url=link_base,
+            snippets=snippets,
+            title_highlights=highlight_spans(fields.get("title", ""), terms),
+            summary_highlights=highlight_spans(fields.get("summary", ""), terms),
+        )
+
+
+def _text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def _body_chars(
+    searcher: Any, matched: dict[int, set[tuple[str, bytes]]]
+) -> dict[int, list[Match]]:
+    """The stored character spans of each matched term in each hit's body."""
+    out: dict[int, list[Match]] = {d: [] for d in matched}
+    by_term: dict[bytes, list[int]] = {}
+    for docnum, terms in matched.items():
+        for field, btext in terms:
+            if field == "body":
+                by_term.setdefault(btext, []).append(docnum)
+    reader = searcher.reader()
+    for btext, docnums in by_term.items():
+        text = _text(btext)
+        # One matcher per term, walked forward through the hits in docnum order.
+        matcher = reader.postings("body", btext)
+        for docnum in sorted(docnums):
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                out[docnum].extend(
+                    Match(pos, s, e, text) for pos, s, e in matcher.value_as("characters")
+                )
+    return out
+
+
+def _filters(schema: Any, options: SearchOptions, text: str) -> Any:
+    parts = []
+    for field, value in (("host", options.host), ("show", options.show),
+                         ("speaker", options.speaker)):  # fmt: skip
+        if value:
+            q = _field_parser(schema, field).parse(value)
+            if isinstance(q, wq.NullQuery) or q is wq.NullQuery:
+                raise QueryError(value, f"--{field} needs at least one word that is not a stop word")
+            parts.append(q)
+    since, until = _date(options.since, "--since", text), _date(options.until, "--until", text)
+    if since or until:
+        end = dt.datetime.combine(until, dt.time.max) if until else None
+        start = dt.datetime.combine(since, dt.time.min) if since else None
+        parts.append(wq.DateRange("published", start, end))
+    if options.episode:
+        lo, hi = _episode_range(options.episode)
+        parts.append(wq.NumericRange("episode", lo, hi))
+    return wq.And(parts) if parts else None
+
+
+def _date(value: str | None, option: str, text: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return dt.date(int(value), 1 if option == "--since" else 12,
+                           1 if option == "--since" else 31)  # fmt: skip
+        if re.fullmatch(r"\d{4}-\d{1,2}", value):
+            y, m = map(int, value.split("-"))
+            if option == "--since":
+                return dt.date(y, m, 1)
+            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise QueryError(value, f"{option} takes a date like 2023, 2023-04 or 2023-04-30") from exc
+
+
+def _episode_range(value: str) -> tuple[int | None, int | None]:
+    m = re.fullmatch(r"\s*(\d*)\s*(?:(\.\.|-)\s*(\d*))?\s*", value)
+    if not m or not (m.group(1) or m.group(3)):
+        raise QueryError(value, "--episode takes a number or a range like 10..20, 10.. or ..20")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = int(m.group(3)) if m.group(3) else (None if m.group(2) else lo)
+    return lo, hi
+
+
+def _check_options(text: str, options: SearchOptions) -> None:
+    if not 1 <= options.limit <= MAX_LIMIT:
+        raise QueryError(text, f"limit must be between 1 and {MAX_LIMIT}")
+    if options.page < 1:
+        raise QueryError(text, "page must be 1 or more")
+    if options.sort not in SORTS:
+        raise QueryError(text, f"sort must be one of {', '.join(SORTS)}")
+
+
+def _bound_expansions(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
+    """Replace a wildcard/fuzzy/prefix term that expands too far by its most frequent terms."""
+    if isinstance(q, wq.MultiTerm):
+        expanded = []
+        for btext in q._btexts(reader):
+            expanded.append(btext)
+            if len(expanded) > 20 * MAX_EXPANSIONS:
+                break
+        if len(expanded) <= MAX_EXPANSIONS:
+            return q
+        fieldname = q.fieldname
+        expanded.sort(key=lambda b: -reader.doc_frequency(fieldname, b))
+        kept = expanded[:MAX_EXPANSIONS]
+        warnings.append(
+            f"{q} matches more than {MAX_EXPANSIONS} terms; searched the {MAX_EXPANSIONS} most common"
+        )
+        return wq.Or([wq.Term(fieldname, b.decode("utf-8")) for b in kept])
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child") or hasattr(q, "subqueries"):
+        return q.apply(lambda c: _bound_expansions(c, reader, text, warnings))
+    return q
+
+
+def _fuzzy(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
+    """Every plain term becomes a bounded fuzzy term: 1 edit for short words, 2 for long."""
+    if isinstance(q, wq.Term) and not isinstance(q, wq.MultiTerm):
+        word = q.text if isinstance(q.text, str) else q.text.decode("utf-8")
+        if q.fieldname not in SEARCH_FIELDS or len(word) < 4:
+            return q
+        fuzzy = wq.FuzzyTerm(q.fieldname, word, boost=q.boost,
+                             maxdist=1 if len(word) <= 5 else 2, prefixlength=1)  # fmt: skip
+        return _bound_expansions(fuzzy, reader, text, warnings)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(lambda c: _fuzzy(c, reader, text, warnings))
+    return q
+
+
+def _suggest(searcher: Any, q: Any) -> str | None:
+    """'Did you mean': the query with each unknown word replaced by the nearest known one."""
+    reader = searcher.reader()
+    replaced = False
+    words: list[str] = []
+    for fieldname, btext in q.iter_all_terms():
+        if fieldname != "body":
+            continue
+        term = btext if isinstance(btext, str) else btext.decode("utf-8")
+        if any(reader.frequency(f, term) for f in SEARCH_FIELDS):
+            words.append(term)
+            continue
+        candidates = [c for c in reader.terms_within("body", term, 2, prefix=1) if c != term]
+        if not candidates:
+            words.append(term)
+            continue
+        best = max(candidates, key=lambda c: (-_distance(term, c), reader.doc_frequency("body", c)))
+        words.append(_surface(best))
+        replaced = True
+    return " ".join(words) if replaced else None
+
+
+def _surface(term: str) -> str:
+    """A readable word for an index term (stems like 'influenc' read badly)."""
+    from searchpod.analysis import stem_table
+
+    forms = [w for w, s in stem_table().items() if s == term and w.islower()]
+    return min(forms, key=lambda w: (len(w), w)) if forms else term
+
+
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _facets(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:
+    """Counts per host and show over the whole result set, not just this page."""
+    facets = {"host": sorting.FieldFacet("host_key"), "show": sorting.FieldFacet("show_key")}
+    results = searcher.search(query, limit=None, filter=filters, groupedby=facets,
+                              maptype=sorting.Count, scored=False)  # fmt: skip
+    out: dict[str, dict[str, int]] = {}
+    for name in facets:
+        groups = results.groups(name)
+        counts = {str(k): int(v) for k, v in groups.items() if k}
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+__all__ = ["SORTS", "SearchOptions", "run_search", "stem", "validate_query"]

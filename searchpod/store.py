@@ -1,0 +1,143 @@
+"""The index directory on disk: generations, the CURRENT pointer, versions, the writer lock.
+
+    index/
+      CURRENT          name of the live generation, replaced atomically
+      g000001/         a Whoosh index + searchpod.json (versions) + stems.marshal
+      write.lock       held by the one process writing
+      feeds.json       remembered feeds;  cache/  downloaded transcripts
+
+Whoosh commits are atomic within a generation; a rebuild writes a whole new generation and
+switches CURRENT only when it is complete, so readers never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from searchpod.analysis import ANALYSER_VERSION
+from searchpod.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+
+# Bump when the schema or stored-field layout changes incompatibly.
+SCHEMA_VERSION = 1
+META_FILE = "searchpod.json"
+STEMS_FILE = "stems.marshal"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "write.lock"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class IndexDir:
+    """Paths and pointer handling for one index directory."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        return (self.path / CURRENT_FILE).is_file()
+
+    def current(self) -> Path:
+        """The live generation's folder. Raises IndexNotFoundError if there is none."""
+        try:
+            name = (self.path / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise IndexNotFoundError(str(self.path)) from exc
+        gen = self.path / name
+        if not name or not gen.is_dir():
+            raise IndexNotFoundError(str(self.path))
+        return gen
+
+    def new_generation(self) -> Path:
+        self.path.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.name[1:]) for p in self.path.glob("g[0-9]*") if p.name[1:].isdigit()]
+        gen = self.path / f"g{max(numbers, default=0) + 1:06d}"
+        gen.mkdir()
+        return gen
+
+    def publish(self, gen: Path) -> None:
+        """Make ``gen`` the live generation (atomic), then drop the others."""
+        atomic_write(self.path / CURRENT_FILE, gen.name.encode())
+        self.remove_stale(keep=gen)
+
+    def remove_stale(self, keep: Path) -> None:
+        # Left by a rebuild that was interrupted, or superseded by one that finished.
+        for other in self.path.glob("g[0-9]*"):
+            if other.is_dir() and other.name != keep.name:
+                shutil.rmtree(other, ignore_errors=True)
+
+    @contextmanager
+    def write_lock(
+        self, timeout: float, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the single-writer lock. The OS releases it if the process dies (even kill -9)."""
+        from filelock import FileLock, Timeout
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path / LOCK_FILE))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout as exc:
+                raise IndexLockedError(str(self.path), timeout) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def write_meta(gen: Path) -> None:
+    meta = {"schema_version": SCHEMA_VERSION, "analyser": ANALYSER_VERSION}
+    atomic_write(gen / META_FILE, json.dumps(meta).encode())
+
+
+def check_meta(gen: Path, index_path: Path) -> None:
+    """Refuse an index built by an incompatible searchpod before Whoosh unpickles anything."""
+    try:
+        meta: dict[str, Any] = json.loads((gen / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    found = (meta.get("schema_version"), meta.get("analyser"))
+    if found != (SCHEMA_VERSION, ANALYSER_VERSION):
+        raise IndexVersionError(
+            str(index_path), f"{found[0]}/{found[1]}", f"{SCHEMA_VERSION}/{ANALYSER_VERSION}"
+        )
+
+
+def load_stems(gen: Path) -> dict[str, str]:
+    try:
+        table = marshal.loads((gen / STEMS_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}  # only a cache: a missing or damaged table costs speed, not results
+    return table if isinstance(table, dict) else {}
+
+
+def save_stems(gen: Path, table: dict[str, str]) -> None:
+    merged = load_stems(gen)
+    if merged.keys() >= table.keys():
+        return
+    merged.update(table)
+    atomic_write(gen / STEMS_FILE, marshal.dumps(merged))
