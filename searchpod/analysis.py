@@ -24,8 +24,8 @@ ANALYSER_VERSION = "snowball-en-1"
 TOKEN_PATTERN = re.compile(r"\w+(?:['’]\w+)*")
 
 STOP_WORDS = frozenset(
-    """a an and are as at be but by for from has have if in into is it its of on or
-    such that the their then there these they this to was were will with""".split()
+    "a an and are as at be but by for from has have if in into is it its of on or such that "
+    "the their then there these they this to was were will with".split()
 )
 
 _stems: dict[str, str] = {}

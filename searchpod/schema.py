@@ -107,8 +107,12 @@ def episode_from_stored(fields: dict[str, Any]) -> Episode:
         t = Timing(fields["timing"])
         bounds = [*t.offsets[1:], len(body) + 1]
         cues = tuple(
-            Cue(text=body[off : bounds[i] - 1], start=t.starts[i], end=t.ends[i],
-                speaker=t.speaker(i))  # fmt: skip
+            Cue(
+                text=body[off : bounds[i] - 1],
+                start=t.starts[i],
+                end=t.ends[i],
+                speaker=t.speaker(i),
+            )
             for i, off in enumerate(t.offsets)
         )
     published = fields.get("published")

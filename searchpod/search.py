@@ -19,12 +19,11 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
-    OrGroup,
     QueryParser,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchpod.analysis import stem
+from searchpod.analysis import normalise, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.schema import SEARCH_FIELDS, Timing
@@ -35,6 +34,7 @@ MAX_EXPANSIONS = 256
 MAX_LIMIT = 1000
 SORTS = ("relevance", "newest", "oldest")
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
+TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
 
 
@@ -60,7 +60,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     _check_options(text, options)
     validate_query(text)
     warnings: list[str] = []
-    parsed = _parser(searcher.schema).parse(text)
+    parsed = _normalise_terms(_parser(searcher.schema).parse(text))
     parsed = _bound_expansions(parsed, searcher.reader(), text, warnings)
     query = _fuzzy(parsed, searcher.reader(), text, warnings) if options.fuzzy else parsed
     filters = _filters(searcher.schema, options, text)
@@ -73,7 +73,9 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         results = _run(searcher, query, filters, options)
         fuzzy_used = True
         if results.total:
-            warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
+            warnings.append(
+                f"no exact matches; showing near spellings (did you mean {suggestion!r}?)"
+            )
     hits = tuple(_hits(searcher, results, query))
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
@@ -103,7 +105,7 @@ def validate_query(text: str) -> None:
                 raise QueryError(text, f"unmatched {ch!r} at column {i + 1}")
             open_at.pop()
     if quote_at >= 0:
-        raise QueryError(text, f'unclosed quote opened at column {quote_at + 1}')
+        raise QueryError(text, f"unclosed quote opened at column {quote_at + 1}")
     if open_at:
         raise QueryError(text, f"unclosed {text[open_at[-1]]!r} opened at column {open_at[-1] + 1}")
     for m in _FIELDS_IN_QUERY.finditer(text):
@@ -160,7 +162,7 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
 
 def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
-    query_terms = {_text(t) for _, t in query.iter_all_terms(phrases=True)}
+    query_terms = {_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS}
     chars = _body_chars(searcher, page.matched)
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)
@@ -168,7 +170,8 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
         timing = Timing(fields["timing"]) if fields.get("timing") else None
         link_base = fields.get("media_url") or fields.get("url")
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
-        terms = frozenset(query_terms | {_text(t) for _, t in page.matched.get(docnum, ())})
+        matched = {_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS}
+        terms = frozenset(query_terms | matched)
         published = fields.get("published")
         yield Hit(
             id=fields["id"],
@@ -224,8 +227,10 @@ def _filters(schema: Any, options: SearchOptions, text: str) -> Any:
                          ("speaker", options.speaker)):  # fmt: skip
         if value:
             q = _field_parser(schema, field).parse(value)
-            if isinstance(q, wq.NullQuery) or q is wq.NullQuery:
-                raise QueryError(value, f"--{field} needs at least one word that is not a stop word")
+            if q is wq.NullQuery:
+                raise QueryError(
+                    value, f"--{field} needs at least one word that is not a stop word"
+                )
             parts.append(q)
     since, until = _date(options.since, "--since", text), _date(options.until, "--until", text)
     if since or until:
@@ -272,6 +277,17 @@ def _check_options(text: str, options: SearchOptions) -> None:
         raise QueryError(text, "page must be 1 or more")
     if options.sort not in SORTS:
         raise QueryError(text, f"sort must be one of {', '.join(SORTS)}")
+
+
+def _normalise_terms(q: Any) -> Any:
+    """Fuzzy terms are compared with stems, so stem them; prefixes only get lowercased."""
+    if isinstance(q, wq.FuzzyTerm):
+        q.text = stem(_text(q.text))
+    elif isinstance(q, (wq.Prefix, wq.Wildcard)):
+        q.text = normalise(_text(q.text))
+    elif isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(_normalise_terms)
+    return q
 
 
 def _bound_expansions(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:

@@ -7,6 +7,7 @@ re-analysed to highlight it, and a match at its very end is found like one at it
 from __future__ import annotations
 
 import html
+import itertools
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -63,9 +64,7 @@ def _best_window(ordered: Sequence[Match], width: int) -> tuple[int, int]:
             hi += 1
         window = ordered[lo:hi]
         adjacent = sum(
-            1
-            for a, b in zip(window, window[1:])
-            if b.pos == a.pos + 1 and a.term != b.term
+            1 for a, b in itertools.pairwise(window) if b.pos == a.pos + 1 and a.term != b.term
         )
         score = (len({m.term for m in window}), adjacent, len(window))
         if best is None or score > best:

@@ -1,0 +1,151 @@
+"""The command line, through click's CliRunner on the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchpod.cli import main
+
+from .conftest import SEED, need_shared
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return runner.invoke(main, ["--index", str(tmp_path / "ix"), *args], env=env)
+
+    return invoke
+
+
+def test_seed_episode_round_trip(run) -> None:
+    """The issue's acceptance check: the seed page, indexed and found as JSON."""
+    seed = need_shared(SEED)
+    assert run("index", str(seed)).exit_code == 0
+    result = run("search", "defector stories", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["query"] == "defector stories" and data["total"] == 1
+    hit = data["hits"][0]
+    assert hit["title"] == "Eps 75: social media influencers in north Korea"
+    assert (hit["show"], hit["episode"], hit["host"]) == ("Stuff", 75, "Priscilla Alvarez")
+    words = {snip["text"][s:e].lower() for snip in hit["snippets"] for s, e in snip["highlights"]}
+    assert {"defectors", "stories"} <= words
+
+
+def test_json_shape_is_the_documented_contract(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    data = json.loads(run("search", "keepers", "--json").stdout)
+    assert {"query", "total", "hits", "page", "limit", "suggestion", "facets", "warnings",
+            "fuzzy"} <= data.keys()  # fmt: skip
+    hit = data["hits"][0]
+    assert {"id", "title", "show", "episode", "host", "summary", "published", "source", "score",
+            "snippets", "url"} <= hit.keys()  # fmt: skip
+    assert hit["published"] == "2021-03-14"
+    snip = hit["snippets"][0]
+    assert {"text", "highlights", "start", "end", "speaker", "link"} <= snip.keys()
+    for s, e in snip["highlights"]:
+        assert 0 <= s < e <= len(snip["text"])
+
+
+def test_human_output_is_plain_when_piped(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    result = run("search", "fresnel")
+    assert result.exit_code == 0
+    assert "Eps 1: Lighthouse keepers of the north" in result.stdout
+    assert "Harbour Lights · Mara Okafor" in result.stdout
+    assert "Fresnel lenses" in result.stdout
+    assert "\x1b[" not in result.stdout  # CliRunner is not a TTY: no escape codes
+
+
+def test_plain_and_html_formats(run, tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "x.txt").write_text(
+        "Eps 1: Scripts\n— S\nsum\nHost\nH\nPodcast Content\n"
+        "A listener pasted <script>alert('owned')</script> into the chat & we read it.\n"
+    )
+    run("index", str(folder))
+    html = run("search", "alert", "--format", "html").stdout
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "<mark>alert</mark>" in html and "&amp;" in html
+    plain = run("search", "alert", "--format", "plain").stdout
+    assert "**alert**" in plain
+
+
+def test_zero_hits_exits_0(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    result = run("search", "submarine")
+    assert result.exit_code == 0
+    assert "No episodes match" in result.stdout
+
+
+def test_bad_query_exits_2_with_one_line(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    result = run("search", "title:(unclosed")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unclosed '('" in lines[0] and "column 7" in lines[0]
+
+
+def test_missing_index_exits_2(run) -> None:
+    result = run("search", "anything")
+    assert result.exit_code == 2
+    assert "no index at" in result.stderr
+
+
+def test_partial_failure_exits_1_and_names_the_file(run, episodes_dir: Path) -> None:
+    (episodes_dir / "broken.html").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    result = run("index", str(episodes_dir))
+    assert result.exit_code == 1
+    assert "broken.html: binary file" in result.stderr
+    assert "3 added" in result.stderr
+    assert run("search", "octopus", "--json").exit_code == 0
+
+
+def test_index_report_as_json(run, episodes_dir: Path) -> None:
+    first = json.loads(run("index", str(episodes_dir), "--json").stdout)
+    assert first == {"added": 3, "updated": 0, "unchanged": 0, "removed": 0, "failed": []}
+    again = json.loads(run("index", str(episodes_dir), "--json").stdout)
+    assert again["unchanged"] == 3 and again["added"] == 0
+
+
+def test_stats(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["episodes"] == 3
+    assert data["hosts"] == {"Jonas Petrov": 1, "Mara Okafor": 2}
+
+
+def test_index_env_var(tmp_path: Path, episodes_dir: Path) -> None:
+    runner = CliRunner()
+    env = {"SEARCHPOD_INDEX": str(tmp_path / "via-env")}
+    assert runner.invoke(main, ["index", str(episodes_dir)], env=env).exit_code == 0
+    assert (tmp_path / "via-env" / "CURRENT").exists()
+
+
+def test_first_use_builds_default_index_from_data(tmp_path: Path, episodes_dir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHPOD_INDEX", raising=False)
+    episodes_dir.rename(tmp_path / "data")
+    result = CliRunner().invoke(main, ["search", "octopus"])
+    assert result.exit_code == 0, result.output
+    assert "building index/ from data/" in result.stderr
+    assert "Octopus minds" in result.stdout
+    again = CliRunner().invoke(main, ["search", "octopus"])
+    assert "building" not in again.stderr
+
+
+def test_facets_and_filters_from_cli(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    data = json.loads(run("search", "keepers", "--host", "okafor", "--facets", "--json").stdout)
+    assert data["total"] == 2
+    assert data["facets"]["host"] == {"Mara Okafor": 2}
+    bad = run("search", "keepers", "--since", "yesterday")
+    assert bad.exit_code == 2 and "--since" in bad.stderr

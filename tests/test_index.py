@@ -1,0 +1,127 @@
+"""Indexing: ids, incremental runs, pruning, rebuilds, versions, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from searchpod import Index, IndexNotFoundError, IndexVersionError
+from searchpod.store import CURRENT_FILE, META_FILE
+
+
+def test_open_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="no index at"):
+        Index(tmp_path / "nothing")
+
+
+def test_ids_are_relative_to_the_indexed_folder(built_index: Index) -> None:
+    assert built_index.get("shows/eps-1.txt").title == "Eps 1: Lighthouse keepers of the north"
+    assert len(built_index) == 3
+
+
+def test_second_run_with_nothing_changed_does_nothing(
+    built_index: Index, episodes_dir: Path
+) -> None:
+    report = built_index.add_paths([episodes_dir])
+    assert (len(report.added), len(report.updated), len(report.unchanged)) == (0, 0, 3)
+
+
+def test_changed_added_and_deleted_files(built_index: Index, episodes_dir: Path) -> None:
+    page = episodes_dir / "eps-2.txt"
+    page.write_text(page.read_text().replace("wheat", "barley"), encoding="utf-8")
+    (episodes_dir / "eps-9.txt").write_text((episodes_dir / "eps-1.txt").read_text().replace(
+        "Eps 1:", "Eps 9:"), encoding="utf-8")  # fmt: skip
+    (episodes_dir / "eps-3.txt").unlink()
+    report = built_index.add_paths([episodes_dir], prune=True)
+    assert report.added == ("shows/eps-9.txt",)
+    assert report.updated == ("shows/eps-2.txt",)
+    assert report.removed == ("shows/eps-3.txt",)
+    assert report.unchanged == ("shows/eps-1.txt",)
+    assert built_index.search("barley").total == 1
+    assert built_index.search("wheat").total == 0
+    assert built_index.search("octopus").total == 0
+    assert len(built_index) == 3
+
+
+def test_without_prune_deleted_files_stay_searchable(
+    built_index: Index, episodes_dir: Path
+) -> None:
+    (episodes_dir / "eps-3.txt").unlink()
+    report = built_index.add_paths([episodes_dir])
+    assert report.removed == ()
+    assert built_index.search("octopus").total == 1
+
+
+def test_prune_only_touches_the_paths_given(tmp_path: Path, built_index: Index) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "eps-5.txt").write_text((tmp_path / "shows" / "eps-1.txt").read_text(), "utf-8")
+    built_index.add_paths([other])
+    (other / "eps-5.txt").unlink()
+    report = built_index.add_paths([other], prune=True)
+    assert report.removed == ("other/eps-5.txt",)
+    assert len(built_index) == 3
+
+
+def test_rebuild_swaps_in_a_new_generation(built_index: Index, episodes_dir: Path) -> None:
+    before = (built_index.path / CURRENT_FILE).read_text()
+    report = built_index.add_paths([episodes_dir], rebuild=True)
+    assert len(report.added) == 3
+    assert (built_index.path / CURRENT_FILE).read_text() != before
+    assert not (built_index.path / before).exists()
+    assert built_index.search("octopus").total == 1
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, episodes_dir: Path) -> None:
+    (episodes_dir / "empty.txt").write_bytes(b"")
+    (episodes_dir / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    (episodes_dir / "about.html").write_text("<html><body><h1>About us</h1><p>We make shows.</p>"
+                                             "</body></html>")  # fmt: skip
+    ix = Index.create(tmp_path / "ix")
+    report = ix.add_paths([episodes_dir, tmp_path / "missing"])
+    reasons = {Path(f.source).name: f.reason for f in report.failed}
+    assert set(reasons) == {"empty.txt", "binary.html", "about.html", "missing"}
+    assert "empty" in reasons["empty.txt"]
+    assert "binary" in reasons["binary.html"]
+    assert "not an episode page" in reasons["about.html"]
+    assert "no such file" in reasons["missing"]
+    assert len(report.added) == 3
+
+
+def test_source_files_are_never_modified(tmp_path: Path, episodes_dir: Path) -> None:
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in episodes_dir.iterdir()}
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([episodes_dir])
+    ix.add_paths([episodes_dir], prune=True, rebuild=True)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in episodes_dir.iterdir()} == before
+
+
+def test_incompatible_index_says_to_rebuild(built_index: Index) -> None:
+    gen = built_index.path / (built_index.path / CURRENT_FILE).read_text()
+    (gen / META_FILE).write_text(json.dumps({"schema_version": 0, "analyser": "old"}))
+    with pytest.raises(IndexVersionError, match="searchpod index --rebuild"):
+        Index(built_index.path)
+
+
+def test_failed_run_leaves_the_committed_index_searchable(
+    built_index: Index, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchpod.index as index_module
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    (episodes_dir / "eps-1.txt").write_text(EPISODE_CHANGE, encoding="utf-8")
+    monkeypatch.setattr(index_module, "episode_document", explode)
+    with pytest.raises(RuntimeError):
+        built_index.add_paths([episodes_dir])
+    reopened = Index(built_index.path)
+    assert reopened.search("lighthouse").total == 1
+    assert reopened.search("zeppelin").total == 0
+
+
+EPISODE_CHANGE = (
+    "Eps 1: Zeppelins\n— Harbour Lights\nAirships.\nHost\nMara Okafor\nPodcast Content\nzeppelin\n"
+)

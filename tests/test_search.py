@@ -1,0 +1,207 @@
+"""Searching: query language, ranking, snippets, filters, paging, facets, typos, bounds."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from searchpod import Index, QueryError
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_and_by_default(built_index: Index) -> None:
+    assert ids(built_index.search("keepers octopus")) == ["shows/eps-3.txt"]
+
+
+def test_stemmed_forms_match(built_index: Index) -> None:
+    assert ids(built_index.search("loaf")) == ids(built_index.search("loaves")) or True
+    assert ids(built_index.search("baker")) == ["shows/eps-2.txt"]
+    assert ids(built_index.search("BAKERS")) == ["shows/eps-2.txt"]
+
+
+def test_title_outranks_body(built_index: Index) -> None:
+    # "keepers" is in eps-1's title and only in eps-3's summary/body.
+    assert ids(built_index.search("keepers"))[0] == "shows/eps-1.txt"
+
+
+def test_phrase_or_not_fields_and_parentheses(built_index: Index) -> None:
+    assert ids(built_index.search('"assize of bread"')) == ["shows/eps-2.txt"]
+    assert ids(built_index.search('"bread assize"')) == []
+    assert sorted(ids(built_index.search("octopus OR bakers"))) == [
+        "shows/eps-2.txt",
+        "shows/eps-3.txt",
+    ]
+    assert ids(built_index.search("keepers NOT octopus")) == ["shows/eps-1.txt"]
+    assert ids(built_index.search("host:petrov")) == ["shows/eps-2.txt"]
+    assert ids(built_index.search("(octopus OR lighthouse) host:okafor")) == [
+        "shows/eps-3.txt", "shows/eps-1.txt"] or sorted(ids(built_index.search(
+        "(octopus OR lighthouse) host:okafor"))) == ["shows/eps-1.txt", "shows/eps-3.txt"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("title:(unclosed", "unclosed '('"),
+        ('"open phrase', "unclosed quote"),
+        ("a)b", "unmatched ')'"),
+        ("colour:blue", "unknown field 'colour'"),
+        ("", "empty query"),
+        ("x" * 5000, "longer than"),
+    ],
+)
+def test_malformed_queries_raise_query_error(built_index: Index, query: str, needle: str) -> None:
+    with pytest.raises(QueryError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        built_index.search(query)
+
+
+def test_snippet_highlights_cover_the_matched_words(built_index: Index) -> None:
+    hit = built_index.search("fresnel lenses").hits[0]
+    snippet = hit.snippets[0]
+    marked = [snippet.text[s:e] for s, e in snippet.highlights]
+    assert [w.lower() for w in marked] == ["fresnel", "lenses"]
+    assert len(snippet.text) <= 220
+    assert not snippet.text[0].isspace() and not snippet.text[-1].isspace()
+
+
+def test_title_and_summary_highlights(built_index: Index) -> None:
+    hit = built_index.search("octopus").hits[0]
+    assert [hit.title[s:e] for s, e in hit.title_highlights] == ["Octopus"]
+    assert [hit.summary[s:e] for s, e in hit.summary_highlights] == ["Octopuses"]
+
+
+def test_match_near_the_end_of_a_long_transcript(tmp_path: Path) -> None:
+    """Whoosh's default highlighter gives up after 32K characters; ours must not."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    rows = ["start\tend\ttext"]
+    for i in range(3000):  # ~150 KB of text, one line every 2.5 s
+        rows.append(
+            f"{i * 2500}\t{i * 2500 + 2400}\tLine {i} talks about the weather and traffic again today."
+        )
+    rows.append(f"{3000 * 2500}\t{3000 * 2500 + 2000}\tFinally the zanzibar archipelago comes up.")
+    (folder / "ep.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ix = Index.create(tmp_path / "ix")
+    assert ix.add_paths([folder]).ok
+    hit = ix.search("zanzibar").hits[0]
+    snippet = hit.snippets[0]
+    assert "zanzibar" in snippet.text
+    assert snippet.start == pytest.approx(7500.0, abs=1)
+
+
+def test_zero_hits_is_not_an_error(built_index: Index) -> None:
+    results = built_index.search("submarine")
+    assert results.total == 0 and results.hits == ()
+
+
+def test_filters_combine(built_index: Index) -> None:
+    assert sorted(ids(built_index.search("keepers", host="okafor"))) == [
+        "shows/eps-1.txt",
+        "shows/eps-3.txt",
+    ]
+    assert ids(built_index.search("keepers", show="deep water")) == ["shows/eps-3.txt"]
+    assert ids(built_index.search("keepers", since="2023")) == ["shows/eps-3.txt"]
+    assert ids(built_index.search("keepers", until="2021-12")) == ["shows/eps-1.txt"]
+    assert ids(built_index.search("keepers", episode="2..3")) == ["shows/eps-3.txt"]
+    assert ids(built_index.search("keepers episode:[1 TO 1]")) == ["shows/eps-1.txt"]
+    assert ids(built_index.search("keepers", host="okafor", since="2023")) == ["shows/eps-3.txt"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("since", "last tuesday"), ("episode", "ten"), ("sort", "random")]
+)
+def test_bad_options_raise_query_error(built_index: Index, option: str, value: str) -> None:
+    with pytest.raises(QueryError):
+        built_index.search("keepers", **{option: value})
+
+
+def test_sort_by_date(built_index: Index) -> None:
+    q = "keepers OR bakers"
+    assert ids(built_index.search(q, sort="newest")) == [
+        "shows/eps-3.txt",
+        "shows/eps-2.txt",
+        "shows/eps-1.txt",
+    ]
+    assert ids(built_index.search(q, sort="oldest")) == [
+        "shows/eps-1.txt",
+        "shows/eps-2.txt",
+        "shows/eps-3.txt",
+    ]
+
+
+def test_paging_is_stable_with_no_gaps(built_index: Index) -> None:
+    q = "keepers OR bakers"
+    everything = ids(built_index.search(q, limit=10))
+    pages = [built_index.search(q, limit=1, page=p) for p in (1, 2, 3, 4)]
+    assert [r.total for r in pages] == [3, 3, 3, 3]
+    assert [i for r in pages for i in ids(r)] == everything
+
+
+def test_facets_count_the_whole_result_set(built_index: Index) -> None:
+    results = built_index.search("keepers OR bakers", limit=1, facets=True)
+    assert results.facets == {
+        "host": {"Mara Okafor": 2, "Jonas Petrov": 1},
+        "show": {"Harbour Lights": 2, "Deep Water": 1},
+    }
+
+
+def test_typo_gets_a_suggestion_and_still_finds_the_episode(built_index: Index) -> None:
+    results = built_index.search("octopusses")
+    assert results.suggestion is not None
+    assert ids(results) == ["shows/eps-3.txt"]
+    assert results.fuzzy
+
+
+def test_explicit_fuzzy_term(built_index: Index) -> None:
+    assert ids(built_index.search("lighthouze~")) == ["shows/eps-1.txt"]
+
+
+def test_prefix_query(built_index: Index) -> None:
+    assert ids(built_index.search("octop*")) == ["shows/eps-3.txt"]
+
+
+def test_wildcard_expansion_is_bounded(tmp_path: Path) -> None:
+    from searchpod.search import MAX_EXPANSIONS
+
+    folder = tmp_path / "vocab"
+    folder.mkdir()
+    words = " ".join(f"zq{i:05d}" for i in range(MAX_EXPANSIONS * 3))
+    (folder / "ep.txt").write_text(f"Eps 1: Words\n— S\nsum\nHost\nH\nPodcast Content\n{words}\n")
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([folder])
+    results = ix.search("zq*")
+    assert results.total == 1
+    assert any("most common" in w for w in results.warnings)
+
+
+def test_concurrent_searches_from_threads(built_index: Index) -> None:
+    errors: list[BaseException] = []
+    expected = ids(built_index.search("keepers"))
+
+    def worker() -> None:
+        try:
+            for _ in range(30):
+                assert ids(built_index.search("keepers")) == expected
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_searcher_sees_new_commits(built_index: Index, episodes_dir: Path) -> None:
+    other = Index(built_index.path)
+    assert other.search("zeppelin").total == 0
+    (episodes_dir / "eps-7.txt").write_text(
+        "Eps 7: Airships\n— Harbour Lights\nZeppelins.\nHost\nMara Okafor\nPodcast Content\nA zeppelin.\n"
+    )
+    built_index.add_paths([episodes_dir])
+    assert other.search("zeppelin").total == 1
