@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+import re
 from typing import Any
 
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 
-from searchpod.analysis import PodcastAnalyzer
+from searchpod.analysis import PodcastAnalyzer, normalise
 from searchpod.ingest.sources import cue_offsets
 from searchpod.model import Cue, Episode
 
 # Fields a bare query word searches, with their weight in ranking.
 SEARCH_FIELDS = {"title": 4.0, "host": 3.0, "summary": 2.0, "body": 1.0}
+# What one speaker said: "said_felix_grant" holds the body with everyone else blanked out.
+SAID_PREFIX = "said_"
+
+
+def said_field(speaker: str) -> str:
+    """The field holding what ``speaker`` said."""
+    return SAID_PREFIX + (re.sub(r"\W+", "_", normalise(speaker)).strip("_") or "unknown")
 
 
 def build_schema() -> Schema:
     analyzer = PodcastAnalyzer()
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=analyzer, stored=True),
         host=TEXT(analyzer=analyzer, stored=True),
@@ -39,6 +47,9 @@ def build_schema() -> Schema:
         metadata=STORED,
         timing=STORED,
     )
+    # Same offsets as the body, so snippets for a speaker come straight from these postings.
+    schema.add(SAID_PREFIX + "*", TEXT(analyzer=analyzer, chars=True), glob=True)
+    return schema
 
 
 def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[str, Any]:
@@ -66,9 +77,26 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
     speakers = sorted({c.speaker for c in episode.cues if c.speaker})
     if speakers:
         doc["speaker"] = " ".join(speakers)
+        doc.update(said_texts(episode.body, episode.cues))
     if episode.cues:
         doc["timing"] = encode_timing(episode.body, episode.cues)
     return doc
+
+
+def said_texts(body: str, cues: tuple[Cue, ...]) -> dict[str, str]:
+    """Per speaker, the body with every character not said by them replaced by a space."""
+    offsets = cue_offsets(body, cues)
+    parts: dict[str, list[str]] = {said_field(c.speaker): [] for c in cues if c.speaker}
+    blank_head = " " * (offsets[0] if offsets else 0)
+    for field in parts:
+        parts[field].append(blank_head)
+    for cue in cues:
+        own = said_field(cue.speaker) if cue.speaker else None
+        blank = " " * len(cue.text)
+        for field, chunks in parts.items():
+            chunks.append(cue.text if field == own else blank)
+            chunks.append(" ")
+    return {field: "".join(chunks) for field, chunks in parts.items()}
 
 
 class Timing:

@@ -6,6 +6,7 @@ Whoosh's leaks to callers.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from searchpod.analysis import normalise, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
-from searchpod.schema import SEARCH_FIELDS, Timing
+from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import Match, build_snippets, highlight_spans
 
 MAX_QUERY_CHARS = 1000
@@ -34,7 +35,7 @@ MAX_EXPANSIONS = 256
 MAX_LIMIT = 1000
 SORTS = ("relevance", "newest", "oldest")
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
-TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker"})
+TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
 
 
@@ -61,6 +62,10 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     validate_query(text)
     warnings: list[str] = []
     parsed = _normalise_terms(_parser(searcher.schema).parse(text))
+    if options.speaker:
+        clause = _field_parser(searcher.schema, "speaker").parse(options.speaker)
+        parsed = wq.And([parsed, clause]).normalize()
+    parsed = _restrict_to_speakers(parsed, searcher.reader(), warnings)
     parsed = _bound_expansions(parsed, searcher.reader(), text, warnings)
     query = _fuzzy(parsed, searcher.reader(), text, warnings) if options.fuzzy else parsed
     filters = _filters(searcher.schema, options, text)
@@ -199,16 +204,16 @@ def _body_chars(
 ) -> dict[int, list[Match]]:
     """The stored character spans of each matched term in each hit's body."""
     out: dict[int, list[Match]] = {d: [] for d in matched}
-    by_term: dict[bytes, list[int]] = {}
+    by_term: dict[tuple[str, bytes], list[int]] = {}
     for docnum, terms in matched.items():
         for field, btext in terms:
-            if field == "body":
-                by_term.setdefault(btext, []).append(docnum)
+            if field == "body" or field.startswith(SAID_PREFIX):
+                by_term.setdefault((field, btext), []).append(docnum)
     reader = searcher.reader()
-    for btext, docnums in by_term.items():
+    for (field, btext), docnums in by_term.items():
         text = _text(btext)
         # One matcher per term, walked forward through the hits in docnum order.
-        matcher = reader.postings("body", btext)
+        matcher = reader.postings(field, btext)
         for docnum in sorted(docnums):
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
@@ -223,8 +228,7 @@ def _body_chars(
 
 def _filters(schema: Any, options: SearchOptions, text: str) -> Any:
     parts = []
-    for field, value in (("host", options.host), ("show", options.show),
-                         ("speaker", options.speaker)):  # fmt: skip
+    for field, value in (("host", options.host), ("show", options.show)):
         if value:
             q = _field_parser(schema, field).parse(value)
             if q is wq.NullQuery:
@@ -277,6 +281,53 @@ def _check_options(text: str, options: SearchOptions) -> None:
         raise QueryError(text, "page must be 1 or more")
     if options.sort not in SORTS:
         raise QueryError(text, f"sort must be one of {', '.join(SORTS)}")
+
+
+def _restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
+    """With ``speaker:NAME`` in the query, words match only what that speaker said.
+
+    Body terms move to the speaker's ``said_*`` field; title/host/summary alternatives drop.
+    """
+    wanted: list[set[str]] = []
+    for sub in _leaves(q):
+        if getattr(sub, "fieldname", None) == "speaker":
+            words = sub.words if isinstance(sub, wq.Phrase) else [_text(sub.text)]
+            wanted.append({_text(w) for w in words})
+    if not wanted:
+        return q
+    fields = [f for f in reader.indexed_field_names() if f.startswith(SAID_PREFIX)]
+    chosen = [
+        f for f in fields
+        if all(words <= {stem(w) for w in f[len(SAID_PREFIX):].split("_")} for words in wanted)
+    ]  # fmt: skip
+    if not chosen:
+        warnings.append("no speaker by that name in the index")
+        return wq.NullQuery
+
+    def rewrite(sub: Any) -> Any:
+        field = getattr(sub, "fieldname", None)
+        if field == "body":
+            copies = []
+            for target in chosen:
+                clone = copy.copy(sub)
+                clone.fieldname = target
+                copies.append(clone)
+            return copies[0] if len(copies) == 1 else wq.Or(copies)
+        if field in SEARCH_FIELDS:
+            return wq.NullQuery
+        if isinstance(sub, wq.CompoundQuery) or hasattr(sub, "child"):
+            return sub.apply(rewrite)
+        return sub
+
+    return rewrite(q).normalize()
+
+
+def _leaves(q: Any) -> Iterable[Any]:
+    if q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _leaves(child)
 
 
 def _normalise_terms(q: Any) -> Any:

@@ -28,6 +28,10 @@ class Match(NamedTuple):
     term: str
 
 
+# Matches further apart in time than this never share a snippet (one time label each).
+MAX_SNIPPET_SPAN_S = 30.0
+
+
 def build_snippets(
     body: str,
     matches: Sequence[Match],
@@ -40,27 +44,70 @@ def build_snippets(
     """Up to ``count`` non-overlapping snippets, best first.
 
     A window scores by how many different query terms it holds, then by terms standing
-    next to each other (phrases), then by how many matches it holds.
+    next to each other (phrases), then by how many matches it holds. In timed text a
+    window stays within one stretch of time, so its time label is true for all of it.
     """
     ordered = sorted(set(matches), key=lambda m: m.start)
+    zones = _Zones(body, timing)
     snippets: list[Snippet] = []
     while ordered and len(snippets) < count:
-        lo, hi = _best_window(ordered, width)
-        chosen = ordered[lo:hi]
-        snippets.append(_snippet(body, chosen, width, timing, link_base))
+        lo, hi = _best_window(ordered, width, zones)
+        snippet, left, right = _snippet(body, ordered[lo:hi], width, zones, link_base)
+        snippets.append(snippet)
         # Later snippets must not repeat this passage.
-        left, right = chosen[0].start - width, chosen[-1].end + width
         ordered = [m for m in ordered if m.end <= left or m.start >= right]
     return tuple(snippets)
 
 
-def _best_window(ordered: Sequence[Match], width: int) -> tuple[int, int]:
+class _Zones:
+    """Where a match sits in time: the page's own text, or a cue of the transcript."""
+
+    def __init__(self, body: str, timing: Timing | None) -> None:
+        self.body_len = len(body)
+        self.timing = timing if timing is not None and timing.offsets else None
+
+    def cue(self, char: int) -> int:
+        """Index of the cue holding ``char``; -1 for the page text before the transcript."""
+        if self.timing is None:
+            return -1
+        return bisect_right(self.timing.offsets, char) - 1
+
+    def compatible(self, a: Match, b: Match) -> bool:
+        ca, cb = self.cue(a.start), self.cue(b.start)
+        if ca == cb:
+            return True
+        if ca < 0 or cb < 0 or self.timing is None:
+            return False
+        return self._near(self.timing.starts[ca], self.timing.starts[cb])
+
+    def bounds(self, first: int) -> tuple[int, int]:
+        """The stretch of text a snippet whose first match is at ``first`` may cover."""
+        if self.timing is None:
+            return 0, self.body_len
+        i = self.cue(first)
+        offsets, starts = self.timing.offsets, self.timing.starts
+        if i < 0:
+            return 0, max(0, offsets[0] - 1)
+        j = i
+        while j + 1 < len(offsets) and self._near(starts[i], starts[j + 1]):
+            j += 1
+        return offsets[i], (offsets[j + 1] - 1 if j + 1 < len(offsets) else self.body_len)
+
+    @staticmethod
+    def _near(a: float | None, b: float | None) -> bool:
+        return a is None or b is None or abs(b - a) <= MAX_SNIPPET_SPAN_S
+
+
+def _best_window(ordered: Sequence[Match], width: int, zones: _Zones) -> tuple[int, int]:
     best: tuple[int, int, int] | None = None
     best_range = (0, 1)
-    hi = 0
     for lo in range(len(ordered)):
-        hi = max(hi, lo + 1)
-        while hi < len(ordered) and ordered[hi].end - ordered[lo].start <= width:
+        hi = lo + 1
+        while (
+            hi < len(ordered)
+            and ordered[hi].end - ordered[lo].start <= width
+            and zones.compatible(ordered[lo], ordered[hi])
+        ):
             hi += 1
         window = ordered[lo:hi]
         adjacent = sum(
@@ -76,21 +123,24 @@ def _snippet(
     body: str,
     chosen: Sequence[Match],
     width: int,
-    timing: Timing | None,
+    zones: _Zones,
     link_base: str | None,
-) -> Snippet:
+) -> tuple[Snippet, int, int]:
     first, last = chosen[0].start, chosen[-1].end
+    floor, ceiling = zones.bounds(first)
     slack = max(0, width - (last - first))
-    start = max(0, first - slack // 3)
-    end = min(len(body), last + slack - (first - start))
-    start = max(0, start - (width - (end - start)))  # use the room left at the body's end
+    start = max(floor, first - slack // 3)
+    end = min(ceiling, last + slack - (first - start))
+    start = max(floor, start - (width - (end - start)))  # use room left at the end
     start, end = _snap_to_words(body, start, end, first, last)
     text = body[start:end].replace("\n", " ")
     highlights = tuple((m.start - start, m.end - start) for m in chosen)
-    when, until, speaker = _timing_of(timing, first, last)
+    when, until, speaker = _timing_of(zones.timing, first, last)
     link = f"{link_base}#t={int(when)}" if link_base and when is not None else None
-    return Snippet(text=text, highlights=highlights, start=when, end=until, speaker=speaker,
-                   link=link)  # fmt: skip
+    snippet = Snippet(
+        text=text, highlights=highlights, start=when, end=until, speaker=speaker, link=link
+    )
+    return snippet, start, end
 
 
 def _snap_to_words(body: str, start: int, end: int, first: int, last: int) -> tuple[int, int]:
