@@ -79,13 +79,23 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--wait", "lock_timeout", default=60.0, show_default=True, type=click.FloatRange(0),
-              help="Seconds to wait for another indexing run to finish.")  # fmt: skip
+@click.option(
+    "--wait",
+    "lock_timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to wait for another indexing run to finish.",
+)
 @click.pass_context
 def index_cmd(
-    ctx: click.Context, paths: tuple[str, ...], prune: bool, rebuild: bool, as_json: bool,
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    prune: bool,
+    rebuild: bool,
+    as_json: bool,
     lock_timeout: float,
-) -> None:  # fmt: skip
+) -> None:
     """Index episode pages, transcripts and feeds (default: ./data). Only changes are redone."""
     from searchpod.index import Index
 
@@ -95,10 +105,13 @@ def index_cmd(
         ix = Index.create(ctx.obj["index"])
         with _progress(err, enabled=not as_json) as progress:
             report = ix.add_paths(
-                targets, prune=prune, rebuild=rebuild, progress=progress,
+                targets,
+                prune=prune,
+                rebuild=rebuild,
+                progress=progress,
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
-            )  # fmt: skip
+            )
     except SearchpodError as exc:
         _fail(str(exc))
     if as_json:
@@ -124,9 +137,14 @@ class _progress:
             return None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.bar = Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"), console=self.console,
-                            transient=True)  # fmt: skip
+        self.bar = Progress(
+            TextColumn("indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=self.console,
+            transient=True,
+        )
         self.bar.__enter__()
         self.task = self.bar.add_task("", total=None)
 
@@ -144,8 +162,12 @@ class _progress:
 @click.argument("query")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--sort", default="relevance", show_default=True,
-              type=click.Choice(["relevance", "newest", "oldest"]))  # fmt: skip
+@click.option(
+    "--sort",
+    default="relevance",
+    show_default=True,
+    type=click.Choice(["relevance", "newest", "oldest"]),
+)
 @click.option("--host", help="Only episodes with this host (words, e.g. 'alvarez').")
 @click.option("--show", "show_name", help="Only episodes of this show.")
 @click.option("--speaker", help="Only episodes where this speaker talks.")
@@ -155,22 +177,49 @@ class _progress:
 @click.option("--facets", is_flag=True, help="Count hits per host and show.")
 @click.option("--fuzzy", is_flag=True, help="Also match near spellings of every word.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (see README).")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "plain", "html"]),
-              default="terminal", show_default=True,
-              help="Snippet highlighting: rich terminal, plain **markers**, or HTML <mark>.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "plain", "html"]),
+    default="terminal",
+    show_default=True,
+    help="Snippet highlighting: rich terminal, plain **markers**, or HTML <mark>.",
+)
 @click.pass_context
 def search(
-    ctx: click.Context, query: str, limit: int, page: int, sort: str, host: str | None,
-    show_name: str | None, speaker: str | None, since: str | None, until: str | None,
-    episode: str | None, facets: bool, fuzzy: bool, as_json: bool, fmt: str,
-) -> None:  # fmt: skip
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    page: int,
+    sort: str,
+    host: str | None,
+    show_name: str | None,
+    speaker: str | None,
+    since: str | None,
+    until: str | None,
+    episode: str | None,
+    facets: bool,
+    fuzzy: bool,
+    as_json: bool,
+    fmt: str,
+) -> None:
     """Search the index. QUERY uses the query language described in the README."""
     try:
         ix = _open(ctx, build_default=True)
         results = ix.search(
-            query, limit=limit, page=page, sort=sort, host=host, show=show_name, speaker=speaker,
-            since=since, until=until, episode=episode, facets=facets, fuzzy=fuzzy,
-        )  # fmt: skip
+            query,
+            limit=limit,
+            page=page,
+            sort=sort,
+            host=host,
+            show=show_name,
+            speaker=speaker,
+            since=since,
+            until=until,
+            episode=episode,
+            facets=facets,
+            fuzzy=fuzzy,
+        )
     except SearchpodError as exc:
         _fail(str(exc))
     if as_json:
@@ -195,8 +244,9 @@ def search(
 @click.option("--at", "at", help="Start at this time (e.g. 12:30 or 1:02:03).")
 @click.option("--json", "as_json", is_flag=True, help="Print the episode as JSON.")
 @click.pass_context
-def show(ctx: click.Context, episode_id: str, query: str | None, at: str | None,
-         as_json: bool) -> None:  # fmt: skip
+def show(
+    ctx: click.Context, episode_id: str, query: str | None, at: str | None, as_json: bool
+) -> None:
     """Print one episode: header and time-coded transcript."""
     from searchpod.analysis import analyse
 

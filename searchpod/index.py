@@ -141,10 +141,28 @@ class Index:
         Raises QueryError for a malformed query or option.
         """
         options = SearchOptions(
-            limit=limit, page=page, sort=sort, host=host, show=show, speaker=speaker,
-            since=since, until=until, episode=episode, facets=facets, fuzzy=fuzzy,
-        )  # fmt: skip
-        return run_search(self._searcher(), query, options)
+            limit=limit,
+            page=page,
+            sort=sort,
+            host=host,
+            show=show,
+            speaker=speaker,
+            since=since,
+            until=until,
+            episode=episode,
+            facets=facets,
+            fuzzy=fuzzy,
+        )
+        for attempt in range(3):
+            try:
+                return run_search(self._searcher(), query, options)
+            except OSError:
+                # Another process's commit removed segment files this searcher had yet to
+                # open; a fresh searcher sees the new commit.
+                if attempt == 2:
+                    raise
+                self._reopen()
+        raise AssertionError("unreachable")
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
@@ -166,10 +184,13 @@ class Index:
             timed += bool(fields.get("timing"))
         size = sum(f.stat().st_size for f in self._gen.iterdir() if f.is_file())
         return IndexStats(
-            path=str(self.path), episodes=searcher.doc_count(), timed_episodes=timed,
-            shows=dict(sorted(shows.items())), hosts=dict(sorted(hosts.items())),
+            path=str(self.path),
+            episodes=searcher.doc_count(),
+            timed_episodes=timed,
+            shows=dict(sorted(shows.items())),
+            hosts=dict(sorted(hosts.items())),
             size_bytes=size,
-        )  # fmt: skip
+        )
 
     def __len__(self) -> int:
         return int(self._searcher().doc_count())
@@ -218,6 +239,7 @@ class Index:
         with self._lock:
             self._gen = self._dir.current()
             self._ix = self._open_whoosh(self._gen)
+        self.close()
 
     @staticmethod
     def _open_whoosh(gen: Path) -> Any:
@@ -320,6 +342,9 @@ def _ingest(
         raise
     save_stems(gen, analysis.stem_table())
     return IndexReport(
-        added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
-        removed=tuple(prune), failed=tuple(failures),
-    )  # fmt: skip
+        added=tuple(added),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        removed=tuple(prune),
+        failed=tuple(failures),
+    )

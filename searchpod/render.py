@@ -108,8 +108,11 @@ def print_episode(
     from searchpod.snippets import highlight_spans
 
     console.print(_styled(episode.title, highlight_spans(episode.title, terms), "bold"))
-    meta = [m for m in (episode.show, episode.host,
-                        episode.published and episode.published.isoformat()) if m]  # fmt: skip
+    meta = [
+        m
+        for m in (episode.show, episode.host, episode.published and episode.published.isoformat())
+        if m
+    ]
     console.print(Text(" · ".join([*meta, episode.id]), style="cyan"))
     if episode.media_url or episode.url:
         console.print(Text(episode.media_url or episode.url or "", style="dim"))

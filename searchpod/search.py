@@ -84,9 +84,16 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     hits = tuple(_hits(searcher, results, query))
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
-        query=text, total=results.total, hits=hits, page=options.page, limit=options.limit,
-        suggestion=suggestion, facets=facets, warnings=tuple(warnings), fuzzy=fuzzy_used,
-    )  # fmt: skip
+        query=text,
+        total=results.total,
+        hits=hits,
+        page=options.page,
+        limit=options.limit,
+        suggestion=suggestion,
+        facets=facets,
+        warnings=tuple(warnings),
+        fuzzy=fuzzy_used,
+    )
 
 
 def validate_query(text: str) -> None:
@@ -127,8 +134,9 @@ def _parser(schema: Any) -> MultifieldParser:
     key = tuple(schema.names())
     if key in _parsers:
         return _parsers[key]
-    parser = MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS,
-                              group=AndGroup)  # fmt: skip
+    parser = MultifieldParser(
+        list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS, group=AndGroup
+    )
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DateParserPlugin(free=False))
@@ -156,8 +164,7 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
         # Undated episodes sort last either way: dates missing compare as the far past.
         sortedby = sorting.FieldFacet("published", reverse=options.sort == "newest")
     needed = options.page * options.limit
-    results = searcher.search(query, limit=needed, filter=filters, sortedby=sortedby,
-                              terms=True)  # fmt: skip
+    results = searcher.search(query, limit=needed, filter=filters, sortedby=sortedby, terms=True)
     total = len(results)
     start = (options.page - 1) * options.limit
     docs = [(hit.docnum, hit.score or 0.0) for hit in results[start:needed]]
@@ -252,8 +259,9 @@ def _date(value: str | None, option: str, text: str) -> dt.date | None:
         return None
     try:
         if re.fullmatch(r"\d{4}", value):
-            return dt.date(int(value), 1 if option == "--since" else 12,
-                           1 if option == "--since" else 31)  # fmt: skip
+            return dt.date(
+                int(value), 1 if option == "--since" else 12, 1 if option == "--since" else 31
+            )
         if re.fullmatch(r"\d{4}-\d{1,2}", value):
             y, m = map(int, value.split("-"))
             if option == "--since":
@@ -297,9 +305,10 @@ def _restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
         return q
     fields = [f for f in reader.indexed_field_names() if f.startswith(SAID_PREFIX)]
     chosen = [
-        f for f in fields
-        if all(words <= {stem(w) for w in f[len(SAID_PREFIX):].split("_")} for words in wanted)
-    ]  # fmt: skip
+        f
+        for f in fields
+        if all(words <= {stem(w) for w in f[len(SAID_PREFIX) :].split("_")} for words in wanted)
+    ]
     if not chosen:
         warnings.append("no speaker by that name in the index")
         return wq.NullQuery
@@ -369,8 +378,9 @@ def _fuzzy(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
         word = q.text if isinstance(q.text, str) else q.text.decode("utf-8")
         if q.fieldname not in SEARCH_FIELDS or len(word) < 4:
             return q
-        fuzzy = wq.FuzzyTerm(q.fieldname, word, boost=q.boost,
-                             maxdist=1 if len(word) <= 5 else 2, prefixlength=1)  # fmt: skip
+        fuzzy = wq.FuzzyTerm(
+            q.fieldname, word, boost=q.boost, maxdist=1 if len(word) <= 5 else 2, prefixlength=1
+        )
         return _bound_expansions(fuzzy, reader, text, warnings)
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
         return q.apply(lambda c: _fuzzy(c, reader, text, warnings))
@@ -420,8 +430,9 @@ def _distance(a: str, b: str) -> int:
 def _facets(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:
     """Counts per host and show over the whole result set, not just this page."""
     facets = {"host": sorting.FieldFacet("host_key"), "show": sorting.FieldFacet("show_key")}
-    results = searcher.search(query, limit=None, filter=filters, groupedby=facets,
-                              maptype=sorting.Count, scored=False)  # fmt: skip
+    results = searcher.search(
+        query, limit=None, filter=filters, groupedby=facets, maptype=sorting.Count, scored=False
+    )
     out: dict[str, dict[str, int]] = {}
     for name in facets:
         groups = results.groups(name)

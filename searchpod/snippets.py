@@ -183,8 +183,9 @@ def highlight_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], 
     )
 
 
-def mark(text: str, highlights: Sequence[tuple[int, int]], before: str, after: str,
-         escape: bool = False) -> str:  # fmt: skip
+def mark(
+    text: str, highlights: Sequence[tuple[int, int]], before: str, after: str, escape: bool = False
+) -> str:
     """``text`` with each highlight wrapped in ``before``/``after``; ``escape`` for HTML."""
     out: list[str] = []
     at = 0

@@ -20,9 +20,14 @@ def need_shared(path: Path) -> Path:
 
 
 def text_page(
-    number: int, title: str, show: str, host: str, summary: str, body: str,
+    number: int,
+    title: str,
+    show: str,
+    host: str,
+    summary: str,
+    body: str,
     published: str = "2023-05-01",
-) -> str:  # fmt: skip
+) -> str:
     """An episode page in the plain-text shape of the seed."""
     return (
         f"Eps {number}: {title}\n— {show}\n{summary}\n"

@@ -25,8 +25,10 @@ def test_apostrophes_curly_or_straight_agree() -> None:
 
 def test_positions_are_contiguous_and_chars_point_into_the_text() -> None:
     text = "Keepers of the lighthouse"
-    tokens = [(t.text, t.pos, t.startchar, t.endchar)
-              for t in PodcastAnalyzer()(text, positions=True, chars=True)]  # fmt: skip
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in PodcastAnalyzer()(text, positions=True, chars=True)
+    ]
     assert [t[0] for t in tokens] == ["keeper", "lighthous"]
     assert [t[1] for t in tokens] == [0, 1]  # stop words leave no gap: phrases still match
     assert [text[s:e] for _, _, s, e in tokens] == ["Keepers", "lighthouse"]

@@ -41,11 +41,31 @@ def test_seed_episode_round_trip(run) -> None:
 def test_json_shape_is_the_documented_contract(run, episodes_dir: Path) -> None:
     run("index", str(episodes_dir))
     data = json.loads(run("search", "keepers", "--json").stdout)
-    assert {"query", "total", "hits", "page", "limit", "suggestion", "facets", "warnings",
-            "fuzzy"} <= data.keys()  # fmt: skip
+    assert {
+        "query",
+        "total",
+        "hits",
+        "page",
+        "limit",
+        "suggestion",
+        "facets",
+        "warnings",
+        "fuzzy",
+    } <= data.keys()
     hit = data["hits"][0]
-    assert {"id", "title", "show", "episode", "host", "summary", "published", "source", "score",
-            "snippets", "url"} <= hit.keys()  # fmt: skip
+    assert {
+        "id",
+        "title",
+        "show",
+        "episode",
+        "host",
+        "summary",
+        "published",
+        "source",
+        "score",
+        "snippets",
+        "url",
+    } <= hit.keys()
     assert hit["published"] == "2021-03-14"
     snip = hit["snippets"][0]
     assert {"text", "highlights", "start", "end", "speaker", "link"} <= snip.keys()
@@ -129,8 +149,9 @@ def test_index_env_var(tmp_path: Path, episodes_dir: Path) -> None:
     assert (tmp_path / "via-env" / "CURRENT").exists()
 
 
-def test_first_use_builds_default_index_from_data(tmp_path: Path, episodes_dir: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_first_use_builds_default_index_from_data(
+    tmp_path: Path, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SEARCHPOD_INDEX", raising=False)
     episodes_dir.rename(tmp_path / "data")

@@ -31,8 +31,9 @@ def test_second_run_with_nothing_changed_does_nothing(
 def test_changed_added_and_deleted_files(built_index: Index, episodes_dir: Path) -> None:
     page = episodes_dir / "eps-2.txt"
     page.write_text(page.read_text().replace("wheat", "barley"), encoding="utf-8")
-    (episodes_dir / "eps-9.txt").write_text((episodes_dir / "eps-1.txt").read_text().replace(
-        "Eps 1:", "Eps 9:"), encoding="utf-8")  # fmt: skip
+    (episodes_dir / "eps-9.txt").write_text(
+        (episodes_dir / "eps-1.txt").read_text().replace("Eps 1:", "Eps 9:"), encoding="utf-8"
+    )
     (episodes_dir / "eps-3.txt").unlink()
     report = built_index.add_paths([episodes_dir], prune=True)
     assert report.added == ("shows/eps-9.txt",)
@@ -77,8 +78,9 @@ def test_rebuild_swaps_in_a_new_generation(built_index: Index, episodes_dir: Pat
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path, episodes_dir: Path) -> None:
     (episodes_dir / "empty.txt").write_bytes(b"")
     (episodes_dir / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
-    (episodes_dir / "about.html").write_text("<html><body><h1>About us</h1><p>We make shows.</p>"
-                                             "</body></html>")  # fmt: skip
+    (episodes_dir / "about.html").write_text(
+        "<html><body><h1>About us</h1><p>We make shows.</p></body></html>"
+    )
     ix = Index.create(tmp_path / "ix")
     report = ix.add_paths([episodes_dir, tmp_path / "missing"])
     reasons = {Path(f.source).name: f.reason for f in report.failed}

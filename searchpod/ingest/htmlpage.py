@@ -22,9 +22,23 @@ from searchpod.ingest.textpage import page_from_lines, parse_date
 from searchpod.model import Page
 
 _NOISE_TAGS = (
-    "script", "style", "noscript", "template", "nav", "footer", "aside", "form", "iframe",
-    "svg", "button", "select", "input", "dialog", "link", "meta",
-)  # fmt: skip
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "input",
+    "dialog",
+    "link",
+    "meta",
+)
 _NOISE_HINT = re.compile(
     r"cookie|consent|gdpr|newsletter|subscribe|breadcrumb|share|social|related|promo|advert"
     r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|menu",
@@ -32,47 +46,23 @@ _NOISE_HINT = re.compile(
 )
 _NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 _BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "header",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "figure",
-        "figcaption",
-        "hr",
-        "address",
-        "details",
-        "summary",
-        "body",
-        "html",
-    ]
+    """p div section article main header h1 h2 h3 h4 h5 h6 li ul ol table thead tbody tfoot
+    tr dl dt dd blockquote pre figure figcaption hr address details summary body html""".split()
 )
 _LABEL_HINT = re.compile(r"label|key|term|name|field", re.I)
 _EPISODE_TYPES = frozenset(
-    {"podcastepisode", "episode", "radioepisode", "tvepisode", "article", "blogposting",
-     "newsarticle", "creativework", "webpage"}
-)  # fmt: skip
+    {
+        "podcastepisode",
+        "episode",
+        "radioepisode",
+        "tvepisode",
+        "article",
+        "blogposting",
+        "newsarticle",
+        "creativework",
+        "webpage",
+    }
+)
 _WS = re.compile(r"\s+")
 
 
@@ -86,8 +76,11 @@ def parse_html_page(html: str, source: str) -> Page:
     h1 = soup.find("h1")
     start = h1 if isinstance(h1, Tag) else (soup.body or soup)
     lines = list(_render(soup.body or soup, start=start))
-    title = None if isinstance(h1, Tag) else _first(ld.get("name"), ld.get("headline"),
-                                                      meta.get("og:title"), _title_tag(soup))  # fmt: skip
+    title = (
+        None
+        if isinstance(h1, Tag)
+        else _first(ld.get("name"), ld.get("headline"), meta.get("og:title"), _title_tag(soup))
+    )
     try:
         page = page_from_lines(lines, source, title=title)
     except IngestError:
@@ -114,7 +107,7 @@ def parse_html_page(html: str, source: str) -> Page:
             ld.get("url"),
             meta.get("og:url"),
             canonical.get("href") if isinstance(canonical, Tag) else None,
-        ),  # fmt: skip
+        ),
         media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio")),
     )
 
@@ -145,8 +138,9 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
 def _remove_noise(soup: BeautifulSoup) -> None:
     for el in soup.find_all(_NOISE_TAGS):
         el.decompose()
-    for el in soup.find_all(string=lambda s: isinstance(s, (Comment, Doctype,
-                                                            ProcessingInstruction))):  # fmt: skip
+    for el in soup.find_all(
+        string=lambda s: isinstance(s, (Comment, Doctype, ProcessingInstruction))
+    ):
         el.extract()
     for el in soup.find_all(True):
         if el.decomposed or el.attrs is None:

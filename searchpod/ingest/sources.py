@@ -152,8 +152,14 @@ def assemble_episode(
     page_body = page.body if page else ""
     if page is None:
         title = (transcript.title if transcript else None) or _title_from_name(fallback_title)
-        return Episode(id=episode_id, title=title, source=source, body=compose_body("", cues),
-                       cues=cues, media_url=transcript.media_url if transcript else None)  # fmt: skip
+        return Episode(
+            id=episode_id,
+            title=title,
+            source=source,
+            body=compose_body("", cues),
+            cues=cues,
+            media_url=transcript.media_url if transcript else None,
+        )
     return Episode(
         id=episode_id,
         title=page.title,

@@ -1,0 +1,151 @@
+"""Crash safety and concurrency, with real processes: kill -9 mid-run, search while indexing."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchpod import Index, IndexLockedError
+from searchpod.store import IndexDir
+
+from .conftest import text_page
+
+WORDS = (
+    "harbour lantern granite ledger orchard tidal compass meridian quarry saffron "
+    "falcon ember willow basalt cobalt juniper vellum thistle marrow pewter"
+).split()
+
+
+def write_corpus(folder: Path, count: int, marker: str) -> None:
+    """``count`` episode pages of ~6 KB each; every one contains ``marker``."""
+    rng = random.Random(count)
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        body = "\n".join(" ".join(rng.choices(WORDS, k=90)) + "." for _ in range(10))
+        page = text_page(
+            n,
+            f"Generated {n}",
+            "Bulk Show",
+            "Test Host",
+            f"About {marker}.",
+            f"{body}\n{marker} appears here.",
+        )
+        (folder / f"ep-{n:04d}.txt").write_text(page, encoding="utf-8")
+
+
+def index_process(index: Path, folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture
+def base_index(tmp_path: Path, built_index: Index) -> Path:
+    assert built_index.search("lighthouse").total == 1
+    return built_index.path
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
+def test_sigkill_mid_run_leaves_last_commit_searchable(tmp_path: Path, base_index: Path) -> None:
+    bulk = tmp_path / "bulk"
+    write_corpus(bulk, 400, "zebrafinch")
+    proc = index_process(base_index, bulk)
+    time.sleep(1.5)
+    assert proc.poll() is None, (
+        "indexing finished before it could be killed: make the corpus larger"
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+    ix = Index(base_index)
+    assert ix.search("lighthouse").total == 1  # the query that worked before still works
+    assert ix.search("zebrafinch").total == 0  # nothing half-written is visible
+
+    # The next run recovers on its own (lock released by the OS, stale files ignored).
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "searchpod.cli",
+            "--index",
+            str(base_index),
+            "index",
+            str(bulk),
+            "--wait",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "400 added" in again.stderr
+    assert ix.search("zebrafinch").total == 400
+    assert ix.search("lighthouse").total == 1
+
+
+def test_searches_during_indexing_see_all_or_nothing(tmp_path: Path, base_index: Path) -> None:
+    bulk = tmp_path / "bulk"
+    write_corpus(bulk, 250, "kingfisher")
+    ix = Index(base_index)
+    proc = index_process(base_index, bulk)
+    seen: set[int] = set()
+    searches = 0
+    while proc.poll() is None:
+        assert ix.search("lighthouse").total == 1
+        seen.add(ix.search("kingfisher", limit=5).total)
+        searches += 1
+    _, stderr = proc.communicate()
+    assert proc.returncode == 0, stderr
+    assert searches > 5
+    assert seen <= {0, 250}  # one commit: never a partial set
+    assert ix.search("kingfisher").total == 250
+
+
+def test_second_writer_waits_then_gives_up(
+    tmp_path: Path, base_index: Path, episodes_dir: Path
+) -> None:
+    waited: list[bool] = []
+    with IndexDir(base_index).write_lock(timeout=1):
+        start = time.monotonic()
+        with pytest.raises(IndexLockedError, match="being written by another process"):
+            Index(base_index).add_paths(
+                [episodes_dir], lock_timeout=0.3, on_wait=lambda: waited.append(True)
+            )
+        assert time.monotonic() - start >= 0.3
+    assert waited == [True]
+    # Once the lock is free the same run goes through.
+    assert Index(base_index).add_paths([episodes_dir]).ok
+
+
+def test_locked_index_cli_exits_2_with_message(
+    tmp_path: Path, base_index: Path, episodes_dir: Path
+) -> None:
+    with IndexDir(base_index).write_lock(timeout=1):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "searchpod.cli",
+                "--index",
+                str(base_index),
+                "index",
+                str(episodes_dir),
+                "--wait",
+                "0.5",
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 2
+    assert "waiting for another indexing run" in result.stderr
+    assert "being written by another process" in result.stderr
