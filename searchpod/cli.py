@@ -296,5 +296,44 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         print_stats(_console(), st)
 
 
+@main.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--debounce",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.05),
+    help="Seconds of quiet before reindexing.",
+)
+@click.pass_context
+def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> None:
+    """Reindex PATHS (default ./data) whenever files in them change. Stop with Ctrl-C."""
+    import threading
+
+    from searchpod.index import Index
+    from searchpod.render import print_report
+    from searchpod.watch import watch
+
+    err = _console(stderr=True)
+    targets = list(paths) or [DEFAULT_DATA]
+    stop = threading.Event()
+    try:
+        ix = Index.create(ctx.obj["index"])
+        print_report(err, ix.add_paths(targets, prune=True))
+        err.print(f"watching {', '.join(targets)} — Ctrl-C to stop")
+        watch(
+            ix,
+            targets,
+            on_report=lambda r: print_report(err, r),
+            on_error=lambda e: err.print(f"error: {e}"),
+            stop=stop,
+            debounce=debounce,
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    except SearchpodError as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,69 @@
+"""Reindex when files change: watchdog events, debounced into one incremental run."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from searchpod.errors import SearchpodError
+from searchpod.index import Index
+from searchpod.ingest.sources import KNOWN_SUFFIXES
+from searchpod.model import IndexReport
+
+
+def watch(
+    index: Index,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    on_report: Callable[[IndexReport], None],
+    on_error: Callable[[SearchpodError], None],
+    stop: threading.Event,
+    debounce: float = 1.0,
+) -> None:
+    """Run ``index.add_paths(paths, prune=True)`` after changes settle, until ``stop`` is set.
+
+    Editors and copy tools write a file in several steps; waiting ``debounce`` seconds of
+    quiet turns a burst of events into one run.
+    """
+    try:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise SearchpodError("watching needs watchdog: pip install 'searchpod[watch]'") from exc
+
+    changed = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            names = [event.src_path, getattr(event, "dest_path", "")]
+            if any(Path(str(n)).suffix.lower() in KNOWN_SUFFIXES for n in names if n):
+                changed.set()
+
+    observer = Observer()
+    handler = Handler()
+    for path in paths:
+        target = Path(path)
+        observer.schedule(
+            handler, str(target if target.is_dir() else target.parent), recursive=target.is_dir()
+        )
+    observer.start()
+    try:
+        while not stop.is_set():
+            if not changed.wait(timeout=0.2):
+                continue
+            # Keep waiting while events keep coming.
+            while True:
+                changed.clear()
+                if stop.wait(timeout=debounce) or not changed.is_set():
+                    break
+            if stop.is_set():
+                break
+            try:
+                on_report(index.add_paths(paths, prune=True))
+            except SearchpodError as exc:
+                on_error(exc)
+    finally:
+        observer.stop()
+        observer.join()
