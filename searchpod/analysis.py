@@ -29,6 +29,8 @@ STOP_WORDS = frozenset(
 )
 
 _stems: dict[str, str] = {}
+# Stems computed since the last take_new_stems(): worker processes send them to the parent.
+_new_stems: list[tuple[str, str]] = []
 _stemmer: Any = None
 
 
@@ -61,6 +63,7 @@ def stem(word: str) -> str:
     norm = normalise(word)
     result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
     _stems[word] = result
+    _new_stems.append((word, result))
     return result
 
 
@@ -73,9 +76,46 @@ def _is_stop(word: str) -> bool:
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 
+def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
+    """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
+
+    The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
+    indexing hot path for transcripts.
+    """
+    postings: dict[str, list[tuple[int, int, int]]] = {}
+    stems = _stems
+    stops = STOP_WORDS
+    pos = 0
+    for match in TOKEN_PATTERN.finditer(text):
+        word = match.group()
+        if len(word) <= 5 and word.lower() in stops:
+            continue
+        term = stems[word] if word in stems else stem(word)
+        occurrences = postings.get(term)
+        if occurrences is None:
+            postings[term] = [(pos, match.start(), match.end())]
+        else:
+            occurrences.append((pos, match.start(), match.end()))
+        pos += 1
+    return postings
+
+
 def stem_table() -> dict[str, str]:
     """Every stem this process has computed: saved beside an index to spare NLTK at query time."""
     return dict(_stems)
+
+
+def take_new_stems() -> list[tuple[str, str]]:
+    """The stems computed since the last call (and forget them)."""
+    taken = list(_new_stems)
+    _new_stems.clear()
+    return taken
+
+
+def remember_stems(pairs: list[tuple[str, str]]) -> None:
+    """Add stems another process computed, so they are saved with the index."""
+    for word, result in pairs:
+        _stems.setdefault(word, result)
 
 
 def preload_stems(table: Mapping[str, str]) -> None:

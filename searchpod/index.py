@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from searchpod import analysis
-from searchpod.errors import EpisodeNotFoundError, IngestError, SearchpodError
-from searchpod.ingest.sources import SourceGroup, discover, load_episode
+from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.ingest.sources import SourceGroup, discover
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
-from searchpod.schema import build_schema, episode_document, episode_from_stored
+from searchpod.schema import build_schema, episode_from_stored, use_precomputed
 from searchpod.search import SearchOptions, run_search
 from searchpod.store import IndexDir, check_meta, load_stems, save_stems, write_meta
 
@@ -298,6 +298,9 @@ def _ingest(
 ) -> IndexReport:
     from whoosh.index import open_dir
 
+    # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
+    from searchpod.build import prepared_documents
+
     added: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
@@ -321,21 +324,19 @@ def _ingest(
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)
-        for done, (group, fingerprint) in enumerate(todo, 1):
+        for done, prepared in enumerate(prepared_documents(todo), 1):
             if progress:
-                progress(done, len(todo), str(group.main))
-            try:
-                episode = load_episode(group)
-            except IngestError as exc:
-                failures.append(IngestFailure(exc.source, exc.reason))
+                progress(done, len(todo), prepared.group_id)
+            if prepared.failure is not None or prepared.doc is None:
+                failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue
-            doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
-            if group.id in existing:
-                writer.update_document(**doc)
-                updated.append(group.id)
+            use_precomputed(prepared.doc, prepared.postings)
+            if prepared.group_id in existing:
+                writer.update_document(**prepared.doc)
+                updated.append(prepared.group_id)
             else:
-                writer.add_document(**doc)
-                added.append(group.id)
+                writer.add_document(**prepared.doc)
+                added.append(prepared.group_id)
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -110,13 +110,13 @@ def test_incompatible_index_says_to_rebuild(built_index: Index) -> None:
 def test_failed_run_leaves_the_committed_index_searchable(
     built_index: Index, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchpod.index as index_module
+    import searchpod.build as build_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     (episodes_dir / "eps-1.txt").write_text(EPISODE_CHANGE, encoding="utf-8")
-    monkeypatch.setattr(index_module, "episode_document", explode)
+    monkeypatch.setattr(build_module, "episode_document", explode)
     with pytest.raises(RuntimeError):
         built_index.add_paths([episodes_dir])
     reopened = Index(built_index.path)
