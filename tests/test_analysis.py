@@ -45,3 +45,14 @@ def test_importing_searchpod_does_not_import_nltk_or_bs4() -> None:
     code = "import sys, searchpod.cli, searchpod.search; print(sorted({m.split('.')[0] for m in sys.modules} & {'nltk', 'bs4', 'lxml'}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@given(st.text(max_size=300))
+def test_one_pass_postings_equal_the_analyzer(text: str) -> None:
+    """Bodies are indexed by term_postings, queries analysed by PodcastAnalyzer: they must agree."""
+    from searchpod.analysis import term_postings
+
+    expected: dict[str, list[tuple[int, int, int]]] = {}
+    for t in PodcastAnalyzer()(text, positions=True, chars=True):
+        expected.setdefault(t.text, []).append((t.pos, t.startchar, t.endchar))
+    assert term_postings(text) == expected
