@@ -229,7 +229,7 @@ def search(
 
         print_results(_console(), results)
     else:
-        from searchpod.render import snippet_html, snippet_plain
+        from searchpod.highlight import snippet_html, snippet_plain
 
         render = snippet_html if fmt == "html" else snippet_plain
         for hit in results.hits:

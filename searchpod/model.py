@@ -103,6 +103,18 @@ class Snippet:
     speaker: str | None = None
     link: str | None = None
 
+    def plain(self, before: str = "**", after: str = "**") -> str:
+        """Plain text with matches wrapped in markers, prefixed by time and speaker."""
+        from searchpod.highlight import snippet_plain
+
+        return snippet_plain(self, before, after)
+
+    def html(self) -> str:
+        """HTML with matches in ``<mark>`` and everything else escaped."""
+        from searchpod.highlight import snippet_html
+
+        return snippet_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,

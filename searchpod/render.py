@@ -11,40 +11,11 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from searchpod.highlight import format_time
 from searchpod.index import IndexStats
-from searchpod.model import Episode, Hit, IndexReport, SearchResults, Snippet
-from searchpod.snippets import mark
+from searchpod.model import Episode, Hit, IndexReport, SearchResults
 
 MATCH_STYLE = "bold underline yellow"
-
-
-def format_time(seconds: float | None) -> str:
-    """``[HH:MM:SS]`` for a time in seconds."""
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    return f"[{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}]"
-
-
-def snippet_plain(snippet: Snippet, before: str = "**", after: str = "**") -> str:
-    """A snippet as plain text, matches wrapped in markers."""
-    return _prefix(snippet) + mark(snippet.text, snippet.highlights, before, after)
-
-
-def snippet_html(snippet: Snippet) -> str:
-    """A snippet as HTML: matches in <mark>, everything else escaped."""
-    return _prefix(snippet, escape=True) + mark(
-        snippet.text, snippet.highlights, "<mark>", "</mark>", escape=True
-    )
-
-
-def _prefix(snippet: Snippet, escape: bool = False) -> str:
-    import html
-
-    parts = [format_time(snippet.start)] if snippet.start is not None else []
-    if snippet.speaker:
-        parts.append(f"{html.escape(snippet.speaker) if escape else snippet.speaker}:")
-    return " ".join(parts) + " " if parts else ""
 
 
 def _styled(text: str, highlights: Sequence[tuple[int, int]], base: str = "") -> Text:

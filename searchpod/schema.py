@@ -80,7 +80,9 @@ def build_schema() -> Schema:
         body=_transcript_text(analyzer, stored=True),
         speaker=TEXT(analyzer=analyzer, stored=False),
         episode=NUMERIC(int, stored=True, sortable=True),
-        published=DATETIME(stored=True, sortable=True),
+        published=DATETIME(stored=True),
+        # Days since year 1, 0 when undated: a plain number sorts undated episodes last.
+        day=NUMERIC(int, signed=False, sortable=True),
         host_key=ID(sortable=True),
         show_key=ID(sortable=True),
         fingerprint=ID(sortable=True),
@@ -116,6 +118,7 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
     }
     if episode.episode is not None:
         doc["episode"] = episode.episode
+    doc["day"] = episode.published.toordinal() if episode.published else 0
     if episode.published is not None:
         doc["published"] = dt.datetime.combine(episode.published, dt.time())
     speakers = sorted({c.speaker for c in episode.cues if c.speaker})

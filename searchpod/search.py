@@ -160,9 +160,11 @@ class _Page:
 
 def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
     sortedby = None
-    if options.sort != "relevance":
-        # Undated episodes sort last either way: dates missing compare as the far past.
-        sortedby = sorting.FieldFacet("published", reverse=options.sort == "newest")
+    if options.sort == "newest":
+        sortedby = sorting.FieldFacet("day", reverse=True)
+    elif options.sort == "oldest":
+        # Undated episodes (day 0) go last here too.
+        sortedby = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
     needed = options.page * options.limit
     results = searcher.search(query, limit=needed, filter=filters, sortedby=sortedby, terms=True)
     total = len(results)
@@ -170,6 +172,10 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
     docs = [(hit.docnum, hit.score or 0.0) for hit in results[start:needed]]
     matched = {hit.docnum: set(hit.matched_terms()) for hit in results[start:needed]}
     return _Page(total=total, docs=docs, matched=matched)
+
+
+def _undated_last(day: int) -> int:
+    return day or 10**8
 
 
 def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:

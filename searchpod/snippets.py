@@ -6,7 +6,6 @@ re-analysed to highlight it, and a match at its very end is found like one at it
 
 from __future__ import annotations
 
-import html
 import itertools
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -181,20 +180,3 @@ def highlight_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], 
     return tuple(
         (m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text) if stem(m.group()) in terms
     )
-
-
-def mark(
-    text: str, highlights: Sequence[tuple[int, int]], before: str, after: str, escape: bool = False
-) -> str:
-    """``text`` with each highlight wrapped in ``before``/``after``; ``escape`` for HTML."""
-    out: list[str] = []
-    at = 0
-    conv = html.escape if escape else str
-    for s, e in sorted(highlights):
-        if s < at:
-            continue  # overlapping spans: the first one wins
-        out.append(conv(text[at:s]))
-        out.append(before + conv(text[s:e]) + after)
-        at = e
-    out.append(conv(text[at:]))
-    return "".join(out)

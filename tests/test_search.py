@@ -137,6 +137,20 @@ def test_sort_by_date(built_index: Index) -> None:
     ]
 
 
+def test_undated_episodes_sort_last_both_ways(built_index: Index, episodes_dir: Path) -> None:
+    (episodes_dir / "eps-0.txt").write_text(
+        "Eps 0: Undated keepers\n— Harbour Lights\nNo date.\nHost\nMara Okafor\n"
+        "Podcast Content\nkeepers of nothing in particular\n"
+    )
+    built_index.add_paths([episodes_dir])
+    assert ids(built_index.search("keepers", sort="newest"))[-1] == "shows/eps-0.txt"
+    assert ids(built_index.search("keepers", sort="oldest"))[-1] == "shows/eps-0.txt"
+
+
+def test_published_in_the_query_language(built_index: Index) -> None:
+    assert ids(built_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
+
+
 def test_paging_is_stable_with_no_gaps(built_index: Index) -> None:
     q = "keepers OR bakers"
     everything = ids(built_index.search(q, limit=10))
