@@ -41,6 +41,9 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
         episode = load_episode(group)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
+    except Exception as exc:  # one file must never abort a whole run
+        reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
+        return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
     doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
     postings = {
         name: encode_postings(value)

@@ -67,8 +67,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
         if not (build_default and is_default and Path(source).is_dir()):
             raise
     click.echo(f"searchpod: no index yet: building {path}/ from {source}/ (first use)", err=True)
-    ix = Index.create(path)
-    report = ix.add_paths([source])
+    ix, report = Index.build(path, [source])
     for failure in report.failed:
         click.echo(f"searchpod: {failure}", err=True)
     return ix

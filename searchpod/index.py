@@ -76,8 +76,25 @@ class Index:
         return cls(path)
 
     @classmethod
-    def open_or_create(cls, path: str | os.PathLike[str]) -> Index:
-        return cls.create(path)
+    def build(
+        cls,
+        path: str | os.PathLike[str],
+        sources: Iterable[str | os.PathLike[str]],
+        *,
+        progress: Progress | None = None,
+    ) -> tuple[Index, IndexReport]:
+        """Build a new index at ``path`` from ``sources``, published only once complete.
+
+        An interrupted build leaves no index behind (rather than an empty one), so the
+        next attempt simply starts again.
+        """
+        index_dir = IndexDir(path)
+        groups, failures = discover(list(sources))
+        with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+            gen = _create_generation(index_dir)
+            report = _ingest(gen, groups, failures, existing={}, progress=progress)
+            index_dir.publish(gen)
+        return cls(path), report
 
     @property
     def path(self) -> Path:

@@ -72,6 +72,8 @@ def parse_html_page(html: str, source: str) -> Page:
     ld = _json_ld(soup)
     meta = _meta_tags(soup)
     canonical = soup.find("link", rel="canonical")
+    # Read now: noise removal below drops <link> elements.
+    canonical_href = str(canonical.get("href")) if isinstance(canonical, Tag) else None
     _remove_noise(soup)
     h1 = soup.find("h1")
     start = h1 if isinstance(h1, Tag) else (soup.body or soup)
@@ -106,7 +108,7 @@ def parse_html_page(html: str, source: str) -> Page:
         or _first(
             ld.get("url"),
             meta.get("og:url"),
-            canonical.get("href") if isinstance(canonical, Tag) else None,
+            canonical_href,
         ),
         media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio")),
     )

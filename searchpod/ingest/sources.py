@@ -19,7 +19,7 @@ from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TIMED_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv"})
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
 FEED_SUFFIXES = frozenset({".xml", ".rss"})
 KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
@@ -105,7 +105,7 @@ def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
 
 
 def _transcript_rank(path: Path) -> tuple[int, str]:
-    order = [".txt", ".text", ".md", ".json", ".vtt", ".srt", ".tsv"]
+    order = [".txt", ".text", ".json", ".vtt", ".srt", ".tsv"]
     suffix = path.suffix.lower()
     return (order.index(suffix) if suffix in order else len(order), path.name)
 
