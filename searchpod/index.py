@@ -183,10 +183,12 @@ class Index:
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
-        fields = self._searcher().document(id=episode_id)
-        if fields is None:
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=episode_id)
+        if docnum is None:
             raise EpisodeNotFoundError(episode_id)
-        return episode_from_stored(fields)
+        body = searcher.reader().column_reader("body_text")[docnum].decode("utf-8")
+        return episode_from_stored(searcher.stored_fields(docnum), body)
 
     def stats(self) -> IndexStats:
         searcher = self._searcher()

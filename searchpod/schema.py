@@ -7,7 +7,8 @@ import marshal
 import re
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
 
 from searchpod.analysis import PodcastAnalyzer, normalise, term_postings
@@ -77,7 +78,11 @@ def build_schema() -> Schema:
         summary=TEXT(analyzer=analyzer, stored=True),
         show=TEXT(analyzer=analyzer, stored=True),
         # Character offsets let snippets be cut without re-analysing a 2-hour transcript.
-        body=_transcript_text(analyzer, stored=True),
+        body=_transcript_text(analyzer),
+        # The body's text in a plain column rather than a stored field: stored fields are
+        # zlib-compressed per document, and inflating 120 KB transcripts for every hit cost
+        # more than the search itself.
+        body_text=COLUMN(VarBytesColumn()),
         speaker=TEXT(analyzer=analyzer, stored=False),
         episode=NUMERIC(int, stored=True, sortable=True),
         published=DATETIME(stored=True),
@@ -107,6 +112,7 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
         "summary": episode.summary,
         "show": episode.show or "",
         "body": episode.body,
+        "body_text": episode.body.encode("utf-8"),
         "host_key": episode.host or "",
         "show_key": episode.show or "",
         "fingerprint": fingerprint,
@@ -174,9 +180,8 @@ def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
     )
 
 
-def episode_from_stored(fields: dict[str, Any]) -> Episode:
-    """Rebuild an episode (with its cues) from a document's stored fields."""
-    body = fields.get("body", "")
+def episode_from_stored(fields: dict[str, Any], body: str) -> Episode:
+    """Rebuild an episode (with its cues) from a document's stored fields and body text."""
     cues: tuple[Cue, ...] = ()
     if fields.get("timing"):
         t = Timing(fields["timing"])

@@ -166,8 +166,10 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
         # Undated episodes (day 0) go last here too.
         sortedby = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
     needed = options.page * options.limit
-    results = searcher.search(query, limit=needed, filter=filters, sortedby=sortedby, terms=True)
-    total = len(results)
+    # limit=None collects every match in one pass, so the total is exact without running
+    # the query a second time (Whoosh's len() on a limited result re-runs it).
+    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
+    total = results.scored_length()
     start = (options.page - 1) * options.limit
     docs = [(hit.docnum, hit.score or 0.0) for hit in results[start:needed]]
     matched = {hit.docnum: set(hit.matched_terms()) for hit in results[start:needed]}
@@ -182,9 +184,10 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
     query_terms = {_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS}
     chars = _body_chars(searcher, page.matched)
+    bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)
-        body = fields.get("body", "")
+        body = bodies[docnum].decode("utf-8")
         timing = Timing(fields["timing"]) if fields.get("timing") else None
         link_base = fields.get("media_url") or fields.get("url")
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)

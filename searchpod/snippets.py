@@ -6,7 +6,6 @@ re-analysed to highlight it, and a match at its very end is found like one at it
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -98,24 +97,45 @@ class _Zones:
 
 
 def _best_window(ordered: Sequence[Match], width: int, zones: _Zones) -> tuple[int, int]:
+    """The run ``ordered[lo:hi]`` scoring best, found with two pointers in linear time."""
     best: tuple[int, int, int] | None = None
     best_range = (0, 1)
-    for lo in range(len(ordered)):
-        hi = lo + 1
-        while (
-            hi < len(ordered)
-            and ordered[hi].end - ordered[lo].start <= width
-            and zones.compatible(ordered[lo], ordered[hi])
+    counts: dict[str, int] = {}
+    adjacent = 0
+    hi = 0
+    n = len(ordered)
+    for lo in range(n):
+        if hi <= lo:
+            counts.clear()
+            adjacent = 0
+            hi = lo
+        while hi < n and (
+            hi == lo
+            or (
+                ordered[hi].end - ordered[lo].start <= width
+                and zones.compatible(ordered[lo], ordered[hi])
+            )
         ):
+            counts[ordered[hi].term] = counts.get(ordered[hi].term, 0) + 1
+            if hi > lo and _adjacent(ordered[hi - 1], ordered[hi]):
+                adjacent += 1
             hi += 1
-        window = ordered[lo:hi]
-        adjacent = sum(
-            1 for a, b in itertools.pairwise(window) if b.pos == a.pos + 1 and a.term != b.term
-        )
-        score = (len({m.term for m in window}), adjacent, len(window))
+        score = (len(counts), adjacent, hi - lo)
         if best is None or score > best:
             best, best_range = score, (lo, hi)
+        # Slide: drop ordered[lo] before the next round.
+        term = ordered[lo].term
+        counts[term] -= 1
+        if not counts[term]:
+            del counts[term]
+        if lo + 1 < hi and _adjacent(ordered[lo], ordered[lo + 1]):
+            adjacent -= 1
     return best_range
+
+
+def _adjacent(a: Match, b: Match) -> bool:
+    # Neighbouring positions holding different terms: a phrase, or words used together.
+    return b.pos == a.pos + 1 and a.term != b.term
 
 
 def _snippet(
