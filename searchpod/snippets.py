@@ -63,12 +63,17 @@ class _Zones:
     def __init__(self, body: str, timing: Timing | None) -> None:
         self.body_len = len(body)
         self.timing = timing if timing is not None and timing.offsets else None
+        self._cues: dict[int, int] = {}
 
     def cue(self, char: int) -> int:
         """Index of the cue holding ``char``; -1 for the page text before the transcript."""
         if self.timing is None:
             return -1
-        return bisect_right(self.timing.offsets, char) - 1
+        # The window search asks about the same matches many times.
+        found = self._cues.get(char)
+        if found is None:
+            found = self._cues[char] = bisect_right(self.timing.offsets, char) - 1
+        return found
 
     def compatible(self, a: Match, b: Match) -> bool:
         ca, cb = self.cue(a.start), self.cue(b.start)
