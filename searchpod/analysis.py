@@ -4,7 +4,7 @@ tokenise -> lowercase -> fold accents -> drop stop words -> Snowball-stem (NLTK,
 
 All of it runs in a single pass, because per-token work dominates indexing time: Whoosh's
 usual chain of generator filters costs several times more. Stems are memoised per surface
-word; an index stores the table it was built with (see ``preload_stems``) so a search
+word; an index stores the table it was built with (see ``add_stem_source``) so a search
 process only imports NLTK when a query holds a word the index has never seen.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -29,6 +29,18 @@ STOP_WORDS = frozenset(
 )
 
 _stems: dict[str, str] = {}
+
+
+class StemSource(Protocol):
+    """A saved word -> stem table (an index's ``stems/``)."""
+
+    def lookup(self, word: str) -> str | None: ...
+
+    def all(self) -> dict[str, str]: ...
+
+
+# Saved stem tables of open indexes, asked before NLTK is (see ``add_stem_source``).
+_sources: dict[str, StemSource] = {}
 # Stems computed since the last take_new_stems(): worker processes send them to the parent.
 _new_stems: list[tuple[str, str]] = []
 _stemmer: Any = None
@@ -60,6 +72,11 @@ def stem(word: str) -> str:
         return _stems[word]
     except KeyError:
         pass
+    for source in _sources.values():
+        known = source.lookup(word)
+        if known is not None:
+            _stems[word] = known
+            return known
     norm = normalise(word)
     result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
     _stems[word] = result
@@ -118,10 +135,18 @@ def remember_stems(pairs: list[tuple[str, str]]) -> None:
         _stems.setdefault(word, result)
 
 
-def preload_stems(table: Mapping[str, str]) -> None:
-    """Seed the memo with a table from ``stem_table``."""
-    for word, result in table.items():
-        _stems.setdefault(word, result)
+def add_stem_source(key: str, source: StemSource) -> None:
+    """Consult ``source`` (a saved table) for words not yet memoised, before NLTK."""
+    _sources[key] = source
+
+
+def known_words() -> dict[str, str]:
+    """Every word -> stem this process knows of, saved tables included (slow: all shards)."""
+    merged: dict[str, str] = {}
+    for source in _sources.values():
+        merged.update(source.all())
+    merged.update(_stems)
+    return merged
 
 
 class PodcastAnalyzer(Tokenizer):

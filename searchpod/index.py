@@ -15,7 +15,7 @@ from searchpod.ingest.sources import SourceGroup, discover
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import build_schema, episode_from_stored, use_precomputed
 from searchpod.search import SearchOptions, run_search
-from searchpod.store import IndexDir, check_meta, load_stems, save_stems, write_meta
+from searchpod.store import IndexDir, StemShards, check_meta, save_stems, write_meta
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 Progress = Callable[[int, int, str], None]
@@ -264,7 +264,7 @@ class Index:
     def _open_whoosh(gen: Path) -> Any:
         from whoosh.index import open_dir
 
-        analysis.preload_stems(load_stems(gen))
+        analysis.add_stem_source(str(gen), StemShards(gen))
         return open_dir(str(gen))
 
 
@@ -339,7 +339,9 @@ def _ingest(
         return IndexReport(unchanged=tuple(unchanged), failed=tuple(failures))
 
     ix = open_dir(str(gen))
-    writer = ix.writer(limitmb=256)
+    # compound=False: Whoosh copies a compound segment into memory on every open, which
+    # cost a cold search ~30 ms on a 180-episode index; separate files are read in place.
+    writer = ix.writer(limitmb=256, compound=False)
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)

@@ -2,7 +2,7 @@
 
     index/
       CURRENT          name of the live generation, replaced atomically
-      g000001/         a Whoosh index + searchpod.json (versions) + stems.marshal
+      g000001/         a Whoosh index + searchpod.json (versions) + stems/ (word -> stem)
       write.lock       held by the one process writing
       feeds.json       remembered feeds;  cache/  downloaded transcripts
 
@@ -17,6 +17,7 @@ import marshal
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,8 @@ from searchpod.errors import IndexLockedError, IndexNotFoundError, IndexVersionE
 # Bump when the schema or stored-field layout changes incompatibly.
 SCHEMA_VERSION = 1
 META_FILE = "searchpod.json"
-STEMS_FILE = "stems.marshal"
+STEMS_DIR = "stems"
+STEM_SHARDS = 64
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 
@@ -127,17 +129,51 @@ def check_meta(gen: Path, index_path: Path) -> None:
         )
 
 
-def load_stems(gen: Path) -> dict[str, str]:
-    try:
-        table = marshal.loads((gen / STEMS_FILE).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}  # only a cache: a missing or damaged table costs speed, not results
-    return table if isinstance(table, dict) else {}
+def _shard_of(word: str) -> int:
+    # crc32, not hash(): the shard must be the same in every process.
+    return zlib.crc32(word.encode("utf-8", "surrogatepass")) % STEM_SHARDS
+
+
+class StemShards:
+    """The stem table saved beside a generation, read one shard at a time.
+
+    A query needs the stems of a few words; loading only their shards keeps a cold
+    ``searchpod search`` from reading the whole vocabulary (or importing NLTK).
+    """
+
+    def __init__(self, gen: Path) -> None:
+        self.folder = gen / STEMS_DIR
+        self._loaded: dict[int, dict[str, str]] = {}
+
+    def shard(self, number: int) -> dict[str, str]:
+        if number not in self._loaded:
+            try:
+                table = marshal.loads((self.folder / f"{number:02d}.marshal").read_bytes())
+            except (OSError, ValueError, EOFError, TypeError):
+                table = {}  # only a cache: a missing or damaged shard costs speed, not results
+            self._loaded[number] = table if isinstance(table, dict) else {}
+        return self._loaded[number]
+
+    def lookup(self, word: str) -> str | None:
+        return self.shard(_shard_of(word)).get(word)
+
+    def all(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for number in range(STEM_SHARDS):
+            merged.update(self.shard(number))
+        return merged
 
 
 def save_stems(gen: Path, table: dict[str, str]) -> None:
-    merged = load_stems(gen)
-    if merged.keys() >= table.keys():
-        return
-    merged.update(table)
-    atomic_write(gen / STEMS_FILE, marshal.dumps(merged))
+    """Add ``table`` to the generation's saved stems, rewriting only shards that grew."""
+    shards = StemShards(gen)
+    grown: dict[int, dict[str, str]] = {}
+    for word, result in table.items():
+        number = _shard_of(word)
+        current = shards.shard(number)
+        if word not in current:
+            grown.setdefault(number, dict(current))[word] = result
+    if grown:
+        shards.folder.mkdir(exist_ok=True)
+    for number, merged in grown.items():
+        atomic_write(shards.folder / f"{number:02d}.marshal", marshal.dumps(merged))
