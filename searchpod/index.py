@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,9 @@ class Index:
         self._dir = IndexDir(path)
         self._local = threading.local()
         self._lock = threading.Lock()
+        # Every searcher any thread opened, so close() (or garbage collection) closes them.
+        self._open: set[Any] = set()
+        weakref.finalize(self, _close_all, self._open)
         self._gen = self._dir.current()
         check_meta(self._gen, self._dir.path)
         self._ix = self._open_whoosh(self._gen)
@@ -217,10 +221,8 @@ class Index:
     # -- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
+        """Close the files this index has open (it reopens them if used again)."""
+        _close_all(self._open)
 
     def __enter__(self) -> Index:
         return self
@@ -232,15 +234,22 @@ class Index:
         """This thread's searcher, refreshed when another commit (or a rebuild) happened."""
         self._maybe_switch_generation()
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None or getattr(self._local, "gen", None) != self._gen:
+        if searcher is not None and searcher.is_closed:
+            searcher = None
+        stale = searcher is None or getattr(self._local, "gen", None) != self._gen
+        if not stale and searcher.up_to_date():
+            return searcher
+        # A new searcher rather than refresh(): refresh shares segment readers with the old
+        # one and leaks the files of those it drops; opening is cheap with separate files.
+        fresh = self._ix.searcher()
+        with self._lock:
             if searcher is not None:
+                self._open.discard(searcher)
                 searcher.close()
-            searcher = self._ix.searcher()
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
-        self._local.searcher = searcher
+            self._open.add(fresh)
+        self._local.searcher = fresh
         self._local.gen = self._gen
-        return searcher
+        return fresh
 
     def _maybe_switch_generation(self) -> None:
         try:
@@ -258,7 +267,6 @@ class Index:
         with self._lock:
             self._gen = self._dir.current()
             self._ix = self._open_whoosh(self._gen)
-        self.close()
 
     @staticmethod
     def _open_whoosh(gen: Path) -> Any:
@@ -266,6 +274,12 @@ class Index:
 
         analysis.add_stem_source(str(gen), StemShards(gen))
         return open_dir(str(gen))
+
+
+def _close_all(searchers: set[Any]) -> None:
+    for searcher in list(searchers):
+        searcher.close()
+    searchers.clear()
 
 
 def _create_generation(index_dir: IndexDir) -> Path:

@@ -1,0 +1,215 @@
+"""What every transcript format shares: timestamps, timed blocks, speaker labels, merging."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable, Iterator
+
+from searchpod.model import Cue
+
+_TIME = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+)(?:[.,](\d+))?", re.ASCII)
+# Markup that caption files put inside cue text: HTML-like tags (<i>, <c.x>, </v>, <lang en>),
+# WebVTT karaoke timestamps (<00:00:01.000>) and SSA override blocks ({\an8}). A bare "<"
+# followed by a space is text, not a tag, so "a < b" survives.
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
+_LABEL = re.compile(r"([^:\n]{1,40}):(?:\s+|$)")
+_SENTENCE_END = frozenset(".?!…")
+_CLOSERS = "\"'”’)]»」"
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[.'’-](?=[^\W\d_])|\.$)*")
+
+# Words that start or make up "Label:" lines without naming a person: headings, notes and
+# the discourse words a sentence may begin with ("So here's the thing: ...").
+_NOT_SPEAKER = frozenset({
+    "note", "notes", "warning", "warnings", "update", "chapter", "part", "step", "episode",
+    "section", "source", "sources", "edit", "correction", "disclaimer", "transcript", "summary",
+    "tip", "example", "important", "caution", "spoiler", "spoilers", "sponsor", "ad",
+    "advertisement", "music", "intro", "outro", "title", "description", "timestamps",
+    "timestamp", "time", "date", "link", "links", "url", "http", "https", "subject", "re", "ps",
+    "nb", "bonus", "reminder", "hint", "answer", "question", "quote", "result", "results",
+    "ingredients", "trigger", "content", "so", "and", "but", "or", "the", "this", "that",
+    "these", "those", "here", "there", "well", "now", "then", "yes", "no", "okay", "ok", "look",
+    "listen", "remember", "it", "we", "you", "he", "she", "they", "my", "our", "your", "his",
+    "her", "their", "what", "why", "how", "when", "where", "who", "which", "if", "because",
+    "also", "plus", "like", "just", "anyway", "basically", "first", "second", "third",
+    "finally", "next", "last", "see", "thanks", "hello", "hi", "hey", "oh", "um", "uh",
+})  # fmt: skip
+# Lower-case name particles allowed after the first word: "Ludwig van Beethoven".
+_PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "da", "di", "du", "del", "la", "le", "bin", "al", "el",
+})  # fmt: skip
+
+
+def parse_timestamp(s: str) -> float:
+    """Seconds in ``HH:MM:SS.mmm``, ``MM:SS.mmm``, ``HH:MM:SS,mmm`` or ``75.5`` form.
+
+    >>> parse_timestamp("01:02:03.500")
+    3723.5
+
+    Raises ValueError for anything else, including minutes or seconds past 59 once a
+    larger unit is given.
+    """
+    m = _TIME.fullmatch(s.strip())
+    if not m:
+        raise ValueError(f"not a timestamp: {s!r}")
+    hours, minutes, seconds, fraction = m.groups()
+    if (minutes is not None and int(seconds) > 59) or (hours is not None and int(minutes) > 59):
+        raise ValueError(f"not a timestamp: {s!r}")
+    try:
+        value = int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds)
+        total = value + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
+    except OverflowError as exc:
+        raise ValueError(f"timestamp out of range: {s!r}") from exc
+    if not math.isfinite(total):
+        raise ValueError(f"timestamp out of range: {s!r}")
+    return total
+
+
+def parse_timing(line: str) -> tuple[float, float]:
+    """The start and end of a ``start --> end [settings]`` line; ValueError if malformed."""
+    left, _, right = line.partition("-->")
+    before, after = left.split(), right.split()
+    if not before or not after:
+        raise ValueError(f"not a timing line: {line!r}")
+    # The last token before the arrow: tolerates an SRT index glued onto the timing line.
+    return parse_timestamp(before[-1]), parse_timestamp(after[0])
+
+
+def timed_blocks(text: str) -> Iterator[tuple[float, float, list[str]]]:
+    """Each cue of a WebVTT/SRT-like text as ``(start, end, text lines)``, in file order.
+
+    A cue starts at a ``-->`` line and runs to the next blank line or timing line.
+    Blocks without a timing line (headers, NOTE/STYLE/REGION blocks) are ignored, as are
+    cue indexes and cues whose timing line cannot be read.
+    """
+    lines = text.splitlines()
+    timing: tuple[float, float] | None = None
+    body: list[str] = []
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            if timing is not None:
+                yield timing[0], timing[1], body
+            timing, body = None, []
+            continue
+        if "-->" in line:
+            try:
+                parsed = parse_timing(line)
+            except ValueError:
+                parsed = None
+            # Inside a cue an unreadable "-->" line is text; elsewhere it starts a cue that
+            # is dropped, with its text.
+            if parsed is not None or timing is None:
+                if timing is not None:
+                    yield timing[0], timing[1], body
+                timing, body = parsed, []
+                continue
+        if timing is None:
+            continue
+        # A number right before a timing line is the next cue's index (blank line missing).
+        if line.isdigit() and i + 1 < len(lines) and "-->" in lines[i + 1]:
+            continue
+        body.append(line)
+    if timing is not None:
+        yield timing[0], timing[1], body
+
+
+def clean_text(text: str) -> str:
+    """Cue text without markup, entities decoded and whitespace collapsed to single spaces."""
+    if "<" in text or "{" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def looks_like_speaker(label: str) -> bool:
+    """Whether ``label`` (the part before a colon) reads as a person's name or role.
+
+    Accepts "Dan Harmon", "JEFF", "Dr. Ruth", "Ludwig van Beethoven", "Speaker 1",
+    "SPEAKER_01"; rejects headings and sentence openings such as "Note", "Step 2",
+    "Chapter One", "So here's the thing".
+    """
+    label = label.strip()
+    if not label or len(label) > 40:
+        return False
+    words = label.split()
+    if len(words) > 4:
+        return False
+    if re.fullmatch(r"(?:Speaker|SPEAKER|speaker)[ _]?\d{1,3}", label, re.ASCII):
+        return True
+    if words[0].lower().strip(".") in _NOT_SPEAKER:
+        return False
+    for n, word in enumerate(words):
+        if not _WORD.fullmatch(word) or word.lower().strip(".") in _NOT_SPEAKER:
+            return False
+        if not word[0].isupper() and (n == 0 or word not in _PARTICLES):
+            return False
+    return True
+
+
+def split_speaker(text: str) -> tuple[str | None, str]:
+    """A leading ``Name:`` label and the text after it, or ``(None, text)`` if there is none."""
+    m = _LABEL.match(text)
+    if m and looks_like_speaker(m.group(1)):
+        return m.group(1).strip(), text[m.end() :]
+    return None, text
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends with ``.``, ``?``, ``!`` or ``…``, perhaps inside quotes/brackets."""
+    tail = text.rstrip().rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _SENTENCE_END
+
+
+def merge_cues(
+    cues: Iterable[Cue], *, max_chars: int = 320, max_gap: float = 2.0
+) -> tuple[Cue, ...]:
+    """Join cues that split a sentence, so one-word or half-sentence segments read whole.
+
+    A cue is appended to the one before when both have the same speaker, the earlier one
+    does not end a sentence, the later one starts at most ``max_gap`` seconds after the
+    earlier ends (and not before it starts: times going backwards are never merged), and
+    the joined text stays within ``max_chars``. The merged cue keeps the first start and
+    the latest end. Cues are never reordered.
+    """
+    merged: list[Cue] = []
+    group: list[Cue] = []  # consecutive cues to be joined into one
+    length = 0  # of the group's joined text
+    end: float | None = None  # the group's latest end
+    for cue in cues:
+        if group and _joins(group, length, end, cue, max_chars, max_gap):
+            length += 1 + len(cue.text)
+            group.append(cue)
+        else:
+            if group:
+                merged.append(_joined(group, end))
+            group, length, end = [cue], len(cue.text), None
+        if cue.end is not None and (end is None or cue.end > end):
+            end = cue.end
+    if group:
+        merged.append(_joined(group, end))
+    return tuple(merged)
+
+
+def _joins(
+    group: list[Cue], length: int, end: float | None, cue: Cue, max_chars: int, max_gap: float
+) -> bool:
+    first, last = group[0], group[-1]
+    if cue.speaker != last.speaker or length + 1 + len(cue.text) > max_chars:
+        return False
+    if ends_sentence(last.text):
+        return False
+    if cue.start is None or first.start is None:
+        return cue.start is None and first.start is None
+    if cue.start < first.start:
+        return False
+    return cue.start - (end if end is not None else first.start) <= max_gap
+
+
+def _joined(group: list[Cue], end: float | None) -> Cue:
+    if len(group) == 1:
+        return group[0]
+    first = group[0]
+    return Cue(" ".join(c.text for c in group), first.start, end, first.speaker)
