@@ -95,7 +95,11 @@ def index_cmd(
     as_json: bool,
     lock_timeout: float,
 ) -> None:
-    """Index episode pages, transcripts and feeds (default: ./data). Only changes are redone."""
+    """Index episode pages, transcripts and feed files or URLs (default: ./data).
+
+    Only what changed is redone: new files are added, changed ones replaced, the rest
+    skipped. --prune also drops episodes whose files are gone.
+    """
     from searchpod.index import Index
 
     err = _console(stderr=True)
@@ -113,13 +117,7 @@ def index_cmd(
             )
     except SearchpodError as exc:
         _fail(str(exc))
-    if as_json:
-        _dump(report.to_dict())
-    else:
-        from searchpod.render import print_report
-
-        print_report(err, report)
-    sys.exit(EXIT_PARTIAL if report.failed else 0)
+    _print_index_report(report, as_json)
 
 
 class _progress:
@@ -293,6 +291,82 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         from searchpod.render import print_stats
 
         print_stats(_console(), st)
+
+
+@main.group()
+def feed() -> None:
+    """Remember podcast RSS feeds and keep the index in step with them."""
+
+
+def _feed_store(ctx: click.Context) -> Any:
+    from searchpod.feeds import FEEDS_FILE
+    from searchpod.ingest.feed import FeedStore
+
+    return FeedStore(Path(ctx.obj["index"]) / FEEDS_FILE)
+
+
+@feed.command("add")
+@click.argument("url")
+@click.pass_context
+def feed_add(ctx: click.Context, url: str) -> None:
+    """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
+    from searchpod.index import Index
+
+    try:
+        Index.create(ctx.obj["index"])  # the feed list lives in the index directory
+        added = _feed_store(ctx).add(url)
+    except SearchpodError as exc:
+        _fail(str(exc))
+    click.echo(f"{'added' if added else 'already there'}: {url}", err=True)
+
+
+@feed.command("remove")
+@click.argument("url")
+@click.pass_context
+def feed_remove(ctx: click.Context, url: str) -> None:
+    """Forget a feed (its episodes stay until you prune them)."""
+    try:
+        removed = _feed_store(ctx).remove(url)
+    except SearchpodError as exc:
+        _fail(str(exc))
+    if not removed:
+        _fail(f"not a remembered feed: {url}")
+    click.echo(f"removed: {url}", err=True)
+
+
+@feed.command("list")
+@click.pass_context
+def feed_list(ctx: click.Context) -> None:
+    """Print the remembered feeds, one per line."""
+    for url in _feed_store(ctx).list():
+        click.echo(url)
+
+
+@feed.command("sync")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def feed_sync(ctx: click.Context, as_json: bool) -> None:
+    """Index new and changed episodes of every remembered feed; drop ones they no longer list."""
+    from searchpod.index import Index
+
+    feeds = list(_feed_store(ctx).list())
+    if not feeds:
+        _fail("no feeds yet: add one with 'searchpod feed add URL'")
+    try:
+        report = Index.create(ctx.obj["index"]).add_paths(feeds, prune=True)
+    except SearchpodError as exc:
+        _fail(str(exc))
+    _print_index_report(report, as_json)
+
+
+def _print_index_report(report: Any, as_json: bool) -> NoReturn:
+    if as_json:
+        _dump(report.to_dict())
+    else:
+        from searchpod.render import print_report
+
+        print_report(_console(stderr=True), report)
+    sys.exit(EXIT_PARTIAL if report.failed else 0)
 
 
 @main.command("watch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import weakref
@@ -12,9 +13,15 @@ from typing import Any
 
 from searchpod import analysis
 from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
 from searchpod.ingest.sources import SourceGroup, discover
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
-from searchpod.schema import build_schema, episode_from_stored, use_precomputed
+from searchpod.schema import (
+    build_schema,
+    episode_document,
+    episode_from_stored,
+    use_precomputed,
+)
 from searchpod.search import SearchOptions, run_search
 from searchpod.store import IndexDir, StemShards, check_meta, save_stems, write_meta
 
@@ -123,19 +130,26 @@ class Index:
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
         """
         paths = list(paths)
-        groups, failures = discover(paths)
+        feed_sources = [str(p) for p in paths if is_feed_source(p)]
+        file_paths = [p for p in paths if str(p) not in feed_sources]
+        groups, failures = discover(file_paths)
+        # Network work first, outside the lock: only writing needs to be exclusive.
+        feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
+        failures.extend(feeds.failures)
         with self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = _create_generation(self._dir)
-                report = _ingest(gen, groups, failures, existing={}, progress=progress)
+                report = _ingest(gen, groups, feeds, failures, existing={}, progress=progress)
                 self._dir.publish(gen)
             else:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
                 existing = _existing(self._open_whoosh(gen))
-                stale = _stale_ids(existing, groups, paths) if prune else []
-                report = _ingest(gen, groups, failures, existing, progress=progress, prune=stale)
+                stale = _stale_ids(existing, groups, file_paths, feeds) if prune else []
+                report = _ingest(
+                    gen, groups, feeds, failures, existing, progress=progress, prune=stale
+                )
         self._reopen()
         return report
 
@@ -309,20 +323,27 @@ def _stale_ids(
     existing: dict[str, tuple[str, str]],
     groups: Sequence[SourceGroup],
     paths: Sequence[str | os.PathLike[str]],
+    feeds: FeedBatch,
 ) -> list[str]:
+    """Episodes whose files under ``paths`` are gone, or whose feed no longer lists them."""
     live = {g.id for g in groups}
     roots = [str(Path(p).resolve()) for p in paths]
-    return [
-        doc_id
-        for doc_id, (_, path) in existing.items()
-        if doc_id not in live
-        and any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-    ]
+    stale = []
+    for doc_id, (_, path) in existing.items():
+        if path in feeds.live:
+            if doc_id not in feeds.live[path]:
+                stale.append(doc_id)
+        elif doc_id not in live and any(
+            path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots
+        ):
+            stale.append(doc_id)
+    return stale
 
 
 def _ingest(
     gen: Path,
     groups: Sequence[SourceGroup],
+    feeds: FeedBatch,
     failures: list[IngestFailure],
     existing: dict[str, tuple[str, str]],
     *,
@@ -332,7 +353,7 @@ def _ingest(
     from whoosh.index import open_dir
 
     # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
-    from searchpod.build import prepared_documents
+    from searchpod.build import Prepared, prepared_documents
 
     added: list[str] = []
     updated: list[str] = []
@@ -349,8 +370,19 @@ def _ingest(
             unchanged.append(group.id)
         else:
             todo.append((group, fingerprint))
-    if not todo and not prune:
-        return IndexReport(unchanged=tuple(unchanged), failed=tuple(failures))
+    from_feeds: list[Prepared] = []
+    for episode, fingerprint, feed in feeds.episodes:
+        known = existing.get(episode.id)
+        if known and known[0] == fingerprint:
+            unchanged.append(episode.id)
+        else:
+            doc = episode_document(episode, fingerprint=fingerprint, path=feed)
+            from_feeds.append(Prepared(episode.id, doc=doc))
+    total = len(todo) + len(from_feeds)
+    if not total and not prune:
+        return IndexReport(
+            unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
+        )
 
     ix = open_dir(str(gen))
     # compound=False: Whoosh copies a compound segment into memory on every open, which
@@ -359,9 +391,10 @@ def _ingest(
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)
-        for done, prepared in enumerate(prepared_documents(todo), 1):
+        everything = itertools.chain(prepared_documents(todo), from_feeds)
+        for done, prepared in enumerate(everything, 1):
             if progress:
-                progress(done, len(todo), prepared.group_id)
+                progress(done, total, prepared.group_id)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue
@@ -383,4 +416,5 @@ def _ingest(
         unchanged=tuple(unchanged),
         removed=tuple(prune),
         failed=tuple(failures),
+        downloads=feeds.downloads,
     )

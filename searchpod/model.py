@@ -213,6 +213,7 @@ class IndexReport:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     failed: tuple[IngestFailure, ...] = ()
+    downloads: int = 0
 
     @property
     def ok(self) -> bool:
@@ -224,5 +225,6 @@ class IndexReport:
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
             "removed": len(self.removed),
+            "downloaded": self.downloads,
             "failed": [f.to_dict() for f in self.failed],
         }

@@ -117,6 +117,8 @@ def print_report(console: Console, report: IndexReport, removed_label: bool = Tr
     if removed_label:
         parts.append(f"{len(report.removed)} removed")
     parts.append(f"{len(report.failed)} failed")
+    if report.downloads:
+        parts.append(f"{report.downloads} transcripts downloaded")
     console.print(Text("indexed: " + ", ".join(parts), style="red" if report.failed else "green"))
 
 

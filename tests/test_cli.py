@@ -130,7 +130,14 @@ def test_partial_failure_exits_1_and_names_the_file(run, episodes_dir: Path) -> 
 
 def test_index_report_as_json(run, episodes_dir: Path) -> None:
     first = json.loads(run("index", str(episodes_dir), "--json").stdout)
-    assert first == {"added": 3, "updated": 0, "unchanged": 0, "removed": 0, "failed": []}
+    assert first == {
+        "added": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "removed": 0,
+        "downloaded": 0,
+        "failed": [],
+    }
     again = json.loads(run("index", str(episodes_dir), "--json").stdout)
     assert again["unchanged"] == 3 and again["added"] == 0
 
