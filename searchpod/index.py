@@ -103,7 +103,7 @@ class Index:
         groups, failures = discover(list(sources))
         with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
-            report = _ingest(gen, groups, failures, existing={}, progress=progress)
+            report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
         return cls(path), report
 

@@ -14,6 +14,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_LABEL_MEANS = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 # Control characters that never appear in text files (tab, LF, FF, CR excluded).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -28,9 +29,14 @@ def declared_charset(data: bytes) -> str | None:
         return None
     name = m.group(1).decode("ascii", "replace")
     try:
-        return codecs.lookup(name).name
+        encoding = codecs.lookup(name).name
     except LookupError:
         return None
+    # As browsers do (WHATWG Encoding): a declaration readable as ASCII cannot be UTF-16/32,
+    # and pages labelled Latin-1 or ASCII really use Windows-1252 for bytes 0x80-0x9F.
+    if encoding.startswith(("utf-16", "utf-32")):
+        return None
+    return _LABEL_MEANS.get(encoding, encoding)
 
 
 def decode_bytes(data: bytes, source: str) -> str:

@@ -11,14 +11,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+import warnings
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import Comment, Doctype, ProcessingInstruction
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
+from bs4.element import PreformattedString
 
 from searchpod.errors import IngestError
-from searchpod.ingest.textpage import page_from_lines, parse_date
+from searchpod.ingest.textpage import (
+    _BODY_HEADINGS,
+    _episode_number,
+    _heading,
+    page_from_lines,
+    parse_date,
+)
 from searchpod.model import Page
 
 _NOISE_TAGS = (
@@ -38,51 +44,58 @@ _NOISE_TAGS = (
     "dialog",
     "link",
     "meta",
+    # A player's fallback text ("your browser cannot play audio") is not content.
+    "audio",
+    "video",
+    "object",
 )
 _NOISE_HINT = re.compile(
     r"cookie|consent|gdpr|newsletter|subscribe|breadcrumb|share|social|related|promo|advert"
-    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|menu",
+    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|menu|footer",
     re.I,
 )
-_NOISE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_NOISE_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
+)
 _BLOCK_TAGS = frozenset(
     """p div section article main header h1 h2 h3 h4 h5 h6 li ul ol table thead tbody tfoot
     tr dl dt dd blockquote pre figure figcaption hr address details summary body html""".split()
 )
 _LABEL_HINT = re.compile(r"label|key|term|name|field", re.I)
-_EPISODE_TYPES = frozenset(
-    {
-        "podcastepisode",
-        "episode",
-        "radioepisode",
-        "tvepisode",
-        "article",
-        "blogposting",
-        "newsarticle",
-        "creativework",
-        "webpage",
-    }
+# Most specific first: a page's @graph often lists its WebPage before the PodcastEpisode.
+_EPISODE_TYPES = (
+    "podcastepisode",
+    "episode",
+    "radioepisode",
+    "tvepisode",
+    "article",
+    "blogposting",
+    "newsarticle",
+    "creativework",
+    "webpage",
 )
+_STRUCTURED_EPISODES = frozenset(_EPISODE_TYPES[:3])
+_DATELINE_MAX = 80
 _WS = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def parse_html_page(html: str, source: str) -> Page:
     """Parse an HTML episode page. Raises IngestError when the page is not one."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = _soup(html)
     ld = _json_ld(soup)
     meta = _meta_tags(soup)
+    # Read now: noise removal below drops <link>, <audio> and <video> elements.
     canonical = soup.find("link", rel="canonical")
-    # Read now: noise removal below drops <link> elements.
-    canonical_href = str(canonical.get("href")) if isinstance(canonical, Tag) else None
-    _remove_noise(soup)
-    h1 = soup.find("h1")
-    start = h1 if isinstance(h1, Tag) else (soup.body or soup)
-    lines = list(_render(soup.body or soup, start=start))
-    title = (
-        None
-        if isinstance(h1, Tag)
-        else _first(ld.get("name"), ld.get("headline"), meta.get("og:title"), _title_tag(soup))
-    )
+    canonical_href = _first(canonical.get("href")) if isinstance(canonical, Tag) else None
+    player_src = _player_src(soup)
+    h1 = _main_heading(soup)
+    _remove_noise(soup, keep=h1)
+    root = soup.body or soup
+    lines = _render(root, start=h1 or root)
+    # Without an <h1>, structured data names the page better than the <title> element, which
+    # usually carries the site's name too; failing both, the first visible line is the title.
+    title = None if h1 else _first(ld.get("name"), ld.get("headline"), meta.get("og:title"))
     try:
         page = page_from_lines(lines, source, title=title)
     except IngestError:
@@ -110,20 +123,30 @@ def parse_html_page(html: str, source: str) -> Page:
             meta.get("og:url"),
             canonical_href,
         ),
-        media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio")),
+        media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio"), player_src),
     )
+
+
+def _soup(html: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        # A file holding only a URL or a file name is not a page, and the IngestError that
+        # follows says so; bs4's warning about it would only clutter the user's terminal.
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        try:
+            return BeautifulSoup(html, "lxml")
+        except UnicodeEncodeError:
+            # lxml takes UTF-8, so lone surrogates (from surrogateescape) cannot reach it.
+            html = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            return BeautifulSoup(html, "lxml")
 
 
 def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str) -> Page | None:
     # A page without the visible sections can still be an episode when its JSON-LD says so.
-    kind = str(ld.get("@type", "")).lower()
     body = _first(ld.get("articleBody"), ld.get("transcript"))
     title = _first(ld.get("name"), ld.get("headline"), meta.get("og:title"))
-    if kind not in {"podcastepisode", "episode", "radioepisode"} or not body or not title:
+    if not _STRUCTURED_EPISODES & set(_types(ld)) or not body or not title:
         return None
     series = ld.get("partOfSeries") if isinstance(ld.get("partOfSeries"), dict) else {}
-    from searchpod.ingest.textpage import _episode_number
-
     return Page(
         title=title,
         body=_text(body),
@@ -137,73 +160,128 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
     )
 
 
-def _remove_noise(soup: BeautifulSoup) -> None:
-    for el in soup.find_all(_NOISE_TAGS):
-        el.decompose()
-    for el in soup.find_all(
-        string=lambda s: isinstance(s, (Comment, Doctype, ProcessingInstruction))
-    ):
-        el.extract()
-    for el in soup.find_all(True):
-        if el.decomposed or el.attrs is None:
-            continue
-        hints = " ".join([*el.get("class", []), el.get("id", "")])
-        role = str(el.get("role", "")).lower()
-        noisy = role in _NOISE_ROLES or (hints and _NOISE_HINT.search(hints))
-        # A <header> often holds the title: drop it only when it has no <h1>.
-        if el.name == "header" and not el.find("h1"):
-            noisy = True
-        if noisy and not el.find("h1"):
+def _main_heading(soup: BeautifulSoup) -> Tag | None:
+    """The episode's <h1>: the one in the main content when the site's name is an <h1> too."""
+    h1 = soup.select_one("main h1, article h1, [role=main] h1") or soup.find("h1")
+    return h1 if isinstance(h1, Tag) else None
+
+
+def _remove_noise(soup: BeautifulSoup, *, keep: Tag | None) -> None:
+    """Drop what is not content, sparing the elements that hold ``keep`` (the title).
+
+    One walk, skipping what is already dropped: bs4's ``find`` per element (which
+    ``Tag.decomposed`` does, via ``__getattr__``) made this quadratic on deep pages.
+    """
+    spared = {id(keep), *(id(p) for p in keep.parents)} if keep is not None else set()
+    todo = [c for c in soup.contents if isinstance(c, Tag)]
+    while todo:
+        el = todo.pop()
+        if _is_noise(el) and id(el) not in spared:
             el.decompose()
+        else:
+            todo.extend(c for c in el.contents if isinstance(c, Tag))
 
 
-def _render(root: Tag, *, start: Tag) -> Iterator[str]:
-    """Lines of text, blocks separated by blank lines, starting at ``start``."""
+def _is_noise(el: Tag) -> bool:
+    if el.name == "form":
+        # ASP.NET pages wrap the whole page in one <form>; only a small form is furniture.
+        return el.find(["main", "article", "h1", "h2", "h3"]) is None
+    if el.name in _NOISE_TAGS:
+        return True
+    if el.name == "header" and el.find_parent(["main", "article"]) is None:
+        return True  # the site's masthead, not an article's own header
+    hints = " ".join([*el.get("class", []), str(el.get("id", ""))])
+    return str(el.get("role", "")).lower() in _NOISE_ROLES or bool(
+        hints and _NOISE_HINT.search(hints)
+    )
+
+
+def _render(root: Tag, *, start: Tag) -> list[str]:
+    """Lines of text, blocks separated by blank lines, from ``start`` on.
+
+    Walks with an explicit stack: pages nested thousands of <div>s deep exist, and
+    recursion would overflow on them.
+    """
     lines: list[str] = []
     current: list[str] = []
     started = start is root
+    in_body = False
+    end_of_block = None  # a marker pushed after a block's children
 
     def flush() -> None:
+        nonlocal in_body
         text = _WS.sub(" ", "".join(current)).strip()
         current.clear()
         if text:
             lines.append(text)
+            in_body = in_body or (len(text) < 40 and _heading(text) in _BODY_HEADINGS)
 
     def block_break() -> None:
         flush()
         if lines and lines[-1] != "":
             lines.append("")
 
-    def walk(el: Tag) -> None:
-        nonlocal started
-        for child in el.children:
-            if isinstance(child, NavigableString):
-                if started:
-                    current.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            if child is start:
-                started = True
-            if child.name == "br":
+    todo: list[PageElement | None] = list(reversed(root.contents))
+    while todo:
+        node = todo.pop()
+        if node is end_of_block:
+            block_break()
+        elif isinstance(node, NavigableString):
+            # Comments, doctypes and processing instructions are strings to bs4, but not text.
+            if started and not isinstance(node, PreformattedString):
+                current.append(str(node))
+        elif isinstance(node, Tag):
+            started = started or node is start
+            if node.name == "br":
                 flush()
                 continue
-            if child.name in _BLOCK_TAGS:
-                row = _row_cells(child)
-                if row is not None:
-                    block_break()
-                    if started:
-                        lines.append("| " + " | ".join(row) + " |")
-                    continue
-                block_break()
-                walk(child)
-                block_break()
-            else:
-                walk(child)
-
-    walk(root)
+            if node.name not in _BLOCK_TAGS:
+                todo.extend(reversed(node.contents))
+                continue
+            block_break()
+            rows = _rows(node)
+            if rows is not None:
+                if started:
+                    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+                continue
+            if started and not in_body and _is_dateline(node):
+                # "<time datetime=…>Tuesday</time> · 41 min" under the title is not summary
+                # prose; the date is read from the <time> element itself.
+                continue
+            todo.append(end_of_block)
+            todo.extend(reversed(node.contents))
     flush()
-    yield from lines
+    return lines
+
+
+def _is_dateline(el: Tag) -> bool:
+    # Cheapest test first: most blocks hold other blocks, and find() stops at the first.
+    return (
+        el.find(_BLOCK_TAGS) is None
+        and el.find("time", attrs={"datetime": True}) is not None
+        and len(_text(el.get_text(" "))) <= _DATELINE_MAX
+    )
+
+
+def _rows(el: Tag) -> list[list[str]] | None:
+    """``| label | value |`` rows for a table row, a <dl> or a label/value pair, else None."""
+    if el.name == "dl":
+        return _dl_rows(el)
+    row = _row_cells(el)
+    return None if row is None else [row] if row else []
+
+
+def _dl_rows(dl: Tag) -> list[list[str]] | None:
+    # <dt>/<dd> may be children of the <dl> or wrapped in a <div> each (both are valid HTML).
+    rows: list[list[str]] = []
+    for item in dl.find_all(["dt", "dd"]):
+        text = _text(item.get_text(" "))
+        if item.name == "dt":
+            rows.append([text, ""])
+        elif rows:
+            rows[-1][1] = f"{rows[-1][1]} {text}".strip()
+    rows = [r for r in rows if r[0] and r[1]]
+    return rows or None
 
 
 def _row_cells(el: Tag) -> list[str] | None:
@@ -240,12 +318,16 @@ def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:
                 graph = item.get("@graph")
                 if isinstance(graph, list):
                     stack.extend(graph)
-    for item in found:
-        kinds = item.get("@type", "")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if any(str(k).lower() in _EPISODE_TYPES for k in kinds):
-            return item
+    for kind in _EPISODE_TYPES:
+        for item in found:
+            if kind in _types(item):
+                return item
     return {}
+
+
+def _types(item: dict[str, Any]) -> list[str]:
+    kinds = item.get("@type", "")
+    return [str(k).lower() for k in (kinds if isinstance(kinds, list) else [kinds])]
 
 
 def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
@@ -257,8 +339,13 @@ def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
     return out
 
 
-def _title_tag(soup: BeautifulSoup) -> str | None:
-    return _text(soup.title.get_text()) if soup.title else None
+def _player_src(soup: BeautifulSoup) -> str | None:
+    player = soup.find(["audio", "video"])
+    if not isinstance(player, Tag):
+        return None
+    source = player.find("source", src=True)
+    src = player.get("src") or (source.get("src") if isinstance(source, Tag) else None)
+    return src if isinstance(src, str) and src.startswith(("http://", "https://")) else None
 
 
 def _time_tag(soup: BeautifulSoup) -> str | None:
@@ -299,4 +386,5 @@ def _int(value: Any) -> int | None:
 
 
 def _text(value: str) -> str:
-    return _WS.sub(" ", value).strip()
+    # JSON-LD may escape lone surrogates ("\ud800"); they could not be written to the index.
+    return _SURROGATES.sub("\ufffd", _WS.sub(" ", value)).strip()

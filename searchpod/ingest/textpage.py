@@ -16,6 +16,7 @@ forms of a page are understood by one set of rules.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 from collections.abc import Sequence
 
@@ -26,6 +27,8 @@ _BYLINE = re.compile(r"^\s*(?:[—–-]{1,2}|by\s)\s*(?P<show>\S.*?)\s*$", re.I)
 _EPISODE_NO = re.compile(r"\b(?:eps?|episode|ep)\.?\s*#?\s*(\d{1,5})\b", re.I)
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _LABEL_VALUE = re.compile(r"^\s*(?P<key>[A-Z][\w /&()'’-]{0,40}?)\s*:\s+(?P<value>\S.*)$")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_HOSTED_BY = re.compile(r"^(?:hosted|presented) by\s+(?P<host>\S.{0,80})$", re.I)
 _HOST_HEADINGS = frozenset({"host", "hosts", "hosted by", "your host", "presenter"})
 _BODY_HEADINGS = frozenset(
     {"podcast content", "content", "episode content", "transcript", "episode transcript"}
@@ -36,6 +39,9 @@ _SHOW_KEYS = ("show", "podcast", "series")
 _EPISODE_KEYS = ("episode", "episode number", "eps")
 _URL_KEYS = ("url", "link", "page", "permalink")
 _MEDIA_KEYS = ("audio", "media", "enclosure", "mp3")
+_KNOWN_KEYS = frozenset(
+    (*_PUBLISHED_KEYS, *_HOST_KEYS, *_SHOW_KEYS, *_EPISODE_KEYS, *_URL_KEYS, *_MEDIA_KEYS)
+) | {"seed data", "host image", "content creation", "runtime", "duration", "guest", "guests"}
 
 
 def looks_like_text_page(text: str) -> bool:
@@ -50,6 +56,9 @@ def looks_like_text_page(text: str) -> bool:
 
 def parse_text_page(text: str, source: str) -> Page:
     """Parse the plain-text rendering of an episode page."""
+    # A BOM survives when the caller decoded with plain "utf-8"; it is not part of the title.
+    # Lone surrogates (from surrogateescape) could not be written to the index.
+    text = _SURROGATES.sub("\ufffd", text.lstrip("\ufeff"))
     return page_from_lines(text.splitlines(), source)
 
 
@@ -71,6 +80,9 @@ def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = No
         if idx >= len(head):
             raise IngestError(source, "episode page has no title")
         title = head[idx]
+        idx += 1
+    elif idx < len(head) and _same_text(head[idx], title):
+        # The caller's title (from an <h1> or JSON-LD) is usually also the first visible line.
         idx += 1
     show = None
     while idx < len(head) and not head[idx]:
@@ -97,8 +109,11 @@ def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = No
             if not _TABLE_SEP.match(line):
                 _add_row(metadata, [c.strip() for c in line.strip().strip("|").split("|")])
             continue
-        if (m := _LABEL_VALUE.match(line)) and (metadata or not summary_lines):
+        if (m := _LABEL_VALUE.match(line)) and _is_label(m.group("key"), m.group("value")):
             metadata[m.group("key").strip()] = m.group("value").strip()
+            continue
+        if host is None and (m := _HOSTED_BY.match(line)):
+            host = m.group("host").strip()
             continue
         if not metadata and host is None:
             summary_lines.append(line)
@@ -133,10 +148,14 @@ def parse_date(value: str | None) -> dt.date | None:
             return None
     for fmt in ("%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%a, %d %b %Y", "%Y/%m/%d"):
         try:
-            return dt.datetime.strptime(value[: len(value)], fmt).date()
+            return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    return None
+    # RFC 822 with a time, as feeds and HTTP headers write it: "Tue, 07 Mar 2023 10:00:00 +0000".
+    try:
+        return email.utils.parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _heading(line: str) -> str:
@@ -151,18 +170,43 @@ def _find_heading(lines: Sequence[str], names: frozenset[str]) -> int | None:
 
 
 def _join_paragraphs(lines: Sequence[str]) -> str:
+    """Paragraphs joined by newlines.
+
+    In the seed's shape each line is a paragraph and no blank line separates them. Text
+    wrapped at a fixed width instead separates paragraphs with blank lines; only then are
+    consecutive lines one paragraph.
+    """
+    stripped = [ln.strip() for ln in lines]
+    while stripped and not stripped[-1]:
+        stripped.pop()
+    first = next((i for i, ln in enumerate(stripped) if ln), len(stripped))
+    if "" not in stripped[first:]:
+        return "\n".join(stripped[first:])
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in lines:
-        if line.strip():
-            current.append(line.strip())
+    for line in stripped:
+        if line:
+            current.append(line)
         elif current:
             paragraphs.append(" ".join(current))
             current = []
     if current:
         paragraphs.append(" ".join(current))
-    # Source lines are paragraphs in the seed's shape; keep them apart for reading.
-    return "\n".join(paragraphs) if len(paragraphs) > 1 else "".join(paragraphs)
+    return "\n".join(paragraphs)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _is_label(key: str, value: str) -> bool:
+    """Whether ``Key: value`` is a metadata line rather than a sentence with a colon."""
+    if key.strip().lower() in _KNOWN_KEYS:
+        return True
+    # "Runtime: 34 min" is a label; "The short version: bells are loud." is prose.
+    return (
+        len(key.split()) <= 3 and len(value) <= 80 and not value.rstrip().endswith((".", "!", "?"))
+    )
 
 
 def _add_row(metadata: dict[str, str], cells: list[str]) -> None:
