@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from searchpod.errors import IngestError
 from searchpod.ingest.jsontranscript import parse_transcript_json
-from searchpod.model import Cue
-
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
-
-
-def load(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def assert_cue(cue: Cue, text: str, start: float, end: float, speaker: str | None) -> None:
-    assert cue.text == text
-    assert cue.start == pytest.approx(start, abs=0.001)
-    assert cue.end == pytest.approx(end, abs=0.001)
-    assert cue.speaker == speaker
+from tests.transcript_helpers import assert_cue, load
 
 
 def test_podcast_index_words_become_sentences_per_speaker() -> None:

@@ -24,9 +24,9 @@ from searchpod.ingest.transcript import (
 from searchpod.ingest.tsv import parse_whisper_tsv
 from searchpod.ingest.vtt import parse_vtt
 from searchpod.model import Cue, Transcript
+from tests.transcript_helpers import load
 
 Parser = Callable[[str, str], Transcript]
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 PARSERS: list[Parser] = [
     parse_vtt,
     parse_srt,
@@ -36,10 +36,6 @@ PARSERS: list[Parser] = [
     parse_html_transcript,
     parse_transcript,
 ]
-
-
-def load(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
 
 
 # --- choosing the parser ------------------------------------------------------------------

@@ -9,13 +9,9 @@ import pytest
 from searchpod.errors import IngestError
 from searchpod.ingest.tsv import parse_whisper_tsv
 from searchpod.model import Cue
+from tests.transcript_helpers import load
 
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "harmontown"
-
-
-def load(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
 
 
 def assert_cue(cue: Cue, text: str, start: float, end: float) -> None:

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from searchpod.errors import IngestError
 from searchpod.ingest.transcript import parse_transcript_bytes
 from searchpod.ingest.vtt import parse_vtt
-from searchpod.model import Cue
-
-FIXTURES = Path(__file__).parent / "fixtures" / "transcripts"
-
-
-def load(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def assert_cue(cue: Cue, text: str, start: float, end: float, speaker: str | None) -> None:
-    assert cue.text == text
-    assert cue.start == pytest.approx(start, abs=0.001)
-    assert cue.end == pytest.approx(end, abs=0.001)
-    assert cue.speaker == speaker
+from tests.transcript_helpers import FIXTURES, assert_cue, load
 
 
 def test_cues_with_voices_settings_and_identifiers() -> None:
