@@ -59,8 +59,10 @@ _NOISE_ROLES = frozenset(
 )
 _BLOCK_TAGS = frozenset(
     """p div section article main header h1 h2 h3 h4 h5 h6 li ul ol table thead tbody tfoot
-    tr dl dt dd blockquote pre figure figcaption hr address details summary body html""".split()
+    tr td th caption dl dt dd blockquote pre figure figcaption hr address details summary body
+    html""".split()
 )
+_LAYOUT_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "table", "main", "article", "section")
 _LABEL_HINT = re.compile(r"label|key|term|name|field", re.I)
 # Most specific first: a page's @graph often lists its WebPage before the PodcastEpisode.
 _EPISODE_TYPES = (
@@ -82,6 +84,8 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 def parse_html_page(html: str, source: str) -> Page:
     """Parse an HTML episode page. Raises IngestError when the page is not one."""
+    if not html.strip():
+        raise IngestError(source, "empty file")
     soup = _soup(html)
     ld = _json_ld(soup)
     meta = _meta_tags(soup)
@@ -117,12 +121,7 @@ def parse_html_page(html: str, source: str) -> Page:
         or parse_date(
             _first(ld.get("datePublished"), meta.get("article:published_time"), _time_tag(soup))
         ),
-        url=page.url
-        or _first(
-            ld.get("url"),
-            meta.get("og:url"),
-            canonical_href,
-        ),
+        url=page.url or _first(ld.get("url"), meta.get("og:url"), canonical_href),
         media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio"), player_src),
     )
 
@@ -287,7 +286,10 @@ def _dl_rows(dl: Tag) -> list[list[str]] | None:
 def _row_cells(el: Tag) -> list[str] | None:
     """Cells when an element is a table row or a two-part label/value row, else None."""
     if el.name == "tr":
-        cells = [_text(c.get_text(" ")) for c in el.find_all(["th", "td"], recursive=False)]
+        tds = el.find_all(["th", "td"], recursive=False)
+        if any(td.find(_LAYOUT_TAGS) for td in tds):
+            return None  # a table laying out the page, as old sites do: read its cells as blocks
+        cells = [_text(c.get_text(" ")) for c in tds]
         return cells if any(cells) else []
     if el.name in {"table", "thead", "tbody", "dl", "ul", "ol", "html", "body"}:
         return None
@@ -308,7 +310,7 @@ def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:
     for script in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(script.string or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             continue  # broken JSON-LD is common; the visible page still counts
         stack = data if isinstance(data, list) else [data]
         while stack:

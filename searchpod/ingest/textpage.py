@@ -33,6 +33,9 @@ _HOST_HEADINGS = frozenset({"host", "hosts", "hosted by", "your host", "presente
 _BODY_HEADINGS = frozenset(
     {"podcast content", "content", "episode content", "transcript", "episode transcript"}
 )
+_SUMMARY_HEADINGS = frozenset(
+    {"summary", "description", "episode summary", "episode description", "about this episode"}
+)
 _PUBLISHED_KEYS = ("published", "date published", "release date", "released", "date", "aired")
 _HOST_KEYS = ("host", "hosts", "hosted by", "presenter")
 _SHOW_KEYS = ("show", "podcast", "series")
@@ -59,6 +62,8 @@ def parse_text_page(text: str, source: str) -> Page:
     # A BOM survives when the caller decoded with plain "utf-8"; it is not part of the title.
     # Lone surrogates (from surrogateescape) could not be written to the index.
     text = _SURROGATES.sub("\ufffd", text.lstrip("\ufeff"))
+    if not text.strip():
+        raise IngestError(source, "empty file")
     return page_from_lines(text.splitlines(), source)
 
 
@@ -102,6 +107,8 @@ def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = No
         if heading in _HOST_HEADINGS:
             in_host = True
             continue
+        if heading in _SUMMARY_HEADINGS:
+            continue  # the heading over the summary is not part of it
         if in_host and host is None:
             host = line
             continue
