@@ -7,6 +7,7 @@ Whoosh's leaks to callers.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -28,14 +29,17 @@ from searchpod.analysis import normalise, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
-from searchpod.snippets import Match, build_snippets, highlight_spans
+from searchpod.snippets import Match, build_snippets, highlight_spans, proximity
 
 MAX_QUERY_CHARS = 1000
 MAX_EXPANSIONS = 256
 MAX_LIMIT = 1000
+# How many of the best BM25 matches the proximity re-rank looks at.
+RERANK_DEPTH = 50
 SORTS = ("relevance", "newest", "oldest")
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
 TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
+_SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
 
 
@@ -156,6 +160,8 @@ class _Page:
     total: int
     docs: list[tuple[int, float]]
     matched: dict[int, set[tuple[str, bytes]]]
+    # Body match spans already read for re-ranking, so snippets don't read them twice.
+    chars: dict[int, list[Match]] = dataclasses.field(default_factory=dict)
 
 
 def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
@@ -171,9 +177,48 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
     results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
     total = results.scored_length()
     start = (options.page - 1) * options.limit
-    docs = [(hit.docnum, hit.score or 0.0) for hit in results[start:needed]]
-    matched = {hit.docnum: set(hit.matched_terms()) for hit in results[start:needed]}
-    return _Page(total=total, docs=docs, matched=matched)
+    rerank = sortedby is None and RERANK_DEPTH > 0
+    depth = max(needed, RERANK_DEPTH) if rerank else needed
+    ranked = [(hit.docnum, hit.score or 0.0, set(hit.matched_terms())) for hit in results[:depth]]
+    chars: dict[int, list[Match]] = {}
+    if rerank:
+        ranked, chars = _rerank_by_proximity(searcher, ranked)
+    page = ranked[start:needed]
+    return _Page(
+        total=total,
+        docs=[(d, score) for d, score, _ in page],
+        matched={d: terms for d, _, terms in page},
+        chars={d: chars[d] for d, _, _ in page if d in chars},
+    )
+
+
+_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
+
+
+def _rerank_by_proximity(searcher: Any, ranked: _Ranked) -> tuple[_Ranked, dict[int, list[Match]]]:
+    """Among the best ``RERANK_DEPTH``, episodes where more query words occur together first.
+
+    BM25 scores each word on its own; someone searching for a moment remembers words said
+    in one breath. A title or summary holding several of the words counts as together too.
+    Ties keep BM25 order, and the order past the head is BM25's, so paging stays stable
+    (page 4 never reorders pages 1-3). Single-word queries are left as they are.
+    """
+    head = ranked[:RERANK_DEPTH]
+    if len({t for _, _, terms in head for _, t in terms}) < 2:
+        return ranked, {}
+    chars = _body_chars(searcher, {d: terms for d, _, terms in head})
+
+    def together(i: int) -> int:
+        docnum, _, terms = head[i]
+        per_field: dict[str, set[bytes]] = {}
+        for f, t in terms:
+            if f in _SHORT_FIELDS:
+                per_field.setdefault(f, set()).add(t)
+        short = max((len(ts) for ts in per_field.values()), default=0)
+        return max(short, proximity(chars.get(docnum, [])))
+
+    order = sorted(range(len(head)), key=lambda i: (-together(i), i))
+    return [head[i] for i in order] + ranked[RERANK_DEPTH:], chars
 
 
 def _undated_last(day: int) -> int:
@@ -181,9 +226,14 @@ def _undated_last(day: int) -> int:
 
 
 def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
+    if not page.docs:
+        return  # an empty index has no columns to open
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
     query_terms = {_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS}
-    chars = _body_chars(searcher, page.matched)
+    chars = dict(page.chars)
+    missing = {d: terms for d, terms in page.matched.items() if d not in chars}
+    if missing:
+        chars.update(_body_chars(searcher, missing))
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)

@@ -101,6 +101,24 @@ class _Zones:
         return a is None or b is None or abs(b - a) <= MAX_SNIPPET_SPAN_S
 
 
+def proximity(matches: Sequence[Match], width: int = SNIPPET_CHARS) -> int:
+    """The most different query terms found within ``width`` characters of each other."""
+    ordered = sorted(matches, key=lambda m: m.start)
+    lo = 0
+    best = 0
+    counts: dict[str, int] = {}
+    for m in ordered:
+        counts[m.term] = counts.get(m.term, 0) + 1
+        while m.end - ordered[lo].start > width:
+            term = ordered[lo].term
+            counts[term] -= 1
+            if not counts[term]:
+                del counts[term]
+            lo += 1
+        best = max(best, len(counts))
+    return best
+
+
 def _best_window(ordered: Sequence[Match], width: int, zones: _Zones) -> tuple[int, int]:
     """The run ``ordered[lo:hi]`` scoring best, found with two pointers in linear time."""
     best: tuple[int, int, int] | None = None

@@ -105,6 +105,14 @@ def test_zero_hits_exits_0(run, episodes_dir: Path) -> None:
     assert "No episodes match" in result.stdout
 
 
+def test_searching_an_index_of_an_empty_folder_finds_nothing(run, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert run("index", str(tmp_path / "empty")).exit_code == 0
+    result = run("search", "anything", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] == 0
+
+
 def test_bad_query_exits_2_with_one_line(run, episodes_dir: Path) -> None:
     run("index", str(episodes_dir))
     result = run("search", "title:(unclosed")

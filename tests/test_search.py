@@ -19,7 +19,7 @@ def test_and_by_default(built_index: Index) -> None:
 
 
 def test_stemmed_forms_match(built_index: Index) -> None:
-    assert ids(built_index.search("loaf")) == ids(built_index.search("loaves")) or True
+    assert ids(built_index.search("loaves")) == ["shows/eps-2.txt"]
     assert ids(built_index.search("baker")) == ["shows/eps-2.txt"]
     assert ids(built_index.search("BAKERS")) == ["shows/eps-2.txt"]
 
@@ -38,10 +38,7 @@ def test_phrase_or_not_fields_and_parentheses(built_index: Index) -> None:
     ]
     assert ids(built_index.search("keepers NOT octopus")) == ["shows/eps-1.txt"]
     assert ids(built_index.search("host:petrov")) == ["shows/eps-2.txt"]
-    assert ids(built_index.search("(octopus OR lighthouse) host:okafor")) == [
-        "shows/eps-3.txt",
-        "shows/eps-1.txt",
-    ] or sorted(ids(built_index.search("(octopus OR lighthouse) host:okafor"))) == [
+    assert sorted(ids(built_index.search("(octopus OR lighthouse) host:okafor"))) == [
         "shows/eps-1.txt",
         "shows/eps-3.txt",
     ]
