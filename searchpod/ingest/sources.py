@@ -112,7 +112,7 @@ def _transcript_rank(path: Path) -> tuple[int, str]:
 
 def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Episode:
     """Parse a group's files into one episode. Raises IngestError naming the bad file."""
-    from searchpod.ingest.htmlpage import parse_html_page
+    # Imported here: bs4 costs ~0.1 s to import, and a folder of transcripts never needs it.
     from searchpod.ingest.textpage import looks_like_text_page, parse_text_page
     from searchpod.ingest.transcript import parse_transcript
 
@@ -127,6 +127,8 @@ def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Epi
         text = decode_bytes(data, label)
         suffix = f.suffix.lower()
         if suffix in PAGE_SUFFIXES:
+            from searchpod.ingest.htmlpage import parse_html_page
+
             page = parse_html_page(text, label)
         elif page is None and suffix in TEXT_SUFFIXES and looks_like_text_page(text):
             page = parse_text_page(text, label)
