@@ -23,10 +23,9 @@ EXIT_USAGE = 2
 
 
 def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
+    from searchpod.render import console_for
 
-    # Soft wrap keeps long snippets on one line each when piped; rich adds no styles there.
-    return Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
+    return console_for(sys.stderr if stderr else sys.stdout, stderr=stderr)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -139,7 +138,7 @@ class _progress:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.description}"),
-            console=self.console,
+            console=self.console.rich,
             transient=True,
         )
         self.bar.__enter__()

@@ -1,15 +1,16 @@
-"""Terminal rendering of results, episodes and reports (rich), plus plain and HTML text.
+"""Rendering of results, episodes and reports for people: styled on a terminal, plain in pipes.
 
-rich drops every style when output is not a terminal, and colours (not bold/underline)
-under NO_COLOR, so one renderer serves terminals, pipes and NO_COLOR users alike.
+Renderers build ``Styled`` lines; a ``PlainConsole`` writes their text as is (one line each,
+never wrapped, so ``grep`` and ``cut`` see whole snippets), and a ``RichConsole`` styles them
+with rich, which also honours NO_COLOR. rich is imported only for a terminal: piped output
+and scripts don't pay its ~35 ms import.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.text import Text
+from typing import Any, Protocol, TextIO
 
 from searchpod.highlight import format_time
 from searchpod.index import IndexStats
@@ -18,8 +19,87 @@ from searchpod.model import Episode, Hit, IndexReport, SearchResults
 MATCH_STYLE = "bold underline yellow"
 
 
-def _styled(text: str, highlights: Sequence[tuple[int, int]], base: str = "") -> Text:
-    out = Text(text, style=base)
+class Styled:
+    """Text with styled character ranges (rich style strings)."""
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.text = text
+        self.spans: list[tuple[int, int, str]] = [(0, len(text), style)] if style and text else []
+
+    def append(self, text: str, style: str = "") -> Styled:
+        if style and text:
+            self.spans.append((len(self.text), len(self.text) + len(text), style))
+        self.text += text
+        return self
+
+    def append_text(self, other: Styled) -> Styled:
+        shift = len(self.text)
+        self.spans.extend((s + shift, e + shift, style) for s, e, style in other.spans)
+        self.text += other.text
+        return self
+
+    def stylize(self, style: str, start: int, end: int) -> Styled:
+        self.spans.append((start, end, style))
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Console(Protocol):
+    is_terminal: bool
+
+    def print(self, line: Styled | str = "") -> None: ...
+
+
+class PlainConsole:
+    """Writes text only: for pipes, files and scripts."""
+
+    is_terminal = False
+
+    def __init__(self, stream: TextIO | None = None, *, stderr: bool = False) -> None:
+        self._stream = stream
+        self._stderr = stderr
+
+    def print(self, line: Styled | str = "") -> None:
+        # Looked up per call so click's test runner, which swaps sys.stdout, sees the output.
+        stream = self._stream or (sys.stderr if self._stderr else sys.stdout)
+        stream.write(f"{line}\n")
+        stream.flush()
+
+
+class RichConsole:
+    """Styles lines with rich: for terminals."""
+
+    is_terminal = True
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        from rich.console import Console as _RichConsole
+
+        self.rich: Any = _RichConsole(stderr=stderr, highlight=False)
+
+    def print(self, line: Styled | str = "") -> None:
+        from rich.text import Text
+
+        if isinstance(line, Styled):
+            text = Text(line.text)
+            for start, end, style in line.spans:
+                text.stylize(style, start, end)
+            self.rich.print(text)
+        else:
+            self.rich.print(Text(line))  # a Text, so brackets in a query aren't rich markup
+
+
+def console_for(stream: TextIO, *, stderr: bool = False) -> Console:
+    """A rich console when ``stream`` is a terminal, a plain one otherwise."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return RichConsole(stderr=stderr)
+    return PlainConsole(stderr=stderr)
+
+
+def _styled(text: str, highlights: Sequence[tuple[int, int]], base: str = "") -> Styled:
+    out = Styled(text, style=base)
     for s, e in highlights:
         out.stylize(MATCH_STYLE, s, e)
     return out
@@ -27,9 +107,9 @@ def _styled(text: str, highlights: Sequence[tuple[int, int]], base: str = "") ->
 
 def print_results(console: Console, results: SearchResults) -> None:
     if results.suggestion and not results.fuzzy:
-        console.print(Text(f"Did you mean: {results.suggestion}", style="italic"))
+        console.print(Styled(f"Did you mean: {results.suggestion}", style="italic"))
     for warning in results.warnings:
-        console.print(Text(f"note: {warning}", style="dim"))
+        console.print(Styled(f"note: {warning}", style="dim"))
     if not results.hits:
         console.print(f"No episodes match {results.query!r}.")
         return
@@ -38,26 +118,26 @@ def print_results(console: Console, results: SearchResults) -> None:
         _print_hit(console, rank, hit)
     shown_to = first + len(results.hits)
     more = f" — next: --page {results.page + 1}" if shown_to < results.total else ""
-    console.print(Text(f"{first + 1}–{shown_to} of {results.total} episodes{more}", style="dim"))
+    console.print(Styled(f"{first + 1}–{shown_to} of {results.total} episodes{more}", style="dim"))
     if results.facets:
         for name, counts in results.facets.items():
             line = ", ".join(f"{k} ({v})" for k, v in counts.items()) or "—"
-            console.print(Text(f"{name}: {line}", style="dim"))
+            console.print(Styled(f"{name}: {line}", style="dim"))
 
 
 def _print_hit(console: Console, rank: int, hit: Hit) -> None:
-    title = Text(f"{rank:>2}. ", style="bold")
+    title = Styled(f"{rank:>2}. ", style="bold")
     title.append_text(_styled(hit.title, hit.title_highlights, "bold"))
     title.append(f"  ({hit.score:.2f})", style="dim")
     console.print(title)
     meta = [m for m in (hit.show, hit.host, hit.published and hit.published.isoformat()) if m]
     meta.append(hit.id)
-    console.print(Text("    " + " · ".join(meta), style="cyan"))
+    console.print(Styled("    " + " · ".join(meta), style="cyan"))
     if not hit.snippets and hit.summary:
         summary = _styled(_clip(hit.summary), hit.summary_highlights)
-        console.print(Text("    ").append_text(summary))
+        console.print(Styled("    ").append_text(summary))
     for snippet in hit.snippets:
-        line = Text("    ")
+        line = Styled("    ")
         if snippet.start is not None:
             line.append(format_time(snippet.start) + " ", style="green")
         if snippet.speaker:
@@ -84,9 +164,9 @@ def print_episode(
         for m in (episode.show, episode.host, episode.published and episode.published.isoformat())
         if m
     ]
-    console.print(Text(" · ".join([*meta, episode.id]), style="cyan"))
+    console.print(Styled(" · ".join([*meta, episode.id]), style="cyan"))
     if episode.media_url or episode.url:
-        console.print(Text(episode.media_url or episode.url or "", style="dim"))
+        console.print(Styled(episode.media_url or episode.url or "", style="dim"))
     if episode.summary:
         console.print(_styled(episode.summary, highlight_spans(episode.summary, terms), "italic"))
     console.print()
@@ -98,7 +178,7 @@ def print_episode(
         last = cue.end if cue.end is not None else cue.start
         if at is not None and last is not None and last < at:
             continue
-        line = Text(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
+        line = Styled(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
         if cue.speaker and cue.speaker != speaker:
             line.append(f"{cue.speaker}: ", style="bold magenta")
         speaker = cue.speaker or speaker
@@ -108,7 +188,7 @@ def print_episode(
 
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:
     for failure in report.failed:
-        console.print(Text(f"error: {failure}", style="red"), soft_wrap=True)
+        console.print(Styled(f"error: {failure}", style="red"))
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",
@@ -119,11 +199,11 @@ def print_report(console: Console, report: IndexReport, removed_label: bool = Tr
     parts.append(f"{len(report.failed)} failed")
     if report.downloads:
         parts.append(f"{report.downloads} transcripts downloaded")
-    console.print(Text("indexed: " + ", ".join(parts), style="red" if report.failed else "green"))
+    console.print(Styled("indexed: " + ", ".join(parts), style="red" if report.failed else "green"))
 
 
 def print_stats(console: Console, stats: IndexStats) -> None:
-    console.print(Text(f"index: {stats.path}", style="bold"))
+    console.print(Styled(f"index: {stats.path}", style="bold"))
     console.print(f"episodes: {stats.episodes} ({stats.timed_episodes} with timed transcripts)")
     console.print(f"size on disk: {stats.size_bytes / 1e6:.1f} MB")
     for name, counts in (("shows", stats.shows), ("hosts", stats.hosts)):
