@@ -86,10 +86,11 @@ def stem(word: str) -> str:
 
 def analyse(text: str) -> list[str]:
     """The index terms of a text, in order, stop words removed."""
-    return [stem(m.group()) for m in TOKEN_PATTERN.finditer(text) if not _is_stop(m.group())]
+    return [stem(m.group()) for m in TOKEN_PATTERN.finditer(text) if not is_stop(m.group())]
 
 
-def _is_stop(word: str) -> bool:
+def is_stop(word: str) -> bool:
+    """Stop words are never indexed, so they are never stemmed either."""
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 

@@ -216,10 +216,13 @@ def _timing_of(
 
 def highlight_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], ...]:
     """Spans of ``text`` whose analysed form is one of ``terms`` (for short fields)."""
-    from searchpod.analysis import TOKEN_PATTERN, stem
+    from searchpod.analysis import TOKEN_PATTERN, is_stop, stem
 
     if not terms or not text:
         return ()
+    # Stop words are skipped: they match no term, and stemming them could load NLTK.
     return tuple(
-        (m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text) if stem(m.group()) in terms
+        (m.start(), m.end())
+        for m in TOKEN_PATTERN.finditer(text)
+        if not is_stop(m.group()) and stem(m.group()) in terms
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,13 +35,6 @@ def test_positions_are_contiguous_and_chars_point_into_the_text() -> None:
 def test_chars_always_lie_inside_the_text(text: str) -> None:
     for t in PodcastAnalyzer()(text, positions=True, chars=True):
         assert 0 <= t.startchar < t.endchar <= len(text)
-
-
-def test_importing_searchpod_does_not_import_nltk_or_bs4() -> None:
-    # Start-up time of `searchpod search` depends on this (NLTK alone costs ~0.2 s).
-    code = "import sys, searchpod.cli, searchpod.search; print(sorted({m.split('.')[0] for m in sys.modules} & {'nltk', 'bs4', 'lxml'}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 @given(st.text(max_size=300))

@@ -1,0 +1,49 @@
+"""Start-up: a piped `searchpod search` loads only what searching needs.
+
+Cold start is most of what a terminal user waits for; these modules cost 30-400 ms each to
+import and searching never uses them. (Timings are for benchmarks/, not for tests.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from searchpod import Index
+
+HEAVY = ["nltk", "bs4", "lxml", "rich", "ssl", "urllib.request", "multiprocessing", "feedparser"]
+
+PROBE = """
+import json, sys
+from searchpod.cli import main
+try:
+    main(["--index", sys.argv[1], "search", sys.argv[2]])
+except SystemExit as exc:
+    code = exc.code
+heavy = json.loads(sys.argv[3])
+print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def test_piped_search_imports_none_of_the_heavy_modules(built_index: Index) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(built_index.path), "keepers", json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    *results, last = out.stdout.strip().splitlines()
+    assert "Lighthouse keepers of the north" in "\n".join(results)
+    assert json.loads(last) == {"code": 0, "loaded": []}
+
+
+def test_urllib_request_is_the_real_module_after_importing_searchpod(tmp_path: Path) -> None:
+    # Whoosh is imported with a stand-in for urllib.request; it must not leak to anyone else.
+    code = (
+        "import searchpod, urllib.request, whoosh.compat; "
+        "print(urllib.request.__file__ is not None, hasattr(urllib.request, 'urlopen'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
