@@ -1,15 +1,18 @@
-"""Turning source groups into ready-to-write index documents, on every core when it pays.
+"""Turning source groups into index documents and segments, on every core when it pays.
 
-Parsing and analysing a transcript is pure CPU and independent per episode, while Whoosh
-has one writer. So worker processes parse, analyse and encode postings; the parent only
-writes. Small runs stay in-process: starting workers costs more than it saves.
+Parsing, analysing and writing postings for a transcript is pure CPU and independent per
+episode. Small runs stay in-process (``prepared_documents``): starting workers costs more
+than it saves. Large runs (``write_segments``) split the episodes between worker processes,
+each writing a complete Whoosh segment of its own; the parent adds those segments to the
+index in its one commit, so the index still changes all at once or not at all.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import queue
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
@@ -18,7 +21,7 @@ from searchpod import analysis
 from searchpod.errors import IngestError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
-from searchpod.schema import SAID_PREFIX, encode_postings, episode_document
+from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 
 # Below this much source text a pool's start-up (~0.5 s) outweighs the parallel gain.
 PARALLEL_MIN_BYTES = 4 * 2**20
@@ -66,16 +69,129 @@ def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
 
 
 def prepared_documents(todo: Sequence[tuple[SourceGroup, str]]) -> Iterator[Prepared]:
-    """``prepare`` for each item, in order, in worker processes when the run is large."""
-    workers = worker_count(todo)
-    if workers == 0 or len(todo) < 2:
-        for group, fingerprint in todo:
-            yield prepare(group, fingerprint)
-        return
-    # forkserver: safe when the parent has threads (a fork would copy held locks).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        groups = [g for g, _ in todo]
-        fingerprints = [fp for _, fp in todo]
-        for prepared in pool.map(prepare, groups, fingerprints, chunksize=2):
-            analysis.remember_stems(prepared.stems)
-            yield prepared
+    """``prepare`` for each item, in order, in this process (for small runs)."""
+    for group, fingerprint in todo:
+        yield prepare(group, fingerprint)
+
+
+@dataclass
+class SegmentResult:
+    """What one worker wrote: its segment (None if nothing was added) and each episode's fate."""
+
+    segment: Any
+    added: list[str] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)
+    stems: list[tuple[str, str]] = field(default_factory=list)
+
+
+# Set in each worker by _init_worker: where to report "one more episode done".
+_progress_queue: Any = None
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+
+
+def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentResult:
+    """In a worker: write ``items`` into a new segment of the index at ``gen``, uncommitted."""
+    from whoosh.index import open_dir
+    from whoosh.writing import SegmentWriter
+
+    # _lk=False: the parent holds the index's write lock for the whole run.
+    writer = SegmentWriter(open_dir(gen), _lk=False, limitmb=256, compound=False)
+    result = SegmentResult(segment=None)
+    try:
+        for group, fingerprint in items:
+            prepared = prepare(group, fingerprint)
+            result.stems.extend(prepared.stems)
+            if prepared.doc is None:
+                result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
+            else:
+                use_precomputed(prepared.doc, prepared.postings)
+                writer.add_document(**prepared.doc)
+                result.added.append(group.id)
+            if _progress_queue is not None:
+                _progress_queue.put(group.id)
+        # Not writer.commit() or cancel(): both would also delete the temporary folder
+        # that this writer shares with the parent's and the other workers' writers.
+        if result.added:
+            result.segment = writer._finalize_segment()
+        else:
+            writer._close_segment()
+    except BaseException:
+        writer._close_segment()
+        raise
+    return result
+
+
+def _balanced(todo: Sequence[tuple[SourceGroup, str]], parts: int) -> list[list[Any]]:
+    """Split ``todo`` into ``parts`` lists of about equal bytes (largest episodes first)."""
+
+    def size(item: tuple[SourceGroup, str]) -> int:
+        return sum(f.stat().st_size for f in item[0].files if f.exists())
+
+    sized = sorted(((size(item), item) for item in todo), key=lambda pair: -pair[0])
+    bins: list[list[Any]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for nbytes, item in sized:
+        lightest = loads.index(min(loads))
+        bins[lightest].append(item)
+        loads[lightest] += nbytes
+    return [b for b in bins if b]
+
+
+def write_segments(
+    gen: str,
+    todo: Sequence[tuple[SourceGroup, str]],
+    workers: int,
+    progress: Callable[[str], None] | None = None,
+) -> list[SegmentResult]:
+    """Write ``todo`` as one new segment per worker process; the caller commits them."""
+    context = get_context("forkserver")  # safe when the parent has threads
+    done_queue = context.Queue()
+    parts = _balanced(todo, workers)
+    with ProcessPoolExecutor(
+        max_workers=len(parts),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(done_queue,),
+    ) as pool:
+        pending = {pool.submit(_write_segment, gen, part) for part in parts}
+        futures = list(pending)
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            _drain(done_queue, progress)
+            for future in finished:
+                future.result()  # a worker that died raises here, before anything is committed
+        _drain(done_queue, progress)
+    results = [f.result() for f in futures]
+    for result in results:
+        analysis.remember_stems(result.stems)
+    return results
+
+
+def _drain(done_queue: Any, progress: Callable[[str], None] | None) -> None:
+    while True:
+        try:
+            label = done_queue.get_nowait()
+        except queue.Empty:
+            return
+        if progress:
+            progress(label)
+
+
+def commit_with_segments(writer: Any, segments: Sequence[Any]) -> None:
+    """Commit ``writer`` with ``segments`` written by workers added to the index.
+
+    This is what Whoosh's own multiprocess writer does (``MpWriter`` with
+    ``multisegment=True``), for segments written by our workers.
+    """
+    final = writer._merge_segments(None, None, None)
+    final.extend(segments)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()

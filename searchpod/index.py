@@ -340,6 +340,17 @@ def _stale_ids(
     return stale
 
 
+def _counting(progress: Progress, total: int) -> Callable[[str], None]:
+    done = 0
+
+    def one_more(label: str) -> None:
+        nonlocal done
+        done += 1
+        progress(done, total, label)
+
+    return one_more
+
+
 def _ingest(
     gen: Path,
     groups: Sequence[SourceGroup],
@@ -353,7 +364,13 @@ def _ingest(
     from whoosh.index import open_dir
 
     # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
-    from searchpod.build import Prepared, prepared_documents
+    from searchpod.build import (
+        Prepared,
+        commit_with_segments,
+        prepared_documents,
+        worker_count,
+        write_segments,
+    )
 
     added: list[str] = []
     updated: list[str] = []
@@ -391,8 +408,29 @@ def _ingest(
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)
-        everything = itertools.chain(prepared_documents(todo), from_feeds)
-        for done, prepared in enumerate(everything, 1):
+        segments: list[Any] = []
+        workers = worker_count(todo)
+        if workers and len(todo) > 1:
+            results = write_segments(
+                str(gen), todo, workers, _counting(progress, total) if progress else None
+            )
+            for result in results:
+                if result.segment is not None:
+                    segments.append(result.segment)
+                failures.extend(result.failed)
+                for doc_id in result.added:
+                    if doc_id in existing:
+                        # The new version is in a worker's segment; drop the old one here.
+                        writer.delete_by_term("id", doc_id)
+                        updated.append(doc_id)
+                    else:
+                        added.append(doc_id)
+            everything: Iterable[Prepared] = from_feeds
+            done_before = len(todo)
+        else:
+            everything = itertools.chain(prepared_documents(todo), from_feeds)
+            done_before = 0
+        for done, prepared in enumerate(everything, done_before + 1):
             if progress:
                 progress(done, total, prepared.group_id)
             if prepared.failure is not None or prepared.doc is None:
@@ -405,7 +443,7 @@ def _ingest(
             else:
                 writer.add_document(**prepared.doc)
                 added.append(prepared.group_id)
-        writer.commit()
+        commit_with_segments(writer, segments)
     except BaseException:
         writer.cancel()
         raise
