@@ -43,6 +43,8 @@ class StemSource(Protocol):
 _sources: dict[str, StemSource] = {}
 # Stems computed since the last take_new_stems(): worker processes send them to the parent.
 _new_stems: list[tuple[str, str]] = []
+# Stems computed (here or by workers) and not yet saved beside an index.
+_unsaved: dict[str, str] = {}
 _stemmer: Any = None
 
 
@@ -81,6 +83,7 @@ def stem(word: str) -> str:
     result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
     _stems[word] = result
     _new_stems.append((word, result))
+    _unsaved[word] = result
     return result
 
 
@@ -123,6 +126,18 @@ def stem_table() -> dict[str, str]:
     return dict(_stems)
 
 
+def take_unsaved_stems() -> dict[str, str]:
+    """The stems no index has saved yet (and forget them).
+
+    An incremental run only needs to add these: every other word it indexed was looked up
+    in the very table it writes to. (In a process writing several indexes, a word learnt
+    for one is not saved in the other; that costs the other an NLTK call, not a result.)
+    """
+    taken = dict(_unsaved)
+    _unsaved.clear()
+    return taken
+
+
 def take_new_stems() -> list[tuple[str, str]]:
     """The stems computed since the last call (and forget them)."""
     taken = list(_new_stems)
@@ -133,7 +148,9 @@ def take_new_stems() -> list[tuple[str, str]]:
 def remember_stems(pairs: list[tuple[str, str]]) -> None:
     """Add stems another process computed, so they are saved with the index."""
     for word, result in pairs:
-        _stems.setdefault(word, result)
+        if word not in _stems:
+            _stems[word] = result
+            _unsaved[word] = result
 
 
 def add_stem_source(key: str, source: StemSource) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,17 @@ from searchpod.schema import (
     use_precomputed,
 )
 from searchpod.search import SearchOptions, run_search
-from searchpod.store import IndexDir, StemShards, check_meta, save_stems, write_meta
+from searchpod.store import (
+    STAT_SETTLE_S,
+    IndexDir,
+    StatCache,
+    StemShards,
+    check_meta,
+    load_stat_cache,
+    save_stat_cache,
+    save_stems,
+    write_meta,
+)
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 Progress = Callable[[int, int, str], None]
@@ -376,13 +387,23 @@ def _ingest(
     updated: list[str] = []
     unchanged: list[str] = []
     todo: list[tuple[SourceGroup, str]] = []
+    old_cache = load_stat_cache(gen)
+    cache: StatCache = {}
+    settled = time.time() - STAT_SETTLE_S
     for group in groups:
+        known = existing.get(group.id)
         try:
-            fingerprint = group.fingerprint()
+            signature = group.signature()
+            cached = old_cache.get(group.id)
+            if known and cached == (signature, known[0]):
+                fingerprint = known[0]  # same files, same stat: no need to read them
+            else:
+                fingerprint = group.fingerprint()
         except OSError as exc:
             failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
             continue
-        known = existing.get(group.id)
+        if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
+            cache[group.id] = (signature, fingerprint)
         if known and known[0] == fingerprint:
             unchanged.append(group.id)
         else:
@@ -397,6 +418,8 @@ def _ingest(
             from_feeds.append(Prepared(episode.id, doc=doc))
     total = len(todo) + len(from_feeds)
     if not total and not prune:
+        if cache.items() - old_cache.items():
+            save_stat_cache(gen, {**old_cache, **cache})
         return IndexReport(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
@@ -447,7 +470,13 @@ def _ingest(
     except BaseException:
         writer.cancel()
         raise
-    save_stems(gen, analysis.stem_table())
+    unsaved = analysis.take_unsaved_stems()
+    # A new generation gets the whole table; an existing one only what it lacks.
+    save_stems(gen, analysis.stem_table() if not existing else unsaved)
+    # Only what is now in the index: a file that failed to parse is read again next time.
+    failed_ids = {group.id for group, _ in todo} - set(added) - set(updated)
+    kept = {k: v for k, v in old_cache.items() if k not in set(prune)}
+    save_stat_cache(gen, {**kept, **{k: v for k, v in cache.items() if k not in failed_ids}})
     return IndexReport(
         added=tuple(added),
         updated=tuple(updated),

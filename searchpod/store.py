@@ -3,6 +3,7 @@
     index/
       CURRENT          name of the live generation, replaced atomically
       g000001/         a Whoosh index + searchpod.json (versions) + stems/ (word -> stem)
+                       + files.marshal (what each source file looked like when last hashed)
       write.lock       held by the one process writing
       feeds.json       remembered feeds;  cache/  downloaded transcripts
 
@@ -30,6 +31,10 @@ from searchpod.errors import IndexLockedError, IndexNotFoundError, IndexVersionE
 SCHEMA_VERSION = 1
 META_FILE = "searchpod.json"
 STEMS_DIR = "stems"
+STAT_CACHE_FILE = "files.marshal"
+# A file changed this recently might change again within the same mtime tick unnoticed
+# (coarse-clock file systems): such files are hashed again next time rather than trusted.
+STAT_SETTLE_S = 2.0
 STEM_SHARDS = 64
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
@@ -177,3 +182,20 @@ def save_stems(gen: Path, table: dict[str, str]) -> None:
         shards.folder.mkdir(exist_ok=True)
     for number, merged in grown.items():
         atomic_write(shards.folder / f"{number:02d}.marshal", marshal.dumps(merged))
+
+
+# id -> (signature of the source files, the content fingerprint they had)
+StatCache = dict[str, tuple[Any, str]]
+
+
+def load_stat_cache(gen: Path) -> StatCache:
+    """The saved file signatures, or {} (only a cache: a lost one costs hashing, not results)."""
+    try:
+        cache = marshal.loads((gen / STAT_CACHE_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def save_stat_cache(gen: Path, cache: StatCache) -> None:
+    atomic_write(gen / STAT_CACHE_FILE, marshal.dumps(cache))

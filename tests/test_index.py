@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,61 @@ def test_second_run_with_nothing_changed_does_nothing(
 ) -> None:
     report = built_index.add_paths([episodes_dir])
     assert (len(report.added), len(report.updated), len(report.unchanged)) == (0, 0, 3)
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids whose files are read and hashed; files count as settled at once."""
+    import searchpod.index
+    from searchpod.ingest.sources import SourceGroup
+
+    monkeypatch.setattr(searchpod.index, "STAT_SETTLE_S", -60.0)
+    calls: list[str] = []
+    original = SourceGroup.fingerprint
+
+    def counting(self: SourceGroup) -> str:
+        calls.append(self.id)
+        return original(self)
+
+    monkeypatch.setattr(SourceGroup, "fingerprint", counting)
+    return calls
+
+
+def test_unchanged_files_are_not_read_again(
+    tmp_path: Path, episodes_dir: Path, hashed: list[str]
+) -> None:
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([episodes_dir])
+    assert len(hashed) == 3
+    hashed.clear()
+    assert len(ix.add_paths([episodes_dir]).unchanged) == 3
+    assert hashed == []
+
+
+def test_a_touched_file_is_hashed_but_not_reindexed(
+    tmp_path: Path, episodes_dir: Path, hashed: list[str]
+) -> None:
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([episodes_dir])
+    (episodes_dir / "eps-1.txt").touch()
+    hashed.clear()
+    report = ix.add_paths([episodes_dir])
+    assert hashed == ["shows/eps-1.txt"]
+    assert len(report.unchanged) == 3
+
+
+def test_same_size_edit_with_the_old_mtime_restored_is_still_seen(
+    tmp_path: Path, episodes_dir: Path, hashed: list[str]
+) -> None:
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([episodes_dir])
+    page = episodes_dir / "eps-2.txt"
+    before = page.stat()
+    page.write_text(page.read_text().replace("wheat", "flour"), encoding="utf-8")
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` would
+    report = ix.add_paths([episodes_dir])
+    assert report.updated == ("shows/eps-2.txt",)
+    assert ix.search("flour").total == 1
 
 
 def test_changed_added_and_deleted_files(built_index: Index, episodes_dir: Path) -> None:

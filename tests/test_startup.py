@@ -47,3 +47,21 @@ def test_urllib_request_is_the_real_module_after_importing_searchpod(tmp_path: P
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_words_added_by_an_incremental_run_need_no_nltk_to_search(
+    built_index: Index, episodes_dir: Path
+) -> None:
+    (episodes_dir / "eps-7.txt").write_text(
+        "Eps 7: Zeppelins\n— Air\nAirships.\nHost\nAnn Lee\nPodcast Content\n"
+        "Hydrogen zeppelins drifted over the fjords.\n",
+        encoding="utf-8",
+    )
+    assert built_index.add_paths([episodes_dir]).added == ("shows/eps-7.txt",)
+    code = (
+        "import sys; from searchpod import Index; "
+        f"r = Index({str(built_index.path)!r}).search('zeppelins fjords'); "
+        "print(r.total, 'nltk' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "False"]

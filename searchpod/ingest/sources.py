@@ -7,6 +7,7 @@ relative to the folder that was indexed, so it is stable across runs and machine
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -38,12 +39,25 @@ class SourceGroup:
         pages = [f for f in self.files if f.suffix.lower() in PAGE_SUFFIXES | TEXT_SUFFIXES]
         return (pages or list(self.files))[0]
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         # The folder's own name is part of the id: "data/eps-1.html" and "other/eps-1.html"
         # are different episodes.
         rel = self.main.relative_to(self.root).as_posix()
         return f"{self.root.resolve().name}/{rel}"
+
+    def signature(self) -> tuple[tuple[str, int, int, int, int], ...]:
+        """Name, size, mtime, ctime and inode of each file: if unchanged, so are the bytes.
+
+        Cheap (a stat per file) where hashing reads every byte; the content hash stays the
+        authority whenever a signature differs. ctime is there because no tool can set it:
+        an edit followed by restoring the old mtime (``touch -r``, ``cp -p``) still shows.
+        """
+        out = []
+        for f in self.files:
+            st = f.stat()
+            out.append((f.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+        return tuple(out)
 
     def fingerprint(self) -> str:
         """A hash of every file's name and bytes: equal fingerprints need no re-parsing."""
@@ -64,7 +78,7 @@ def discover(
     """
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -74,8 +88,14 @@ def discover(
             root, files = path, sorted(_walk(path))
         else:
             root, files = path.parent, [path]
-        fresh = [f for f in files if f.resolve() not in seen]
-        seen.update(f.resolve() for f in fresh)
+        # Named twice (a folder and a file in it)? Index it once. One stat per file, where
+        # resolve() would lstat every component of every path.
+        fresh = []
+        for f in files:
+            st = f.stat()
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                fresh.append(f)
         groups.extend(_pair(root, fresh))
     return groups, failures
 
