@@ -32,7 +32,17 @@ STOP = set(
 that the their then there these they this to was were will with i you he she we me my your
 what just like know yeah dont thats its im right okay well so do not all one get got""".split()
 )
-WORD = re.compile(r"[A-Za-z]+")
+# Words as both engines see them: a contraction ("didn't") is one token here, so its parts
+# ("didn", "t" — FTS5's view) are never drawn as query words.
+TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in TOKEN.findall(text)]
+
+
+def plain_words(text: str) -> list[str]:
+    return [t for t in tokens(text) if t.isalpha()]
 
 
 def read_tsv(path: Path) -> list[tuple[float, str]]:
@@ -96,7 +106,7 @@ def fts_search(con: sqlite3.Connection, q: str) -> list[str]:
 def corpus_stats(docs: dict[str, list[tuple[float, str]]]) -> Counter[str]:
     df: Counter[str] = Counter()
     for rows in docs.values():
-        df.update({w.lower() for _, t in rows for w in WORD.findall(t)})
+        df.update({w for _, t in rows for w in plain_words(t)})
     return df
 
 
@@ -105,7 +115,7 @@ def query_set(docs, df, rng: random.Random, n: int) -> list[tuple[str, list[str]
     singles, pairs, phrases = [], [], []
     while len(singles) < n or len(pairs) < n or len(phrases) < n:
         _, text = rng.choice(lines)
-        words = [w.lower() for w in WORD.findall(text) if len(w) >= 4 and w.lower() not in STOP]
+        words = [w for w in plain_words(text) if len(w) >= 4 and w not in STOP]
         if not words:
             continue
         words.sort(key=lambda w: df[w])
@@ -114,10 +124,10 @@ def query_set(docs, df, rng: random.Random, n: int) -> list[tuple[str, list[str]
         elif len(pairs) < n and len(words) >= 2:
             pairs.append(("and", words[:2], False))
         elif len(phrases) < n:
-            seq = [w.lower() for w in WORD.findall(text)]
+            seq = tokens(text)
             i = rng.randrange(0, max(1, len(seq) - 3))
             k = rng.choice([2, 3])
-            if all(len(w) >= 3 for w in seq[i : i + k]):
+            if all(len(w) >= 3 and w.isalpha() for w in seq[i : i + k]):
                 phrases.append(("phrase", seq[i : i + k], True))
     return singles + pairs + phrases
 
@@ -286,12 +296,12 @@ def main() -> None:
     docs = {f.stem: read_tsv(f) for f in files}
 
     # Known-item quality.
-    lines = [(n, s, t) for n, rows in docs.items() for s, t in rows if len(WORD.findall(t)) >= 8]
+    lines = [(n, s, t) for n, rows in docs.items() for s, t in rows if len(tokens(t)) >= 8]
     ok_sp = ok_ft = none_sp = none_ft = near = 0
     rr_sp = rr_ft = 0.0
     asked = 0
     for name, start_s, text in rng.sample(lines, min(args.known_items, len(lines))):
-        words = sorted({w.lower() for w in WORD.findall(text) if len(w) >= 4} - STOP,
+        words = sorted({w for w in plain_words(text) if len(w) >= 4} - STOP,
                        key=lambda w: (df[w], w))[:4]  # fmt: skip
         if len(words) < 4:
             continue

@@ -28,8 +28,15 @@ from whoosh.qparser.dateparse import DateParserPlugin
 from searchpod.analysis import normalise, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
+from searchpod.phrase import exact_phrases
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
-from searchpod.snippets import Match, build_snippets, highlight_spans, proximity
+from searchpod.snippets import (
+    Match,
+    build_snippets,
+    highlight_spans,
+    proximity,
+    within_phrases,
+)
 
 MAX_QUERY_CHARS = 1000
 MAX_EXPANSIONS = 256
@@ -65,7 +72,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     _check_options(text, options)
     validate_query(text)
     warnings: list[str] = []
-    parsed = _normalise_terms(_parser(searcher.schema).parse(text))
+    parsed = exact_phrases(_normalise_terms(_parser(searcher.schema).parse(text)))
     if options.speaker:
         clause = _field_parser(searcher.schema, "speaker").parse(options.speaker)
         parsed = wq.And([parsed, clause]).normalize()
@@ -177,12 +184,14 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
     results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
     total = results.scored_length()
     start = (options.page - 1) * options.limit
-    rerank = sortedby is None and RERANK_DEPTH > 0
+    shape = _shape(query)
+    # Proximity needs two things to bring together: two words, a word and a phrase, ...
+    rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
     ranked = [(hit.docnum, hit.score or 0.0, set(hit.matched_terms())) for hit in results[:depth]]
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape)
     page = ranked[start:needed]
     return _Page(
         total=total,
@@ -195,7 +204,30 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
 _Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
 
 
-def _rerank_by_proximity(searcher: Any, ranked: _Ranked) -> tuple[_Ranked, dict[int, list[Match]]]:
+@dataclass(frozen=True)
+class _Shape:
+    """The body words of a query: exact phrases (as word tuples) and words on their own."""
+
+    phrases: frozenset[tuple[str, ...]]
+    loose: frozenset[str]
+
+
+def _shape(query: Any) -> _Shape:
+    phrases = set()
+    for leaf in _leaves(query):
+        if isinstance(leaf, wq.Phrase) and _is_body(leaf.fieldname) and leaf.slop == 1:
+            phrases.add(tuple(_text(w) for w in leaf.words))
+    loose = {_text(t) for f, t in query.iter_all_terms(phrases=False) if _is_body(f)}
+    return _Shape(frozenset(phrases), frozenset(loose))
+
+
+def _is_body(field: str) -> bool:
+    return field == "body" or field.startswith(SAID_PREFIX)
+
+
+def _rerank_by_proximity(
+    searcher: Any, ranked: _Ranked, shape: _Shape
+) -> tuple[_Ranked, dict[int, list[Match]]]:
     """Among the best ``RERANK_DEPTH``, episodes where more query words occur together first.
 
     BM25 scores each word on its own; someone searching for a moment remembers words said
@@ -204,9 +236,7 @@ def _rerank_by_proximity(searcher: Any, ranked: _Ranked) -> tuple[_Ranked, dict[
     (page 4 never reorders pages 1-3). Single-word queries are left as they are.
     """
     head = ranked[:RERANK_DEPTH]
-    if len({t for _, _, terms in head for _, t in terms}) < 2:
-        return ranked, {}
-    chars = _body_chars(searcher, {d: terms for d, _, terms in head})
+    chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape)
 
     def together(i: int) -> int:
         docnum, _, terms = head[i]
@@ -233,7 +263,7 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
     chars = dict(page.chars)
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
-        chars.update(_body_chars(searcher, missing))
+        chars.update(_body_chars(searcher, missing, _shape(query)))
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)
@@ -266,14 +296,19 @@ def _text(term: str | bytes) -> str:
 
 
 def _body_chars(
-    searcher: Any, matched: dict[int, set[tuple[str, bytes]]]
+    searcher: Any, matched: dict[int, set[tuple[str, bytes]]], shape: _Shape
 ) -> dict[int, list[Match]]:
-    """The stored character spans of each matched term in each hit's body."""
+    """The stored character spans of each matched term in each hit's body.
+
+    A word that is only in the query as part of an exact phrase counts only where the
+    whole phrase was said: "like what" highlights those two words together, not every
+    "like" in the episode.
+    """
     out: dict[int, list[Match]] = {d: [] for d in matched}
     by_term: dict[tuple[str, bytes], list[int]] = {}
     for docnum, terms in matched.items():
         for field, btext in terms:
-            if field == "body" or field.startswith(SAID_PREFIX):
+            if _is_body(field):
                 by_term.setdefault((field, btext), []).append(docnum)
     reader = searcher.reader()
     for (field, btext), docnums in by_term.items():
@@ -289,6 +324,9 @@ def _body_chars(
                 out[docnum].extend(
                     Match(pos, s, e, text) for pos, s, e in matcher.value_as("characters")
                 )
+    if shape.phrases:
+        for docnum, matches in out.items():
+            out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
     return out
 
 

@@ -7,7 +7,7 @@ re-analysed to highlight it, and a match at its very end is found like one at it
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from searchpod.model import Snippet
@@ -99,6 +99,30 @@ class _Zones:
     @staticmethod
     def _near(a: float | None, b: float | None) -> bool:
         return a is None or b is None or abs(b - a) <= MAX_SNIPPET_SPAN_S
+
+
+def within_phrases(
+    matches: Sequence[Match], phrases: Iterable[tuple[str, ...]], loose: frozenset[str]
+) -> list[Match]:
+    """``matches`` without the phrase words said outside their phrase.
+
+    Words in ``loose`` (asked for on their own too) and words of no phrase are all kept.
+    Positions count indexed words, so a phrase of n words starting at p has word i at p + i.
+    """
+    at: dict[str, set[int]] = {}
+    for m in matches:
+        at.setdefault(m.term, set()).add(m.pos)
+    allowed: dict[str, set[int]] = {}
+    for words in phrases:
+        starts: set[int] | None = None
+        for i, word in enumerate(words):
+            shifted = {p - i for p in at.get(word, ())}
+            starts = shifted if starts is None else starts & shifted
+        for i, word in enumerate(words):
+            allowed.setdefault(word, set()).update(p + i for p in starts or ())
+    return [
+        m for m in matches if m.term in loose or m.term not in allowed or m.pos in allowed[m.term]
+    ]
 
 
 def proximity(matches: Sequence[Match], width: int = SNIPPET_CHARS) -> int:

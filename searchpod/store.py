@@ -28,7 +28,7 @@ from searchpod.analysis import ANALYSER_VERSION
 from searchpod.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 
 # Bump when the schema or stored-field layout changes incompatibly.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: compact TranscriptCharacters values
 META_FILE = "searchpod.json"
 STEMS_DIR = "stems"
 STAT_CACHE_FILE = "files.marshal"
