@@ -183,3 +183,28 @@ def test_failed_run_leaves_the_committed_index_searchable(
 EPISODE_CHANGE = (
     "Eps 1: Zeppelins\n— Harbour Lights\nAirships.\nHost\nMara Okafor\nPodcast Content\nzeppelin\n"
 )
+
+
+def test_one_episode_at_a_time_keeps_segments_few_and_finds_everything(tmp_path: Path) -> None:
+    from whoosh.index import open_dir
+
+    from searchpod.build import MERGE_FACTOR
+    from searchpod.store import IndexDir
+
+    from .conftest import text_page
+
+    folder = tmp_path / "weekly"
+    folder.mkdir()
+    ix = Index.create(tmp_path / "ix")
+    counts = []
+    for week in range(1, MERGE_FACTOR + 3):
+        page = text_page(week, f"Week {week}", "Weekly", "Ann Lee", "News.", f"Story w{week}x.")
+        (folder / f"w{week:02d}.txt").write_text(page, encoding="utf-8")
+        assert len(ix.add_paths([folder]).added) == 1
+        counts.append(len(open_dir(str(IndexDir(tmp_path / "ix").current()))._segments()))
+    # One segment per addition until a tier fills up, then they are merged into one.
+    assert counts[: MERGE_FACTOR - 1] == list(range(1, MERGE_FACTOR))
+    assert max(counts) <= MERGE_FACTOR and counts[-1] < MERGE_FACTOR
+    assert [ix.search(f"w{w}x").total for w in range(1, MERGE_FACTOR + 3)] == [1] * (
+        MERGE_FACTOR + 2
+    )
