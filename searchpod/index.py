@@ -338,14 +338,20 @@ def _stale_ids(
 ) -> list[str]:
     """Episodes whose files under ``paths`` are gone, or whose feed no longer lists them."""
     live = {g.id for g in groups}
-    roots = [str(Path(p).resolve()) for p in paths]
+    roots = [Path(p).resolve() for p in paths]
+    under = [str(r).rstrip(os.sep) + os.sep for r in roots]
+    # Ids start with the indexed folder's name, so a folder that was moved or renamed
+    # still owns the episodes indexed from its old place.
+    prefixes = tuple(f"{r.name}/" for r in roots if r.is_dir())
     stale = []
     for doc_id, (_, path) in existing.items():
         if path in feeds.live:
             if doc_id not in feeds.live[path]:
                 stale.append(doc_id)
-        elif doc_id not in live and any(
-            path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots
+        elif doc_id not in live and (
+            any(path == str(r) for r in roots)
+            or path.startswith(tuple(under))
+            or (prefixes and doc_id.startswith(prefixes))
         ):
             stale.append(doc_id)
     return stale

@@ -122,6 +122,17 @@ def test_prune_only_touches_the_paths_given(tmp_path: Path, built_index: Index) 
     assert len(built_index) == 3
 
 
+def test_prune_after_moving_the_folder(tmp_path: Path, built_index: Index) -> None:
+    moved = tmp_path / "elsewhere" / "shows"
+    moved.parent.mkdir()
+    (tmp_path / "shows").rename(moved)
+    assert len(built_index.add_paths([moved]).unchanged) == 3  # same ids, nothing re-read
+    (moved / "eps-2.txt").unlink()
+    report = built_index.add_paths([moved], prune=True)
+    assert report.removed == ("shows/eps-2.txt",)
+    assert built_index.search("bakers").total == 0
+
+
 def test_rebuild_swaps_in_a_new_generation(built_index: Index, episodes_dir: Path) -> None:
     before = (built_index.path / CURRENT_FILE).read_text()
     report = built_index.add_paths([episodes_dir], rebuild=True)
