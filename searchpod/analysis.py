@@ -97,6 +97,12 @@ def is_stop(word: str) -> bool:
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 
+# Surface word -> index term, or None for a stop word: one dict lookup per token on the
+# indexing hot path (stem() alone would also need the stop-word check every time).
+_index_terms: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
 def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
     """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
 
@@ -104,19 +110,22 @@ def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
     indexing hot path for transcripts.
     """
     postings: dict[str, list[tuple[int, int, int]]] = {}
-    stems = _stems
-    stops = STOP_WORDS
+    known = _index_terms.get
     pos = 0
     for match in TOKEN_PATTERN.finditer(text):
         word = match.group()
-        if len(word) <= 5 and word.lower() in stops:
+        term = known(word, _UNSEEN)
+        if term is _UNSEEN:
+            term = None if is_stop(word) else stem(word)
+            _index_terms[word] = term
+        if term is None:
             continue
-        term = stems[word] if word in stems else stem(word)
+        start, end = match.span()
         occurrences = postings.get(term)
         if occurrences is None:
-            postings[term] = [(pos, match.start(), match.end())]
+            postings[term] = [(pos, start, end)]
         else:
-            occurrences.append((pos, match.start(), match.end()))
+            occurrences.append((pos, start, end))
         pos += 1
     return postings
 
