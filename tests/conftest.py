@@ -71,14 +71,33 @@ EPISODES = {
 }
 
 
-@pytest.fixture
-def episodes_dir(tmp_path: Path) -> Path:
-    """A folder named 'shows' holding three small episode pages."""
-    folder = tmp_path / "shows"
+def write_episodes(folder: Path) -> Path:
+    """``folder`` (created) holding the three small episode pages of EPISODES."""
     folder.mkdir()
     for name, text in EPISODES.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def episodes_dir(tmp_path: Path) -> Path:
+    """A folder named 'shows' holding three small episode pages."""
+    return write_episodes(tmp_path / "shows")
+
+
+def search_in_fresh_process(index: Path, query: str) -> tuple[int, bool]:
+    """(total, whether NLTK was imported) for ``query`` searched by a new Python process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from searchpod import Index; "
+        f"r = Index({str(index)!r}).search({query!r}); "
+        "print(r.total, 'nltk' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    total, nltk = out.stdout.split()
+    return int(total), nltk == "True"
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from searchpod import Index
 
-from .conftest import EPISODES
+from .conftest import search_in_fresh_process, write_episodes
 
 # A timed transcript per episode, different words in each, so every worker has real work.
 WORDS = "harbour lantern quarry orchard meadow falcon copper violin glacier saddle".split()
@@ -27,10 +25,7 @@ def transcript(n: int) -> str:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "pod"
-    folder.mkdir()
-    for name, text in EPISODES.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    folder = write_episodes(tmp_path / "pod")
     for n in range(1, 13):
         (folder / f"t{n:02d}.tsv").write_text(transcript(n), encoding="utf-8")
     (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\x00\x00")
@@ -86,10 +81,4 @@ def test_stems_learnt_by_workers_are_saved(
 ) -> None:
     build(tmp_path / "ix", corpus, monkeypatch, "2")
     # A fresh process finds a word only the workers stemmed without loading NLTK.
-    code = (
-        "import sys; from searchpod import Index; "
-        f"hits = Index({str(tmp_path / 'ix')!r}).search('glacier'); "
-        "print(hits.total, 'nltk' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["12", "False"]
+    assert search_in_fresh_process(tmp_path / "ix", "glacier") == (12, False)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from searchpod import Index
 
+from .conftest import search_in_fresh_process
+
 HEAVY = ["nltk", "bs4", "lxml", "rich", "ssl", "urllib.request", "multiprocessing", "feedparser"]
 
 PROBE = """
@@ -58,10 +60,4 @@ def test_words_added_by_an_incremental_run_need_no_nltk_to_search(
         encoding="utf-8",
     )
     assert built_index.add_paths([episodes_dir]).added == ("shows/eps-7.txt",)
-    code = (
-        "import sys; from searchpod import Index; "
-        f"r = Index({str(built_index.path)!r}).search('zeppelins fjords'); "
-        "print(r.total, 'nltk' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["1", "False"]
+    assert search_in_fresh_process(built_index.path, "zeppelins fjords") == (1, False)
