@@ -481,7 +481,8 @@ def _ingest(
     save_stems(gen, analysis.stem_table() if not existing else unsaved)
     # Only what is now in the index: a file that failed to parse is read again next time.
     failed_ids = {group.id for group, _ in todo} - set(added) - set(updated)
-    kept = {k: v for k, v in old_cache.items() if k not in set(prune)}
+    removed = set(prune)
+    kept = {k: v for k, v in old_cache.items() if k not in removed}
     save_stat_cache(gen, {**kept, **{k: v for k, v in cache.items() if k not in failed_ids}})
     return IndexReport(
         added=tuple(added),
