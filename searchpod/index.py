@@ -10,12 +10,10 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
 from searchpod.errors import EpisodeNotFoundError, SearchpodError
-from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
-from searchpod.ingest.sources import SourceGroup, discover
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import (
     build_schema,
@@ -35,6 +33,10 @@ from searchpod.store import (
     save_stems,
     write_meta,
 )
+
+if TYPE_CHECKING:
+    from searchpod.feeds import FeedBatch
+    from searchpod.ingest.sources import SourceGroup
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 Progress = Callable[[int, int, str], None]
@@ -110,6 +112,9 @@ class Index:
         An interrupted build leaves no index behind (rather than an empty one), so the
         next attempt simply starts again.
         """
+        from searchpod.feeds import FeedBatch
+        from searchpod.ingest.sources import discover
+
         index_dir = IndexDir(path)
         groups, failures = discover(list(sources))
         with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
@@ -140,6 +145,10 @@ class Index:
         new index beside this one and switches to it only when complete. Files that cannot
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
         """
+        # Imported here, as in build(): a search never reads source files or feeds.
+        from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
+        from searchpod.ingest.sources import discover
+
         paths = list(paths)
         feed_sources = [str(p) for p in paths if is_feed_source(p)]
         file_paths = [p for p in paths if str(p) not in feed_sources]

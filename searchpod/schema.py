@@ -19,7 +19,6 @@ from whoosh.formats import Characters
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.analysis import PodcastAnalyzer, normalise, term_postings
-from searchpod.ingest.sources import cue_offsets
 from searchpod.model import Cue, Episode
 
 # Fields a bare query word searches, with their weight in ranking.
@@ -218,6 +217,8 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
 
 def said_texts(body: str, cues: tuple[Cue, ...]) -> dict[str, str]:
     """Per speaker, the body with every character not said by them replaced by a space."""
+    from searchpod.ingest.sources import cue_offsets  # indexing only: searches never need it
+
     offsets = cue_offsets(body, cues)
     parts: dict[str, list[str]] = {said_field(c.speaker): [] for c in cues if c.speaker}
     blank_head = " " * (offsets[0] if offsets else 0)
@@ -246,6 +247,8 @@ class Timing:
 
 
 def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
+    from searchpod.ingest.sources import cue_offsets
+
     # marshal: an order of magnitude faster to load than pickled tuples, for every hit.
     speakers = sorted({c.speaker for c in cues if c.speaker})
     ids = {s: i for i, s in enumerate(speakers)}

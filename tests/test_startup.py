@@ -15,7 +15,18 @@ from searchpod import Index
 
 from .conftest import search_in_fresh_process
 
-HEAVY = ["nltk", "bs4", "lxml", "rich", "ssl", "urllib.request", "multiprocessing", "feedparser"]
+HEAVY = [
+    "nltk",
+    "bs4",
+    "lxml",
+    "rich",
+    "ssl",
+    "urllib.request",
+    "multiprocessing",
+    "feedparser",
+    "searchpod.ingest.sources",  # reading source files: indexing only
+    "searchpod.feeds",
+]
 
 PROBE = """
 import json, sys
