@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 def _console(stderr: bool = False) -> Any:
     from searchpod.render import console_for
 
-    return console_for(sys.stderr if stderr else sys.stdout, stderr=stderr)
+    return console_for(stderr=stderr)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -90,8 +90,9 @@ class RichConsole:
             self.rich.print(Text(line))  # a Text, so brackets in a query aren't rich markup
 
 
-def console_for(stream: TextIO, *, stderr: bool = False) -> Console:
-    """A rich console when ``stream`` is a terminal, a plain one otherwise."""
+def console_for(*, stderr: bool = False) -> Console:
+    """For stdout (or stderr): rich when it is a terminal, plain text otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
     isatty = getattr(stream, "isatty", None)
     if isatty is not None and isatty():
         return RichConsole(stderr=stderr)
