@@ -273,7 +273,7 @@ def main() -> None:
 
     def add_one_cli() -> None:
         new_episode()
-        subprocess.run(cli, capture_output=True, check=True)
+        subprocess.run(cli, capture_output=True, check=True, env=env)
 
     add_cli = statistics.median(timed(add_one_cli, 3))
     for extra in extras:
