@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,56 @@ def test_human_output_is_plain_when_piped(run, episodes_dir: Path) -> None:
     assert "Harbour Lights · Mara Okafor" in result.stdout
     assert "Fresnel lenses" in result.stdout
     assert "\x1b[" not in result.stdout  # CliRunner is not a TTY: no escape codes
+
+
+def test_piped_snippets_are_whole_lines(run, episodes_dir: Path) -> None:
+    run("index", str(episodes_dir))
+    lines = run("search", "keepers").stdout.splitlines()
+    snippet = next(line for line in lines if "Fresnel" in line)
+    # One snippet, one line, however narrow a terminal would be: grep sees it whole.
+    assert "The keeper climbed" in snippet and "loneliness" in snippet and len(snippet) > 150
+
+
+def _search_on_a_terminal(index: Path, env: dict[str, str]) -> str:
+    """Run `searchpod search` with stdout on a pseudo-terminal; return what it printed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(index), "search", "keepers"]
+    proc = subprocess.Popen(cmd, stdout=follower, stderr=subprocess.DEVNULL, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closes when the process exits
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=30)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_colour_on_a_terminal_unless_no_color(built_index) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env["TERM"] = "xterm-256color"
+    escapes = re.compile(r"\x1b\[([0-9;]*)m")
+    coloured = _search_on_a_terminal(built_index.path, env)
+    assert "Lighthouse keepers of the north" in escapes.sub("", coloured)
+    codes = {c for m in escapes.findall(coloured) for c in m.split(";")}
+    assert "33" in codes  # matches in yellow
+    plain = _search_on_a_terminal(built_index.path, {**env, "NO_COLOR": "1"})
+    assert "Lighthouse keepers of the north" in escapes.sub("", plain)
+    codes = {c for m in escapes.findall(plain) for c in m.split(";")}
+    assert not codes & {str(n) for n in range(30, 38)}  # bold/underline stay, colours go
 
 
 def test_plain_and_html_formats(run, tmp_path: Path) -> None:
