@@ -10,20 +10,22 @@ index in its one commit, so the index still changes all at once or not at all.
 from __future__ import annotations
 
 import os
+import pickle
 import queue
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
+from pathlib import Path
 from typing import Any
 
 from searchpod import analysis
-from searchpod.errors import IngestError
+from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 
-# Below this much source text a pool's start-up (~0.5 s) outweighs the parallel gain.
+# Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
 PARALLEL_MIN_BYTES = 4 * 2**20
 
 
@@ -84,13 +86,19 @@ class SegmentResult:
     stems: list[tuple[str, str]] = field(default_factory=list)
 
 
-# Set in each worker by _init_worker: where to report "one more episode done".
+# Set in each worker process: where to report "one more episode done".
 _progress_queue: Any = None
 
 
-def _init_worker(progress_queue: Any) -> None:
+def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> None:
+    """A worker process: write one segment, leave the result in ``out``, exit."""
     global _progress_queue
-    _progress_queue = progress_queue
+    _progress_queue = done_queue
+    result = _write_segment(gen, items)
+    Path(out).write_bytes(pickle.dumps(result))
+    parent = parent_process()
+    if parent is not None and not parent.is_alive():
+        done_queue.cancel_join_thread()  # nobody will read them: don't wait at exit
 
 
 def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentResult:
@@ -101,8 +109,13 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
     # _lk=False: the parent holds the index's write lock for the whole run.
     writer = SegmentWriter(open_dir(gen), _lk=False, limitmb=256, compound=False)
     result = SegmentResult(segment=None)
+    parent = parent_process()
     try:
         for group, fingerprint in items:
+            if parent is not None and not parent.is_alive():
+                # The run was killed (even with SIGKILL): stop rather than finish a segment
+                # nobody will commit. Its files are swept away by the next commit.
+                os._exit(1)
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
             if prepared.doc is None:
@@ -147,36 +160,50 @@ def write_segments(
     workers: int,
     progress: Callable[[str], None] | None = None,
 ) -> list[SegmentResult]:
-    """Write ``todo`` as one new segment per worker process; the caller commits them."""
+    """Write ``todo`` as one new segment per worker process; the caller commits them.
+
+    One process per part rather than a pool: a pool's idle workers wait for more work from
+    the parent, and if the parent is killed they wait for ever.
+    """
     context = get_context("forkserver")  # safe when the parent has threads
     done_queue = context.Queue()
     parts = _balanced(todo, workers)
-    with ProcessPoolExecutor(
-        max_workers=len(parts),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(done_queue,),
-    ) as pool:
-        pending = {pool.submit(_write_segment, gen, part) for part in parts}
-        futures = list(pending)
-        while pending:
-            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+    with tempfile.TemporaryDirectory(prefix="searchpod-") as tmp:
+        outs = [os.path.join(tmp, f"part-{n}.pickle") for n in range(len(parts))]
+        procs = [
+            context.Process(target=_segment_worker, args=(gen, part, done_queue, out))
+            for part, out in zip(parts, outs, strict=True)
+        ]
+        for proc in procs:
+            proc.start()
+        try:
+            while any(proc.is_alive() for proc in procs):
+                _drain(done_queue, progress, timeout=0.1)
             _drain(done_queue, progress)
-            for future in finished:
-                future.result()  # a worker that died raises here, before anything is committed
-        _drain(done_queue, progress)
-    results = [f.result() for f in futures]
+        finally:
+            for proc in procs:
+                if proc.is_alive():  # the parent is failing or interrupted: stop them too
+                    proc.terminate()
+                proc.join()
+        failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
+        if failed:
+            raise SearchpodError(f"an indexing worker process failed (exit code {failed[0]})")
+        results = [pickle.loads(Path(out).read_bytes()) for out in outs]
     for result in results:
         analysis.remember_stems(result.stems)
     return results
 
 
-def _drain(done_queue: Any, progress: Callable[[str], None] | None) -> None:
+def _drain(
+    done_queue: Any, progress: Callable[[str], None] | None, timeout: float | None = None
+) -> None:
+    """Pass on the progress messages waiting (waiting up to ``timeout`` for a first one)."""
     while True:
         try:
-            label = done_queue.get_nowait()
+            label = done_queue.get(timeout=timeout) if timeout else done_queue.get_nowait()
         except queue.Empty:
             return
+        timeout = None
         if progress:
             progress(label)
 

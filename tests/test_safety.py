@@ -40,12 +40,29 @@ def write_corpus(folder: Path, count: int, marker: str) -> None:
         (folder / f"ep-{n:04d}.txt").write_text(page, encoding="utf-8")
 
 
-def index_process(index: Path, folder: Path) -> subprocess.Popen[bytes]:
+def index_process(
+    index: Path, folder: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=env,
     )
+
+
+def processes_tagged(tag: str) -> list[int]:
+    """Pids of live processes whose environment holds SEARCHPOD_TEST_TAG=tag (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if f"SEARCHPOD_TEST_TAG={tag}".encode() in environ.split(b"\0"):
+                found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture
@@ -55,10 +72,15 @@ def base_index(tmp_path: Path, built_index: Index) -> Path:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
-def test_sigkill_mid_run_leaves_last_commit_searchable(tmp_path: Path, base_index: Path) -> None:
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "worker-processes"])
+def test_sigkill_mid_run_leaves_last_commit_searchable(
+    tmp_path: Path, base_index: Path, workers: str
+) -> None:
     bulk = tmp_path / "bulk"
     write_corpus(bulk, 400, "zebrafinch")
-    proc = index_process(base_index, bulk)
+    tag = f"{os.getpid()}-{workers}-{time.monotonic_ns()}"
+    env = {**os.environ, "SEARCHPOD_WORKERS": workers, "SEARCHPOD_TEST_TAG": tag}
+    proc = index_process(base_index, bulk, env)
     time.sleep(1.5)
     assert proc.poll() is None, (
         "indexing finished before it could be killed: make the corpus larger"
@@ -66,6 +88,12 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(tmp_path: Path, base_inde
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
+    if Path("/proc").is_dir():
+        # Worker processes notice and stop too, rather than finish work nobody will commit.
+        deadline = time.monotonic() + 10
+        while processes_tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_tagged(tag) == []
 
     ix = Index(base_index)
     assert ix.search("lighthouse").total == 1  # the query that worked before still works
