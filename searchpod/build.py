@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,9 @@ _progress_queue: Any = None
 def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> None:
     """A worker process: write one segment, leave the result in ``out``, exit."""
     global _progress_queue
+    # Ctrl-C reaches the whole process group: the parent handles it (and stops us), so
+    # workers don't each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue = done_queue
     result = _write_segment(gen, items)
     Path(out).write_bytes(pickle.dumps(result))

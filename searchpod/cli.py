@@ -1,7 +1,8 @@
 """The ``searchpod`` command: a thin click layer over ``searchpod.Index``.
 
 Data goes to stdout, progress and errors to stderr. Exit codes: 0 success (no hits is
-success), 1 some files could not be ingested, 2 usage, query or index error.
+success), 1 some files could not be ingested, 2 usage, query or index error, 130 indexing
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ DEFAULT_INDEX = "index"
 DEFAULT_DATA = "data"
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
+INTERRUPTED = "interrupted: the index is as it was before this run"
 
 
 def _console(stderr: bool = False) -> Any:
@@ -116,6 +119,8 @@ def index_cmd(
             )
     except SearchpodError as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail(INTERRUPTED, EXIT_INTERRUPTED)
     _print_index_report(report, as_json)
 
 
@@ -355,6 +360,8 @@ def feed_sync(ctx: click.Context, as_json: bool) -> None:
         report = Index.create(ctx.obj["index"]).add_paths(feeds, prune=True)
     except SearchpodError as exc:
         _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail(INTERRUPTED, EXIT_INTERRUPTED)
     _print_index_report(report, as_json)
 
 

@@ -177,3 +177,39 @@ def test_locked_index_cli_exits_2_with_message(
     assert result.returncode == 2
     assert "waiting for another indexing run" in result.stderr
     assert "being written by another process" in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals are POSIX")
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "worker-processes"])
+def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
+    tmp_path: Path, base_index: Path, workers: str
+) -> None:
+    bulk = tmp_path / "bulk"
+    write_corpus(bulk, 400, "nightjar")
+    tag = f"{os.getpid()}-int-{workers}-{time.monotonic_ns()}"
+    env = {**os.environ, "SEARCHPOD_WORKERS": workers, "SEARCHPOD_TEST_TAG": tag}
+    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(base_index), "index", str(bulk)]
+    # Its own process group, as a terminal's foreground job: Ctrl-C reaches all of it.
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(1.5)
+    assert proc.poll() is None, "indexing finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.decode().strip().splitlines()[-1].startswith("searchpod: interrupted")
+    assert "Traceback" not in err.decode()
+    ix = Index(base_index)
+    assert ix.search("nightjar").total == 0
+    assert ix.search("lighthouse").total == 1
+    if Path("/proc").is_dir():
+        deadline = time.monotonic() + 10
+        while processes_tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_tagged(tag) == []
