@@ -22,7 +22,8 @@ DEFAULT_DATA = "data"
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
-INTERRUPTED = "interrupted: the index is as it was before this run"
+# Ctrl-C can land just after the commit, so the run may or may not be in: never part of it.
+INTERRUPTED = "interrupted: the index keeps its last committed state, never part of a run"
 
 
 def _console(stderr: bool = False) -> Any:

@@ -97,7 +97,9 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
 
     ix = Index(base_index)
     assert ix.search("lighthouse").total == 1  # the query that worked before still works
-    assert ix.search("zebrafinch").total == 0  # nothing half-written is visible
+    # Nothing half-written is visible (the kill may land after the commit: then all of it).
+    committed = ix.search("zebrafinch").total
+    assert committed in (0, 400)
 
     # The next run recovers on its own (lock released by the OS, stale files ignored).
     again = subprocess.run(
@@ -116,7 +118,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
         text=True,
     )
     assert again.returncode == 0, again.stderr
-    assert "400 added" in again.stderr
+    assert ("400 unchanged" if committed else "400 added") in again.stderr
     assert ix.search("zebrafinch").total == 400
     assert ix.search("lighthouse").total == 1
 
@@ -206,7 +208,7 @@ def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
     assert err.decode().strip().splitlines()[-1].startswith("searchpod: interrupted")
     assert "Traceback" not in err.decode()
     ix = Index(base_index)
-    assert ix.search("nightjar").total == 0
+    assert ix.search("nightjar").total in (0, 400)  # all or nothing, whenever Ctrl-C landed
     assert ix.search("lighthouse").total == 1
     if Path("/proc").is_dir():
         deadline = time.monotonic() + 10
