@@ -174,13 +174,12 @@ def write_segments(
     parts = _balanced(todo, workers)
     with tempfile.TemporaryDirectory(prefix="searchpod-") as tmp:
         outs = [os.path.join(tmp, f"part-{n}.pickle") for n in range(len(parts))]
-        procs = [
-            context.Process(target=_segment_worker, args=(gen, part, done_queue, out))
-            for part, out in zip(parts, outs, strict=True)
-        ]
-        for proc in procs:
-            proc.start()
+        procs: list[Any] = []
         try:
+            for part, out in zip(parts, outs, strict=True):
+                proc = context.Process(target=_segment_worker, args=(gen, part, done_queue, out))
+                proc.start()
+                procs.append(proc)
             while any(proc.is_alive() for proc in procs):
                 _drain(done_queue, progress, timeout=0.1)
             _drain(done_queue, progress)
