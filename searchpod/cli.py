@@ -425,5 +425,16 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
         _fail(str(exc))
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The ``searchpod`` program (``main`` is the click group, also callable in-process)."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):
+        # `searchpod search … | head` stops quietly when head has had enough, as Unix tools
+        # do, instead of click turning the broken pipe into exit 1 ("some files failed").
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -237,3 +237,31 @@ def test_facets_and_filters_from_cli(run, episodes_dir: Path) -> None:
     assert data["facets"]["host"] == {"Mara Okafor": 2}
     bad = run("search", "keepers", "--since", "yesterday")
     assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE is POSIX")
+def test_piping_into_head_stops_quietly(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    from searchpod import Index
+
+    from .conftest import text_page
+
+    folder = tmp_path / "pod"
+    folder.mkdir()
+    long_body = "\n".join(f"Paragraph {n} about lighthouse lamps and keepers." for n in range(6000))
+    page = text_page(1, "Long", "Pod", "Ann Lee", "Long.", long_body)
+    (folder / "long.txt").write_text(page, encoding="utf-8")
+    Index.create(tmp_path / "ix").add_paths([folder])
+    # `show` prints ~300 KB: far more than a pipe holds, so it must meet the closed pipe.
+    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(tmp_path / "ix")]
+    proc = subprocess.Popen(
+        [*cmd, "show", "pod/long.txt"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # like `head -1`: read a line, then stop reading
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGPIPE  # quietly, as `yes | head -1` ends
+    assert err == b""
