@@ -65,6 +65,22 @@ def processes_tagged(tag: str) -> list[int]:
     return found
 
 
+def tagged_env(workers: str) -> tuple[str, dict[str, str]]:
+    """An environment that forces ``workers`` and tags every process started with it."""
+    tag = f"{os.getpid()}-{workers}-{time.monotonic_ns()}"
+    return tag, {**os.environ, "SEARCHPOD_WORKERS": workers, "SEARCHPOD_TEST_TAG": tag}
+
+
+def assert_no_process_left(tag: str) -> None:
+    """Worker processes stop with the run, rather than finish work nobody will commit."""
+    if not Path("/proc").is_dir():
+        return
+    deadline = time.monotonic() + 10
+    while processes_tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_tagged(tag) == []
+
+
 @pytest.fixture
 def base_index(tmp_path: Path, built_index: Index) -> Path:
     assert built_index.search("lighthouse").total == 1
@@ -78,8 +94,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
 ) -> None:
     bulk = tmp_path / "bulk"
     write_corpus(bulk, 400, "zebrafinch")
-    tag = f"{os.getpid()}-{workers}-{time.monotonic_ns()}"
-    env = {**os.environ, "SEARCHPOD_WORKERS": workers, "SEARCHPOD_TEST_TAG": tag}
+    tag, env = tagged_env(workers)
     proc = index_process(base_index, bulk, env)
     time.sleep(1.5)
     assert proc.poll() is None, (
@@ -88,12 +103,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    if Path("/proc").is_dir():
-        # Worker processes notice and stop too, rather than finish work nobody will commit.
-        deadline = time.monotonic() + 10
-        while processes_tagged(tag) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert processes_tagged(tag) == []
+    assert_no_process_left(tag)
 
     ix = Index(base_index)
     assert ix.search("lighthouse").total == 1  # the query that worked before still works
@@ -188,8 +198,7 @@ def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
 ) -> None:
     bulk = tmp_path / "bulk"
     write_corpus(bulk, 400, "nightjar")
-    tag = f"{os.getpid()}-int-{workers}-{time.monotonic_ns()}"
-    env = {**os.environ, "SEARCHPOD_WORKERS": workers, "SEARCHPOD_TEST_TAG": tag}
+    tag, env = tagged_env(workers)
     cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(base_index), "index", str(bulk)]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches all of it.
     proc = subprocess.Popen(
@@ -210,8 +219,4 @@ def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
     ix = Index(base_index)
     assert ix.search("nightjar").total in (0, 400)  # all or nothing, whenever Ctrl-C landed
     assert ix.search("lighthouse").total == 1
-    if Path("/proc").is_dir():
-        deadline = time.monotonic() + 10
-        while processes_tagged(tag) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert processes_tagged(tag) == []
+    assert_no_process_left(tag)
