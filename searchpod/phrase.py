@@ -15,20 +15,17 @@ from whoosh import matching
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2
 
+from searchpod.snippets import phrase_starts
+
 
 class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
     def _get_spans(self) -> list[Span]:
         if self.slop != 1 or not self.ordered or self.mindist != 1:
             return super()._get_spans()
-        starts: set[int] | None = None
-        for offset, m in enumerate(self.ms):
-            positions = m.value_as("positions")
-            shifted = set(positions) if offset == 0 else {p - offset for p in positions}
-            starts = shifted if starts is None else starts & shifted
-            if not starts:
-                return []
+        # A generator: a word that rules the episode out spares decoding the rest.
+        starts = phrase_starts(m.value_as("positions") for m in self.ms)
         last = len(self.ms) - 1
-        return [Span(p, p + last) for p in sorted(starts or ())]
+        return [Span(p, p + last) for p in sorted(starts)]
 
 
 class _ExactSpanNear(SpanNear2):

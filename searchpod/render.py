@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from searchpod.highlight import format_time
 from searchpod.index import IndexStats
@@ -57,13 +57,12 @@ class PlainConsole:
 
     is_terminal = False
 
-    def __init__(self, stream: TextIO | None = None, *, stderr: bool = False) -> None:
-        self._stream = stream
+    def __init__(self, *, stderr: bool = False) -> None:
         self._stderr = stderr
 
     def print(self, line: Styled | str = "") -> None:
         # Looked up per call so click's test runner, which swaps sys.stdout, sees the output.
-        stream = self._stream or (sys.stderr if self._stderr else sys.stdout)
+        stream = sys.stderr if self._stderr else sys.stdout
         stream.write(f"{line}\n")
         stream.flush()
 

@@ -101,6 +101,17 @@ class _Zones:
         return a is None or b is None or abs(b - a) <= MAX_SNIPPET_SPAN_S
 
 
+def phrase_starts(positions: Iterable[Iterable[int]]) -> set[int]:
+    """Where a phrase starts, given each of its words' positions: word i at start + i."""
+    starts: set[int] | None = None
+    for i, word_positions in enumerate(positions):
+        shifted = {p - i for p in word_positions}
+        starts = shifted if starts is None else starts & shifted
+        if not starts:
+            return set()
+    return starts or set()
+
+
 def within_phrases(
     matches: Sequence[Match], phrases: Iterable[tuple[str, ...]], loose: frozenset[str]
 ) -> list[Match]:
@@ -114,12 +125,9 @@ def within_phrases(
         at.setdefault(m.term, set()).add(m.pos)
     allowed: dict[str, set[int]] = {}
     for words in phrases:
-        starts: set[int] | None = None
+        starts = phrase_starts([at.get(word, ()) for word in words])
         for i, word in enumerate(words):
-            shifted = {p - i for p in at.get(word, ())}
-            starts = shifted if starts is None else starts & shifted
-        for i, word in enumerate(words):
-            allowed.setdefault(word, set()).update(p + i for p in starts or ())
+            allowed.setdefault(word, set()).update(p + i for p in starts)
     return [
         m for m in matches if m.term in loose or m.term not in allowed or m.pos in allowed[m.term]
     ]
