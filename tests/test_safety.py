@@ -65,6 +65,18 @@ def processes_tagged(tag: str) -> list[int]:
     return found
 
 
+def wait_until_writing(index: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Return once the run has opened its index writer (Whoosh's MAIN.tmp exists).
+
+    A fixed sleep was either too short on a slow machine or outlasted the whole run on a
+    fast one; from this point the run still has all of its episodes to write.
+    """
+    deadline = time.monotonic() + 60
+    while not list(index.glob("g*/MAIN.tmp")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the indexing run never started writing"
+        time.sleep(0.01)
+
+
 def tagged_env(workers: str) -> tuple[str, dict[str, str]]:
     """An environment that forces ``workers`` and tags every process started with it."""
     tag = f"{os.getpid()}-{workers}-{time.monotonic_ns()}"
@@ -96,7 +108,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
     write_corpus(bulk, 400, "zebrafinch")
     tag, env = tagged_env(workers)
     proc = index_process(base_index, bulk, env)
-    time.sleep(1.5)
+    wait_until_writing(base_index, proc)
     assert proc.poll() is None, (
         "indexing finished before it could be killed: make the corpus larger"
     )
@@ -209,7 +221,7 @@ def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(1.5)
+    wait_until_writing(base_index, proc)
     assert proc.poll() is None, "indexing finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
