@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from searchpod import analysis
+from searchpod.codec import PodcastCodec
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
@@ -111,7 +112,9 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
     from whoosh.writing import SegmentWriter
 
     # _lk=False: the parent holds the index's write lock for the whole run.
-    writer = SegmentWriter(open_dir(gen), _lk=False, limitmb=256, compound=False)
+    writer = SegmentWriter(
+        open_dir(gen), _lk=False, limitmb=256, compound=False, codec=PodcastCodec()
+    )
     result = SegmentResult(segment=None)
     parent = parent_process()
     try:

@@ -397,6 +397,7 @@ def _ingest(
         worker_count,
         write_segments,
     )
+    from searchpod.codec import PodcastCodec
 
     added: list[str] = []
     updated: list[str] = []
@@ -442,7 +443,7 @@ def _ingest(
     ix = open_dir(str(gen))
     # compound=False: Whoosh copies a compound segment into memory on every open, which
     # cost a cold search ~30 ms on a 180-episode index; separate files are read in place.
-    writer = ix.writer(limitmb=256, compound=False)
+    writer = ix.writer(limitmb=256, compound=False, codec=PodcastCodec())
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)

@@ -1,0 +1,130 @@
+"""Our segment writer stores exactly what Whoosh's own writer stores, term by term.
+
+Segments written by ``PodcastCodec`` inline single postings and compress only large blocks;
+everything a search reads back (term statistics, posting ids, weights, values) must equal
+what ``W3Codec`` wrote for the same documents, including after the two kinds are merged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import create_in
+
+from searchpod.analysis import stem
+from searchpod.codec import INLINE_MAX, PodcastCodec
+from searchpod.schema import build_schema
+
+# A word in 150 documents (more than one 128-posting block), words said once (inlined),
+# a word said hundreds of times in one document (a value too big to inline), an id field
+# (postings without values), and a document whose body is empty.
+COMMON = "lighthouse"
+
+
+def documents() -> list[dict[str, Any]]:
+    docs = []
+    for n in range(150):
+        words = [COMMON, f"rare{n}word", "keeper"] + ["foghorn"] * (n % 7)
+        docs.append({"id": f"ep-{n}", "title": f"Episode {n}", "body": " ".join(words)})
+    docs.append({"id": "long", "title": "Long one", "body": "tide " * 800 + "lantern"})
+    docs.append({"id": "untitled", "title": "", "body": ""})
+    return docs
+
+
+def build(folder: Path, codec: Any, docs: list[dict[str, Any]], batches: int = 1) -> Any:
+    folder.mkdir()
+    ix = create_in(str(folder), build_schema())
+    size = -(-len(docs) // batches)
+    for start in range(0, len(docs), size):
+        writer = ix.writer(codec=codec)
+        for doc in docs[start : start + size]:
+            writer.add_document(**doc)
+        writer.commit()
+    return ix
+
+
+def everything(ix: Any) -> dict[tuple[str, bytes], Any]:
+    """Each term's statistics and postings, as a search would read them."""
+    out = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for field, btext in reader.all_terms():
+            info = reader.term_info(field, btext)
+            stats = (
+                info.weight(),
+                info.doc_frequency(),
+                info.min_length(),
+                info.max_length(),
+                info.max_weight(),
+                info.min_id(),
+                info.max_id(),
+            )
+            m = reader.postings(field, btext)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            out[(field, btext)] = (stats, postings)
+    return out
+
+
+def test_same_terms_statistics_and_postings_as_whoosh(tmp_path: Path) -> None:
+    docs = documents()
+    ours = everything(build(tmp_path / "ours", PodcastCodec(), docs))
+    whoosh = everything(build(tmp_path / "whoosh", W3Codec(), docs))
+    assert ours.keys() == whoosh.keys()
+    for key, expected in whoosh.items():
+        assert ours[key] == expected, key
+    assert len(whoosh[("body", stem(COMMON).encode())][1]) == 150
+
+
+def test_inlines_single_short_postings_only(tmp_path: Path) -> None:
+    ix = build(tmp_path / "ours", PodcastCodec(), documents())
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+
+        def inlined(field: str, text: str) -> bool:
+            term = stem(text) if field == "body" else text
+            return bool(reader.term_info(field, term.encode()).is_inlined())
+
+        assert inlined("body", "rare7word")  # one document, one short value
+        assert not inlined("body", COMMON)  # many documents
+        assert not inlined("body", "tide")  # one document, a long value
+        assert len(reader.postings("body", stem("tide").encode()).value()) > INLINE_MAX
+        assert not inlined("id", "ep-7")  # no value to inline
+
+
+def test_mixed_segments_merge_to_the_same_index(tmp_path: Path) -> None:
+    docs = documents()
+    whoosh = everything(build(tmp_path / "whoosh", W3Codec(), docs))
+    # Whoosh's segments first, then ours, then all merged by our writer (and by Whoosh's).
+    for codec in (PodcastCodec(), W3Codec()):
+        folder = tmp_path / type(codec).__name__
+        ix = build(folder, W3Codec(), docs[:60])
+        writer = ix.writer(codec=PodcastCodec())
+        for doc in docs[60:]:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+        assert len(ix.reader().leaf_readers()) == 2
+        assert everything(ix) == whoosh
+        ix.writer(codec=codec).commit(optimize=True)
+        assert len(ix.reader().leaf_readers()) == 1
+        assert everything(ix) == whoosh
+
+
+@pytest.mark.parametrize("query", ["rare42word", "lighthouse keeper", '"lighthouse rare3word"'])
+def test_searches_over_inlined_postings_agree(tmp_path: Path, query: str) -> None:
+    from whoosh.qparser import QueryParser
+
+    docs = documents()
+    results = []
+    for name, codec in (("ours", PodcastCodec()), ("whoosh", W3Codec())):
+        ix = build(tmp_path / name, codec, docs, batches=3)
+        with ix.searcher() as searcher:
+            hits = searcher.search(QueryParser("body", ix.schema).parse(query), limit=20)
+            results.append([(hit["id"], round(hit.score, 6)) for hit in hits])
+    assert results[0] == results[1]
+    assert results[0]
