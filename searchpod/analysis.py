@@ -163,8 +163,13 @@ def remember_stems(pairs: list[tuple[str, str]]) -> None:
 
 
 def add_stem_source(key: str, source: StemSource) -> None:
-    """Consult ``source`` (a saved table) for words not yet memoised, before NLTK."""
-    _sources[key] = source
+    """Consult ``source`` (a saved table) for words not yet memoised, before NLTK.
+
+    A source already added under ``key`` is kept, with the shards it has read: stems never
+    change, so a table that has since grown on disk only lacks words, which are then
+    stemmed again (the same result) rather than read.
+    """
+    _sources.setdefault(key, source)
 
 
 def known_words() -> dict[str, str]:

@@ -33,6 +33,8 @@ class SourceGroup:
 
     root: Path
     files: tuple[Path, ...]
+    # The root folder's own name, when the caller has already resolved it.
+    folder: str = ""
 
     @property
     def main(self) -> Path:
@@ -44,7 +46,7 @@ class SourceGroup:
         # The folder's own name is part of the id: "data/eps-1.html" and "other/eps-1.html"
         # are different episodes.
         rel = self.main.relative_to(self.root).as_posix()
-        return f"{self.root.resolve().name}/{rel}"
+        return f"{self.folder or self.root.resolve().name}/{rel}"
 
     def signature(self) -> tuple[tuple[str, int, int, int, int], ...]:
         """Name, size, mtime, ctime and inode of each file: if unchanged, so are the bytes.
@@ -109,6 +111,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
+    folder = root.resolve().name  # once: resolve() stats every component of the path
     by_stem: dict[tuple[Path, str], list[Path]] = {}
     for f in files:
         by_stem.setdefault((f.parent, f.stem.lower()), []).append(f)
@@ -118,9 +121,10 @@ def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
         others = [f for f in members if f.suffix.lower() not in PAGE_SUFFIXES]
         if len(pages) > 1:
             # Two pages of one stem (eps-1.html, eps-1.htm) are two episodes, not a pair.
-            groups.extend(SourceGroup(root, (p,)) for p in pages)
+            groups.extend(SourceGroup(root, (p,), folder) for p in pages)
             pages = []
-        groups.append(SourceGroup(root, tuple(pages + sorted(others, key=_transcript_rank))))
+        ordered = pages + sorted(others, key=_transcript_rank)
+        groups.append(SourceGroup(root, tuple(ordered), folder))
     return sorted(groups, key=lambda g: g.id)
 
 
