@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: a first example that pays a lazy import, or a busy CI machine,
+# made property tests fail on time rather than on behaviour (timings don't belong in tests).
+settings.register_profile("searchpod", deadline=None)
+settings.load_profile("searchpod")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
