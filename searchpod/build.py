@@ -26,6 +26,7 @@ from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
+from searchpod.store import INDEXING_WORKER
 
 # Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
 PARALLEL_MIN_BYTES = 4 * 2**20
@@ -180,7 +181,11 @@ def write_segments(
         procs: list[Any] = []
         try:
             for part, out in zip(parts, outs, strict=True):
-                proc = context.Process(target=_segment_worker, args=(gen, part, done_queue, out))
+                proc = context.Process(
+                    target=_segment_worker,
+                    args=(gen, part, done_queue, out),
+                    name=f"{INDEXING_WORKER}-{len(procs) + 1}",
+                )
                 proc.start()
                 procs.append(proc)
             while any(proc.is_alive() for proc in procs):
@@ -193,7 +198,10 @@ def write_segments(
                 proc.join()
         failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
         if failed:
-            raise SearchpodError(f"an indexing worker process failed (exit code {failed[0]})")
+            raise SearchpodError(
+                f"an indexing worker process failed (exit code {failed[0]}; its error is above, "
+                "e.g. a script indexing outside `if __name__ == '__main__':`)"
+            )
         results = [pickle.loads(Path(out).read_bytes()) for out in outs]
     for result in results:
         analysis.remember_stems(result.stems)

@@ -17,6 +17,7 @@ import json
 import marshal
 import os
 import shutil
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from searchpod.analysis import ANALYSER_VERSION
-from searchpod.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+from searchpod.errors import (
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexVersionError,
+    SearchpodError,
+)
 
 # Bump when the schema or stored-field layout changes incompatibly.
 SCHEMA_VERSION = 2  # 2: compact TranscriptCharacters values
@@ -38,6 +44,8 @@ STAT_SETTLE_S = 2.0
 STEM_SHARDS = 64
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
+# The name of searchpod's indexing worker processes (see build.write_segments).
+INDEXING_WORKER = "searchpod-indexer"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -99,6 +107,8 @@ class IndexDir:
         """Hold the single-writer lock. The OS releases it if the process dies (even kill -9)."""
         from filelock import FileLock, Timeout
 
+        _refuse_inside_worker()
+
         self.path.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.path / LOCK_FILE))
         try:
@@ -114,6 +124,21 @@ class IndexDir:
             yield
         finally:
             lock.release()
+
+
+def _refuse_inside_worker() -> None:
+    """Fail at once when an indexing worker, starting up, runs the caller's script again.
+
+    Python's multiprocessing imports the main module in each worker; a script that indexes
+    at top level (not under ``if __name__ == "__main__":``) would then index again there and
+    wait for the lock its own parent holds, for the whole lock timeout.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing and multiprocessing.current_process().name.startswith(INDEXING_WORKER):
+        raise SearchpodError(
+            "indexing was started again inside an indexing worker process: "
+            "a script must index under `if __name__ == '__main__':`"
+        )
 
 
 def write_meta(gen: Path) -> None:
