@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,13 +42,14 @@ def write_corpus(folder: Path, count: int, marker: str) -> None:
 
 
 def index_process(
-    index: Path, folder: Path, env: dict[str, str] | None = None
+    index: Path, folder: Path, env: dict[str, str] | None = None, **popen: Any
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
+        **popen,
     )
 
 
@@ -77,6 +79,19 @@ def wait_until_writing(index: Path, proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.01)
 
 
+def start_bulk_run(
+    tmp_path: Path, index: Path, word: str, workers: str, **popen: Any
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start indexing 400 episodes saying ``word`` into ``index``; return once it writes."""
+    bulk = tmp_path / "bulk"
+    write_corpus(bulk, 400, word)
+    tag, env = tagged_env(workers)
+    proc = index_process(index, bulk, env, **popen)
+    wait_until_writing(index, proc)
+    assert proc.poll() is None, "indexing finished before it could be stopped: add episodes"
+    return tag, proc
+
+
 def tagged_env(workers: str) -> tuple[str, dict[str, str]]:
     """An environment that forces ``workers`` and tags every process started with it."""
     tag = f"{os.getpid()}-{workers}-{time.monotonic_ns()}"
@@ -104,14 +119,7 @@ def base_index(tmp_path: Path, built_index: Index) -> Path:
 def test_sigkill_mid_run_leaves_last_commit_searchable(
     tmp_path: Path, base_index: Path, workers: str
 ) -> None:
-    bulk = tmp_path / "bulk"
-    write_corpus(bulk, 400, "zebrafinch")
-    tag, env = tagged_env(workers)
-    proc = index_process(base_index, bulk, env)
-    wait_until_writing(base_index, proc)
-    assert proc.poll() is None, (
-        "indexing finished before it could be killed: make the corpus larger"
-    )
+    tag, proc = start_bulk_run(tmp_path, base_index, "zebrafinch", workers)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
@@ -132,7 +140,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
             "--index",
             str(base_index),
             "index",
-            str(bulk),
+            str(tmp_path / "bulk"),
             "--wait",
             "5",
         ],
@@ -208,21 +216,15 @@ def test_locked_index_cli_exits_2_with_message(
 def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
     tmp_path: Path, base_index: Path, workers: str
 ) -> None:
-    bulk = tmp_path / "bulk"
-    write_corpus(bulk, 400, "nightjar")
-    tag, env = tagged_env(workers)
-    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(base_index), "index", str(bulk)]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches all of it.
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
+    tag, proc = start_bulk_run(
+        tmp_path,
+        base_index,
+        "nightjar",
+        workers,
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    wait_until_writing(base_index, proc)
-    assert proc.poll() is None, "indexing finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
