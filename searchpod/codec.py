@@ -44,7 +44,11 @@ _FLOAT32 = struct.Struct("f")
 
 
 class PodcastCodec(W3Codec):
-    """``W3Codec`` with a leaner writer; the format is unchanged."""
+    """``W3Codec`` with a leaner writer; the format is unchanged.
+
+    Each segment records its codec by import path (``searchpod.codec.PodcastCodec``):
+    moving or renaming this class would make existing indexes unreadable.
+    """
 
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return _FieldWriter(self, storage, segment)
@@ -70,8 +74,16 @@ class PodcastCodec(W3Codec):
 
 
 class _InlinedMatcher(ListMatcher):
-    """Whoosh's matcher for inlined postings, whose copies keep their term and term record
-    (``ListMatcher.copy`` drops them, and block-quality scoring then fails on the copy)."""
+    """Whoosh's matcher for inlined postings, made to behave like its block matcher.
+
+    ``ListMatcher.copy`` drops the term and term record (block-quality scoring then fails
+    on the copy). ``ListMatcher.replace`` turns a finished matcher into a NullMatcher, whose
+    quality of 0 under a NOT (Whoosh's InverseMatcher passes its child's quality on) let
+    a limited search for "x AND NOT y" skip the best documents; W3LeafMatcher never does.
+    """
+
+    def replace(self, minquality: float = 0) -> _InlinedMatcher:
+        return self
 
     def copy(self) -> _InlinedMatcher:
         return _InlinedMatcher(

@@ -128,3 +128,24 @@ def test_searches_over_inlined_postings_agree(tmp_path: Path, query: str) -> Non
             results.append([(hit["id"], round(hit.score, 6)) for hit in hits])
     assert results[0] == results[1]
     assert results[0]
+
+
+def test_limited_and_not_search_keeps_the_best_hit(tmp_path: Path) -> None:
+    # The excluded word is said once (an inlined posting). A finished inlined matcher must
+    # not turn into a null one: under a NOT its zero quality made Whoosh skip the rest of
+    # the segment, so limit=1 returned a weaker document than limit=None.
+    from whoosh import query as wq
+
+    bodies = (
+        ["lighthouse secret", "lighthouse tide harbour gull rope wave coast", "lighthouse keeper"]
+        + ["lighthouse tide harbour gull rope"] * 12
+        + ["lighthouse lighthouse lighthouse"]
+    )
+    docs = [{"id": f"d{n}", "title": "", "body": body} for n, body in enumerate(bodies)]
+    query = wq.And([wq.Term("body", stem("lighthouse")), wq.Not(wq.Term("body", "secret"))])
+    ix = build(tmp_path / "ours", PodcastCodec(), docs)
+    with ix.searcher() as searcher:
+        best = [hit["id"] for hit in searcher.search(query, limit=None)][:2]
+        assert best[0] == "d15"
+        assert [hit["id"] for hit in searcher.search(query, limit=1)] == best[:1]
+        assert [hit["id"] for hit in searcher.search_page(query, 1, pagelen=2)] == best
