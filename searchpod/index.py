@@ -29,6 +29,7 @@ from searchpod.store import (
     StemShards,
     check_meta,
     load_stat_cache,
+    mark_written_by_this_version,
     save_stat_cache,
     save_stems,
     write_meta,
@@ -482,6 +483,8 @@ def _ingest(
             else:
                 writer.add_document(**prepared.doc)
                 added.append(prepared.group_id)
+        # Before the commit: killed in between, the index is only marked newer than it is.
+        mark_written_by_this_version(gen)
         commit_with_segments(writer, segments)
     except BaseException:
         writer.cancel()

@@ -34,7 +34,10 @@ from searchpod.errors import (
 )
 
 # Bump when the schema or stored-field layout changes incompatibly.
-SCHEMA_VERSION = 2  # 2: compact TranscriptCharacters values
+SCHEMA_VERSION = 3  # 2: compact TranscriptCharacters values; 3: searchpod.codec segments
+# Versions this searchpod reads. Its first write to a version-2 index marks it 3, so that an
+# older searchpod (which can't load searchpod.codec) refuses it instead of failing in Whoosh.
+READABLE_SCHEMA_VERSIONS = (2, 3)
 META_FILE = "searchpod.json"
 STEMS_DIR = "stems"
 STAT_CACHE_FILE = "files.marshal"
@@ -146,14 +149,25 @@ def write_meta(gen: Path) -> None:
     atomic_write(gen / META_FILE, json.dumps(meta).encode())
 
 
+def _read_meta(gen: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((gen / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def mark_written_by_this_version(gen: Path) -> None:
+    """Before committing to ``gen``: record the schema version its new segments need."""
+    if _read_meta(gen).get("schema_version") != SCHEMA_VERSION:
+        write_meta(gen)
+
+
 def check_meta(gen: Path, index_path: Path) -> None:
     """Refuse an index built by an incompatible searchpod before Whoosh unpickles anything."""
-    try:
-        meta: dict[str, Any] = json.loads((gen / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = {}
+    meta = _read_meta(gen)
     found = (meta.get("schema_version"), meta.get("analyser"))
-    if found != (SCHEMA_VERSION, ANALYSER_VERSION):
+    if found[0] not in READABLE_SCHEMA_VERSIONS or found[1] != ANALYSER_VERSION:
         raise IndexVersionError(
             str(index_path), f"{found[0]}/{found[1]}", f"{SCHEMA_VERSION}/{ANALYSER_VERSION}"
         )

@@ -174,6 +174,25 @@ def test_incompatible_index_says_to_rebuild(built_index: Index) -> None:
         Index(built_index.path)
 
 
+def test_version_2_index_is_read_and_marked_3_by_its_next_write(
+    built_index: Index, episodes_dir: Path
+) -> None:
+    # Version 3 only adds searchpod.codec segments, which an older searchpod can't load:
+    # a version-2 index stays readable, and says 3 once it holds such segments.
+    from searchpod.analysis import ANALYSER_VERSION
+
+    meta = built_index.path / (built_index.path / CURRENT_FILE).read_text() / META_FILE
+    meta.write_text(json.dumps({"schema_version": 2, "analyser": ANALYSER_VERSION}))
+    ix = Index(built_index.path)
+    assert ix.search("lighthouse").total == 1
+    ix.add_paths([episodes_dir])  # nothing changed: nothing written, still 2
+    assert json.loads(meta.read_text())["schema_version"] == 2
+    (episodes_dir / "eps-1.txt").write_text(EPISODE_CHANGE, encoding="utf-8")
+    assert ix.add_paths([episodes_dir]).updated
+    assert json.loads(meta.read_text())["schema_version"] == 3
+    assert Index(built_index.path).search("zeppelin").total == 1
+
+
 def test_failed_run_leaves_the_committed_index_searchable(
     built_index: Index, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
