@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,10 +92,6 @@ def test_a_script_indexing_outside_a_main_guard_fails_at_once_with_the_reason(
 ) -> None:
     # Python's multiprocessing runs the main script again in each worker: there it must
     # stop at once with the reason, not wait for the lock its own parent holds (60 s).
-    import os
-    import subprocess
-    import sys
-
     script = tmp_path / "unguarded.py"
     script.write_text(
         "import sys\n"
