@@ -4,8 +4,8 @@ tokenise -> lowercase -> fold accents -> drop stop words -> Snowball-stem (NLTK,
 
 All of it runs in a single pass, because per-token work dominates indexing time: Whoosh's
 usual chain of generator filters costs several times more. Stems are memoised per surface
-word; an index stores the table it was built with (see ``add_stem_source``) so a search
-process only imports NLTK when a query holds a word the index has never seen.
+word by an ``Analyser`` (one per index, one per indexing run); an index stores the table it
+was built with, so a search process only imports NLTK for a word the index has never seen.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from whoosh.analysis import Token, Tokenizer
@@ -28,9 +30,6 @@ STOP_WORDS = frozenset(
     "the their then there these they this to was were will with".split()
 )
 
-_stems: dict[str, str] = {}
-
-
 class StemSource(Protocol):
     """A saved word -> stem table (an index's ``stems/``)."""
 
@@ -39,13 +38,11 @@ class StemSource(Protocol):
     def all(self) -> dict[str, str]: ...
 
 
-# Saved stem tables of open indexes, asked before NLTK is (see ``add_stem_source``).
-_sources: dict[str, StemSource] = {}
-# Stems computed since the last take_new_stems(): worker processes send them to the parent.
-_new_stems: list[tuple[str, str]] = []
-# Stems computed (here or by workers) and not yet saved beside an index.
-_unsaved: dict[str, str] = {}
 _stemmer: Any = None
+# An analyser's memo is dropped when it grows past this: a long-running server that sees
+# ever new query words must not grow without bound (the saved table still answers).
+MAX_MEMO = 200_000
+_UNSEEN = object()
 
 
 def _snowball_stem(word: str) -> str:
@@ -68,117 +65,142 @@ def normalise(word: str) -> str:
     return word
 
 
-def stem(word: str) -> str:
-    """The index term for one surface word (already tokenised, any case)."""
-    try:
-        return _stems[word]
-    except KeyError:
-        pass
-    for source in _sources.values():
-        known = source.lookup(word)
-        if known is not None:
-            _stems[word] = known
-            return known
-    norm = normalise(word)
-    result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
-    _stems[word] = result
-    _new_stems.append((word, result))
-    _unsaved[word] = result
-    return result
-
-
-def analyse(text: str) -> list[str]:
-    """The index terms of a text, in order, stop words removed."""
-    return [stem(m.group()) for m in TOKEN_PATTERN.finditer(text) if not is_stop(m.group())]
-
-
 def is_stop(word: str) -> bool:
     """Stop words are never indexed, so they are never stemmed either."""
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 
-# Surface word -> index term, or None for a stop word: one dict lookup per token on the
-# indexing hot path (stem() alone would also need the stop-word check every time).
-_index_terms: dict[str, str | None] = {}
-_UNSEEN = object()
+class Analyser:
+    """The stem memo of one index (for its searches) or of one indexing run.
+
+    Each ``Index`` owns one for its searches and each indexing run makes its own, so words
+    seen in queries never become part of what an indexing run saves beside the index.
+    ``source`` is the saved table consulted before NLTK.
+    """
+
+    def __init__(self, source: StemSource | None = None) -> None:
+        self.source = source
+        self._stems: dict[str, str] = {}
+        # Surface word -> index term, or None for a stop word: one dict lookup per token
+        # on the indexing hot path (stem() alone would also need the stop-word check).
+        self._index_terms: dict[str, str | None] = {}
+        # Stems computed since the last take_new_stems(): workers send them to the parent.
+        self._new: list[tuple[str, str]] = []
+        # Stems computed (here or by workers) that the saved table lacks.
+        self._unsaved: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """The index term for one surface word (already tokenised, any case)."""
+        try:
+            return self._stems[word]
+        except KeyError:
+            pass
+        if len(self._stems) > MAX_MEMO:
+            self._stems.clear()
+            self._index_terms.clear()
+        if self.source is not None:
+            known = self.source.lookup(word)
+            if known is not None:
+                self._stems[word] = known
+                return known
+        norm = normalise(word)
+        result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
+        self._stems[word] = result
+        self._new.append((word, result))
+        self._unsaved[word] = result
+        return result
+
+    def term_postings(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
+        """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
+
+        The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
+        indexing hot path for transcripts.
+        """
+        postings: dict[str, list[tuple[int, int, int]]] = {}
+        index_terms = self._index_terms
+        known = index_terms.get
+        pos = 0
+        for match in TOKEN_PATTERN.finditer(text):
+            word = match.group()
+            term = known(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = None if is_stop(word) else self.stem(word)
+                index_terms[word] = term
+            if term is None:
+                continue
+            start, end = match.span()
+            occurrences = postings.get(term)  # type: ignore[arg-type]
+            if occurrences is None:
+                postings[term] = [(pos, start, end)]  # type: ignore[index]
+            else:
+                occurrences.append((pos, start, end))
+            pos += 1
+        return postings
+
+    def stem_table(self) -> dict[str, str]:
+        """Every stem this analyser knows of (saved beside a new index)."""
+        return dict(self._stems)
+
+    def take_unsaved_stems(self) -> dict[str, str]:
+        """The stems the saved table lacks (and forget them): what an indexing run adds."""
+        taken = dict(self._unsaved)
+        self._unsaved.clear()
+        return taken
+
+    def take_new_stems(self) -> list[tuple[str, str]]:
+        """The stems computed since the last call (and forget them)."""
+        taken = list(self._new)
+        self._new.clear()
+        return taken
+
+    def remember_stems(self, pairs: list[tuple[str, str]]) -> None:
+        """Add stems another process computed, so they are saved with the index."""
+        for word, result in pairs:
+            if word not in self._stems:
+                self._stems[word] = result
+                self._unsaved[word] = result
+
+    def known_words(self) -> dict[str, str]:
+        """Every word -> stem known, the saved table included (slow: reads all shards)."""
+        merged = self.source.all() if self.source is not None else {}
+        merged.update(dict(self._stems))  # a copy first: another thread may be adding
+        return merged
+
+
+# The analyser of the code running now: an Index sets its own around each search, and an
+# indexing run its own (a context variable, so each thread sees only what it set).
+_fallback = Analyser()
+_current: ContextVar[Analyser] = ContextVar("searchpod_analyser", default=_fallback)
+
+
+@contextmanager
+def using(analyser: Analyser) -> Iterator[Analyser]:
+    """Make ``analyser`` the one ``stem``/``analyse``/``PodcastAnalyzer`` use in this block."""
+    token = _current.set(analyser)
+    try:
+        yield analyser
+    finally:
+        _current.reset(token)
+
+
+def current() -> Analyser:
+    return _current.get()
+
+
+def stem(word: str) -> str:
+    """The index term for one surface word, by the current analyser."""
+    return _current.get().stem(word)
+
+
+def analyse(text: str) -> list[str]:
+    """The index terms of a text, in order, stop words removed."""
+    stem_word = _current.get().stem
+    return [stem_word(m.group()) for m in TOKEN_PATTERN.finditer(text) if not is_stop(m.group())]
 
 
 def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
-    """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
-
-    The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
-    indexing hot path for transcripts.
-    """
-    postings: dict[str, list[tuple[int, int, int]]] = {}
-    known = _index_terms.get
-    pos = 0
-    for match in TOKEN_PATTERN.finditer(text):
-        word = match.group()
-        term = known(word, _UNSEEN)
-        if term is _UNSEEN:
-            term = None if is_stop(word) else stem(word)
-            _index_terms[word] = term
-        if term is None:
-            continue
-        start, end = match.span()
-        occurrences = postings.get(term)
-        if occurrences is None:
-            postings[term] = [(pos, start, end)]
-        else:
-            occurrences.append((pos, start, end))
-        pos += 1
-    return postings
-
-
-def stem_table() -> dict[str, str]:
-    """Every stem this process has computed: saved beside an index to spare NLTK at query time."""
-    return dict(_stems)
-
-
-def take_unsaved_stems() -> dict[str, str]:
-    """The stems no index has saved yet (and forget them).
-
-    An incremental run only needs to add these: every other word it indexed was looked up
-    in the very table it writes to. (In a process writing several indexes, a word learnt
-    for one is not saved in the other; that costs the other an NLTK call, not a result.)
-    """
-    taken = dict(_unsaved)
-    _unsaved.clear()
-    return taken
-
-
-def take_new_stems() -> list[tuple[str, str]]:
-    """The stems computed since the last call (and forget them)."""
-    taken = list(_new_stems)
-    _new_stems.clear()
-    return taken
-
-
-def remember_stems(pairs: list[tuple[str, str]]) -> None:
-    """Add stems another process computed, so they are saved with the index."""
-    for word, result in pairs:
-        if word not in _stems:
-            _stems[word] = result
-            _unsaved[word] = result
-
-
-def add_stem_source(key: str, source: StemSource) -> None:
-    """Consult ``source`` (a saved table) for words not yet memoised, before NLTK.
-
-    A source already added under ``key`` is kept, with the shards it has read: stems never
-    change, so a table that has since grown on disk only lacks words, which are then
-    stemmed again (the same result) rather than read.
-    """
-    _sources.setdefault(key, source)
-
-
-def known_words() -> dict[str, str]:
-    """Every word -> stem this process knows of, saved tables included (slow: all shards)."""
-    merged: dict[str, str] = {}
-    for source in _sources.values():
-        merged.update(source.all())
-    merged.update(_stems)
-    return merged
+    """``Analyser.term_postings`` of the current analyser."""
+    return _current.get().term_postings(text)
 
 
 class PodcastAnalyzer(Tokenizer):
@@ -218,12 +240,13 @@ class PodcastAnalyzer(Tokenizer):
             yield t
             return
         pos = start_pos
-        stems = _stems
+        analyser = _current.get()
+        stems = analyser._stems
         for match in TOKEN_PATTERN.finditer(value):
             word = match.group()
             if removestops and len(word) <= 5 and word.lower() in STOP_WORDS:
                 continue
-            t.text = stems[word] if word in stems else stem(word)
+            t.text = stems[word] if word in stems else analyser.stem(word)
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:

@@ -26,7 +26,7 @@ from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
-from searchpod.store import INDEXING_WORKER
+from searchpod.store import INDEXING_WORKER, StemShards
 
 # Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
 PARALLEL_MIN_BYTES = 4 * 2**20
@@ -58,7 +58,7 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
         for name, value in doc.items()
         if name == "body" or name.startswith(SAID_PREFIX)
     }
-    return Prepared(group.id, doc=doc, postings=postings, stems=analysis.take_new_stems())
+    return Prepared(group.id, doc=doc, postings=postings, stems=analysis.current().take_new_stems())
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
@@ -100,7 +100,8 @@ def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> No
     # workers don't each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue = done_queue
-    result = _write_segment(gen, items)
+    with analysis.using(analysis.Analyser(StemShards(Path(gen)))):
+        result = _write_segment(gen, items)
     Path(out).write_bytes(pickle.dumps(result))
     parent = parent_process()
     if parent is not None and not parent.is_alive():
@@ -204,7 +205,7 @@ def write_segments(
             )
         results = [pickle.loads(Path(out).read_bytes()) for out in outs]
     for result in results:
-        analysis.remember_stems(result.stems)
+        analysis.current().remember_stems(result.stems)
     return results
 
 

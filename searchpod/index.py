@@ -10,9 +10,10 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
+from searchpod.engine.searchers import SearcherPool, open_engine_index
 from searchpod.errors import EpisodeNotFoundError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import (
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from searchpod.ingest.sources import SourceGroup
 
 DEFAULT_LOCK_TIMEOUT = 60.0
+# A read that fails because the index changed under it is made again, up to this many times.
+READ_ATTEMPTS = 4
+T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
 
 
@@ -80,14 +84,14 @@ class Index:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Open an existing index. Raises IndexNotFoundError or IndexVersionError."""
         self._dir = IndexDir(path)
-        self._local = threading.local()
         self._lock = threading.Lock()
-        # Every searcher any thread opened, so close() (or garbage collection) closes them.
-        self._open: set[Any] = set()
-        weakref.finalize(self, _close_all, self._open)
-        self._gen = self._dir.current()
-        check_meta(self._gen, self._dir.path)
-        self._ix = self._open_whoosh(self._gen)
+        gen = self._dir.current()
+        check_meta(gen, self._dir.path)
+        self._pool: SearcherPool | None = None
+        self._pools: list[SearcherPool] = []
+        self._analyser = analysis.Analyser(StemShards(gen))
+        self._pool_for(gen)
+        weakref.finalize(self, _close_pool, self._pools)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str]) -> Index:
@@ -166,12 +170,11 @@ class Index:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
-                existing = _existing(self._open_whoosh(gen))
+                existing = _existing(open_engine_index(gen))
                 stale = _stale_ids(existing, groups, file_paths, feeds) if prune else []
                 report = _ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
-        self._reopen()
         return report
 
     # -- reading -------------------------------------------------------------------------
@@ -209,28 +212,24 @@ class Index:
             facets=facets,
             fuzzy=fuzzy,
         )
-        for attempt in range(3):
-            try:
-                return run_search(self._searcher(), query, options)
-            except OSError:
-                # Another process's commit removed segment files this searcher had yet to
-                # open; a fresh searcher sees the new commit.
-                if attempt == 2:
-                    raise
-                self._reopen()
-        raise AssertionError("unreachable")
+        return self._read(lambda searcher: run_search(searcher, query, options), query)
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
-        searcher = self._searcher()
-        docnum = searcher.document_number(id=episode_id)
-        if docnum is None:
-            raise EpisodeNotFoundError(episode_id)
-        body = searcher.reader().column_reader("body_text")[docnum].decode("utf-8")
-        return episode_from_stored(searcher.stored_fields(docnum), body)
+
+        def read(searcher: Any) -> Episode:
+            docnum = searcher.document_number(id=episode_id)
+            if docnum is None:
+                raise EpisodeNotFoundError(episode_id)
+            body = searcher.reader().column_reader("body_text")[docnum].decode("utf-8")
+            return episode_from_stored(searcher.stored_fields(docnum), body)
+
+        return self._read(read, f"episode {episode_id!r}")
 
     def stats(self) -> IndexStats:
-        searcher = self._searcher()
+        return self._read(self._stats, "stats")
+
+    def _stats(self, searcher: Any) -> IndexStats:
         shows: dict[str, int] = {}
         hosts: dict[str, int] = {}
         timed = 0
@@ -240,7 +239,8 @@ class Index:
             if fields.get("host"):
                 hosts[fields["host"]] = hosts.get(fields["host"], 0) + 1
             timed += bool(fields.get("timing"))
-        size = sum(f.stat().st_size for f in self._gen.iterdir() if f.is_file())
+        gen = self._pool_for(None).gen
+        size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
         return IndexStats(
             path=str(self.path),
             episodes=searcher.doc_count(),
@@ -251,13 +251,15 @@ class Index:
         )
 
     def __len__(self) -> int:
-        return int(self._searcher().doc_count())
+        return self._read(lambda searcher: int(searcher.doc_count()), "count")
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the files this index has open (it reopens them if used again)."""
-        _close_all(self._open)
+        with self._lock:
+            self._pool = None
+            _close_pool(self._pools)
 
     def __enter__(self) -> Index:
         return self
@@ -265,56 +267,70 @@ class Index:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _searcher(self) -> Any:
-        """This thread's searcher, refreshed when another commit (or a rebuild) happened."""
-        self._maybe_switch_generation()
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None and searcher.is_closed:
-            searcher = None
-        stale = searcher is None or getattr(self._local, "gen", None) != self._gen
-        if not stale and searcher.up_to_date():
-            return searcher
-        # A new searcher rather than refresh(): refresh shares segment readers with the old
-        # one and leaks the files of those it drops; opening is cheap with separate files.
-        fresh = self._ix.searcher()
-        with self._lock:
-            if searcher is not None:
-                self._open.discard(searcher)
-                searcher.close()
-            self._open.add(fresh)
-        self._local.searcher = fresh
-        self._local.gen = self._gen
-        return fresh
+    def _read(self, work: Callable[[Any], T], what: str) -> T:
+        """``work(searcher)`` on the last committed state, whatever other processes do.
 
-    def _maybe_switch_generation(self) -> None:
+        Another process's commit or rebuild can remove files from under a searcher; Whoosh
+        then fails in many ways (OSError, IndexError in a column reader, ...). When the index
+        changed since the searcher was opened, the call is simply made again on the new
+        state; any other engine failure becomes a SearchpodError naming ``what``.
+        """
+        for attempt in range(READ_ATTEMPTS):
+            pool: SearcherPool | None = None
+            try:
+                pool = self._pool_for(None)
+                with analysis.using(self._analyser), pool.searcher() as searcher:
+                    return work(searcher)
+            except SearchpodError:
+                raise
+            except Exception as exc:
+                if attempt + 1 < READ_ATTEMPTS and self._changed(pool):
+                    continue
+                raise SearchpodError(
+                    f"{what}: the search engine failed ({type(exc).__name__}: {exc}); "
+                    "please report this"
+                ) from exc
+        raise AssertionError("unreachable")
+
+    def _changed(self, pool: SearcherPool | None) -> bool:
+        """Whether the index moved on since ``pool`` (None: it could not even be opened)."""
+        if pool is None:
+            return True
         try:
-            gen = self._dir.current()
-        except SearchpodError:
-            return  # keep serving the generation we have
-        if gen != self._gen:
-            with self._lock:
-                if gen != self._gen:
-                    check_meta(gen, self._dir.path)
-                    self._ix = self._open_whoosh(gen)
-                    self._gen = gen
+            if self._dir.current() != pool.gen:
+                return True
+            with pool.searcher() as searcher:
+                return not searcher.up_to_date()
+        except Exception:
+            return True  # files vanishing while we look: changed
 
-    def _reopen(self) -> None:
+    def _pool_for(self, gen: Path | None) -> SearcherPool:
+        """The searcher pool of the live generation (switching when CURRENT moved)."""
+        pool = self._pool
+        if gen is None:
+            try:
+                gen = self._dir.current()
+            except SearchpodError:
+                if pool is not None:
+                    return pool  # keep serving the generation we have
+                raise
+        if pool is not None and pool.gen == gen:
+            return pool
         with self._lock:
-            self._gen = self._dir.current()
-            self._ix = self._open_whoosh(self._gen)
+            if self._pool is None or self._pool.gen != gen:
+                check_meta(gen, self._dir.path)
+                fresh = SearcherPool(gen)
+                _close_pool(self._pools)
+                self._pools.append(fresh)
+                self._pool = fresh
+                self._analyser = analysis.Analyser(StemShards(gen))
+            return self._pool
 
-    @staticmethod
-    def _open_whoosh(gen: Path) -> Any:
-        from whoosh.index import open_dir
 
-        analysis.add_stem_source(str(gen), StemShards(gen))
-        return open_dir(str(gen))
-
-
-def _close_all(searchers: set[Any]) -> None:
-    for searcher in list(searchers):
-        searcher.close()
-    searchers.clear()
+def _close_pool(pools: list[SearcherPool]) -> None:
+    for pool in pools:
+        pool.close()
+    pools.clear()
 
 
 def _create_generation(index_dir: IndexDir) -> Path:
@@ -379,6 +395,21 @@ def _counting(progress: Progress, total: int) -> Callable[[str], None]:
 
 
 def _ingest(
+    gen: Path,
+    groups: Sequence[SourceGroup],
+    feeds: FeedBatch,
+    failures: list[IngestFailure],
+    existing: dict[str, tuple[str, str]],
+    *,
+    progress: Progress | None,
+    prune: Sequence[str] = (),
+) -> IndexReport:
+    # The run's own analyser: it learns from (and adds to) the generation's saved table.
+    with analysis.using(analysis.Analyser(StemShards(gen))):
+        return _ingest_in(gen, groups, feeds, failures, existing, progress=progress, prune=prune)
+
+
+def _ingest_in(
     gen: Path,
     groups: Sequence[SourceGroup],
     feeds: FeedBatch,
@@ -489,9 +520,9 @@ def _ingest(
     except BaseException:
         writer.cancel()
         raise
-    unsaved = analysis.take_unsaved_stems()
-    # A new generation gets the whole table; an existing one only what it lacks.
-    save_stems(gen, analysis.stem_table() if not existing else unsaved)
+    # What this run stemmed that the saved table lacks (a new generation's table is empty):
+    # only indexing adds to it, never a search.
+    save_stems(gen, analysis.current().take_unsaved_stems())
     # Only what is now in the index: a file that failed to parse is read again next time.
     failed_ids = {group.id for group, _ in todo} - set(added) - set(updated)
     removed = set(prune)

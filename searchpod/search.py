@@ -508,9 +508,9 @@ def _suggest(searcher: Any, q: Any) -> str | None:
 
 def _surface(term: str) -> str:
     """A readable word for an index term (stems like 'influenc' read badly)."""
-    from searchpod.analysis import known_words
+    from searchpod.analysis import current
 
-    forms = [w for w, s in known_words().items() if s == term and w.islower()]
+    forms = [w for w, s in current().known_words().items() if s == term and w.islower()]
     return min(forms, key=lambda w: (len(w), w)) if forms else term
 
 
