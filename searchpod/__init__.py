@@ -14,6 +14,7 @@ from searchpod.errors import (
     IndexNotFoundError,
     IndexVersionError,
     IngestError,
+    OptionError,
     QueryError,
     SearchpodError,
 )
@@ -27,6 +28,7 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
+from searchpod.options import SearchOptions, Sort
 
 __version__ = "0.1.0"
 
@@ -44,9 +46,12 @@ __all__ = [
     "IndexVersionError",
     "IngestError",
     "IngestFailure",
+    "OptionError",
     "QueryError",
+    "SearchOptions",
     "SearchResults",
     "SearchpodError",
     "Snippet",
+    "Sort",
     "__version__",
 ]

@@ -30,6 +30,7 @@ STOP_WORDS = frozenset(
     "the their then there these they this to was were will with".split()
 )
 
+
 class StemSource(Protocol):
     """A saved word -> stem table (an index's ``stems/``)."""
 

@@ -64,7 +64,13 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
     """How many worker processes to use (0: in-process). SEARCHPOD_WORKERS overrides."""
     if "SEARCHPOD_WORKERS" in os.environ:
-        return max(0, int(os.environ["SEARCHPOD_WORKERS"]))
+        value = os.environ["SEARCHPOD_WORKERS"]
+        if not value.strip().isdigit() or len(value.strip()) > 4:
+            raise SearchpodError(
+                f"SEARCHPOD_WORKERS must be a number of worker processes (0 for none), "
+                f"not {value[:20]!r}"
+            )
+        return int(value)
     size = 0
     for group, _ in todo:
         size += sum(f.stat().st_size for f in group.files if f.exists())

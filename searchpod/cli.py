@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from searchpod.errors import IndexNotFoundError, SearchpodError
+from searchpod.errors import IndexNotFoundError, OptionError, SearchpodError
 
 DEFAULT_INDEX = "index"
 DEFAULT_DATA = "data"
@@ -232,6 +232,10 @@ def search(
             facets=facets,
             fuzzy=fuzzy,
         )
+    except OptionError as exc:
+        # The library names its options; the user typed flags.
+        flag = "--episode" if exc.option == "episodes" else f"--{exc.option}"
+        _fail(f"{flag} {exc.value!r}: {exc.reason}")
     except SearchpodError as exc:
         _fail(str(exc))
     if as_json:

@@ -74,3 +74,15 @@ class FetchError(SearchpodError):
         super().__init__(f"{url}: {reason}")
         self.source = url
         self.reason = reason
+
+
+class OptionError(QueryError):
+    """A search option has a value it cannot take (``.option`` names it)."""
+
+    def __init__(self, option: str, value: object, reason: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
+        SearchpodError.__init__(self, f"{option} {shown}: {reason}")
+        self.query = str(value)
+        self.option = option
+        self.value = value
+        self.reason = reason

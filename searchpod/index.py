@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import threading
@@ -14,15 +15,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool, open_engine_index
-from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.options import SearchOptions, Sort
 from searchpod.schema import (
     build_schema,
     episode_document,
     episode_from_stored,
     use_precomputed,
 )
-from searchpod.search import SearchOptions, run_search
+from searchpod.search import run_search
 from searchpod.store import (
     STAT_SETTLE_S,
     IndexDir,
@@ -185,21 +187,26 @@ class Index:
         *,
         limit: int = 10,
         page: int = 1,
-        sort: str = "relevance",
+        sort: Sort | str = Sort.RELEVANCE,
         host: str | None = None,
         show: str | None = None,
         speaker: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        episode: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        episodes: range | int | str | None = None,
         facets: bool = False,
         fuzzy: bool = False,
+        episode: str | None = None,
     ) -> SearchResults:
         """Rank episodes for a query in the Whoosh query language (AND by default).
 
-        Raises QueryError for a malformed query or option.
+        ``since``/``until`` take dates (or "2023", "2023-04", "2023-04-30"), ``episodes`` a
+        range of episode numbers (or "10..20"; ``episode`` is its older name). Raises
+        QueryError (OptionError for an option) for a malformed query or option.
         """
-        options = SearchOptions(
+        if not isinstance(query, str):
+            raise QueryError(repr(query), "a query must be text")
+        options = SearchOptions.parse(
             limit=limit,
             page=page,
             sort=sort,
@@ -208,7 +215,7 @@ class Index:
             speaker=speaker,
             since=since,
             until=until,
-            episode=episode,
+            episodes=episodes if episodes is not None else episode,
             facets=facets,
             fuzzy=fuzzy,
         )

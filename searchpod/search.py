@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +27,9 @@ from whoosh.qparser import (
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from searchpod.analysis import normalise, stem
-from searchpod.errors import QueryError
+from searchpod.errors import OptionError, QueryError
 from searchpod.model import Hit, SearchResults
+from searchpod.options import EPISODE_MAX, MAX_LIMIT, SORTS, SearchOptions, Sort
 from searchpod.phrase import exact_phrases
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import (
@@ -39,59 +41,73 @@ from searchpod.snippets import (
 )
 
 MAX_QUERY_CHARS = 1000
+# Terms one wildcard, prefix or fuzzy word may expand to, and all of a query's together.
 MAX_EXPANSIONS = 256
-MAX_LIMIT = 1000
+MAX_QUERY_EXPANSIONS = 1024
+# Time a query may spend expanding words and finding suggestions; past it the remaining
+# words are searched as they are written, and the results say so.
+EXPANSION_BUDGET_S = 0.5
+# Automata for fuzzy words grow with their length: longer words are only matched exactly.
+MAX_FUZZY_CHARS = 24
 # How many of the best BM25 matches the proximity re-rank looks at.
 RERANK_DEPTH = 50
-SORTS = ("relevance", "newest", "oldest")
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
 TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
 _SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
 
 
-@dataclass(frozen=True)
-class SearchOptions:
-    """Keyword options of ``Index.search``; checked by ``run_search``."""
+class Budget:
+    """How much expansion work a query has left, in terms and in time."""
 
-    limit: int = 10
-    page: int = 1
-    sort: str = "relevance"
-    host: str | None = None
-    show: str | None = None
-    speaker: str | None = None
-    since: str | None = None
-    until: str | None = None
-    episode: str | None = None
-    facets: bool = False
-    fuzzy: bool = False
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + EXPANSION_BUDGET_S
+        self.terms = MAX_QUERY_EXPANSIONS
+        self.exhausted = False
+
+    def spent(self) -> bool:
+        if not self.exhausted and time.monotonic() > self.deadline:
+            self.exhausted = True
+        return self.exhausted
 
 
 def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
     """Run one query on a Whoosh searcher and return plain results."""
-    _check_options(text, options)
     validate_query(text)
     warnings: list[str] = []
-    parsed = exact_phrases(_normalise_terms(_parser(searcher.schema).parse(text)))
+    budget = Budget()
+    parsed = _parse(searcher.schema, text)
     if options.speaker:
-        clause = _field_parser(searcher.schema, "speaker").parse(options.speaker)
+        clause = _parse(searcher.schema, options.speaker, field="speaker")
         parsed = wq.And([parsed, clause]).normalize()
     parsed = _restrict_to_speakers(parsed, searcher.reader(), warnings)
-    parsed = _bound_expansions(parsed, searcher.reader(), text, warnings)
-    query = _fuzzy(parsed, searcher.reader(), text, warnings) if options.fuzzy else parsed
+    try:
+        parsed = _bound_expansions(parsed, searcher.reader(), budget, warnings)
+    except _OverBudget:
+        raise QueryError(
+            text,
+            f"its wildcard and fuzzy words expand to more than {MAX_QUERY_EXPANSIONS} words "
+            f"or {EXPANSION_BUDGET_S:g} s of work: use fewer of them, or longer prefixes",
+        ) from None
+    query = _fuzzy(parsed, searcher.reader(), budget, warnings) if options.fuzzy else parsed
     filters = _filters(searcher.schema, options, text)
     results = _run(searcher, query, filters, options)
     fuzzy_used = options.fuzzy
-    suggestion = _suggest(searcher, parsed)
+    suggestion = _suggest(searcher, parsed, budget)
     if results.total == 0 and not options.fuzzy and suggestion is not None:
         # Nothing matched and a word is unknown: near spellings are what the user meant.
-        query = _fuzzy(parsed, searcher.reader(), text, warnings)
+        query = _fuzzy(parsed, searcher.reader(), budget, warnings)
         results = _run(searcher, query, filters, options)
         fuzzy_used = True
         if results.total:
             warnings.append(
                 f"no exact matches; showing near spellings (did you mean {suggestion!r}?)"
             )
+    if budget.exhausted:
+        warnings.append(
+            f"the query expands to too many words: searched the first ones found within "
+            f"{EXPANSION_BUDGET_S:g} s and {MAX_QUERY_EXPANSIONS} words"
+        )
     hits = tuple(_hits(searcher, results, query))
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
@@ -102,9 +118,35 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         limit=options.limit,
         suggestion=suggestion,
         facets=facets,
-        warnings=tuple(warnings),
+        warnings=tuple(dict.fromkeys(warnings)),
         fuzzy=fuzzy_used,
     )
+
+
+def _parse(schema: Any, text: str, field: str | None = None) -> Any:
+    """The Whoosh query for ``text``; anything the parser chokes on is a QueryError."""
+    try:
+        parser = _field_parser(schema, field) if field else _parser(schema)
+        parsed = parser.parse(text)
+    except QueryError:
+        raise
+    except Exception as exc:
+        # Whoosh's parser and date plugin raise bare Exception, IndexError, ... on input
+        # like "published:>&" or "NOT NOT x".
+        reason = str(exc) if type(exc) is Exception and str(exc) else "cannot be parsed"
+        raise QueryError(text, reason) from exc
+    return exact_phrases(_normalise_terms(_every_document(parsed)))
+
+
+def _every_document(q: Any) -> Any:
+    """``*`` and ``field:*`` match every episode: Whoosh's per-field form walks every posting."""
+    if isinstance(q, wq.Every):
+        return wq.Every(boost=q.boost)
+    if isinstance(q, wq.Prefix) and not q.text:
+        return wq.Every(boost=q.boost)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(_every_document)
+    return q
 
 
 def validate_query(text: str) -> None:
@@ -173,9 +215,9 @@ class _Page:
 
 def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
     sortedby = None
-    if options.sort == "newest":
+    if options.sort is Sort.NEWEST:
         sortedby = sorting.FieldFacet("day", reverse=True)
-    elif options.sort == "oldest":
+    elif options.sort is Sort.OLDEST:
         # Undated episodes (day 0) go last here too.
         sortedby = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
     needed = options.page * options.limit
@@ -334,58 +376,20 @@ def _filters(schema: Any, options: SearchOptions, text: str) -> Any:
     parts = []
     for field, value in (("host", options.host), ("show", options.show)):
         if value:
-            q = _field_parser(schema, field).parse(value)
+            q = _parse(schema, value, field=field)
             if q is wq.NullQuery:
-                raise QueryError(
-                    value, f"--{field} needs at least one word that is not a stop word"
-                )
+                raise OptionError(field, value, "needs at least one word that is not a stop word")
             parts.append(q)
-    since, until = _date(options.since, "--since", text), _date(options.until, "--until", text)
+    since, until = options.since, options.until
     if since or until:
         end = dt.datetime.combine(until, dt.time.max) if until else None
         start = dt.datetime.combine(since, dt.time.min) if since else None
         parts.append(wq.DateRange("published", start, end))
-    if options.episode:
-        lo, hi = _episode_range(options.episode)
+    if options.episodes is not None:
+        lo = min(options.episodes.start, EPISODE_MAX)
+        hi = min(options.episodes.stop - 1, EPISODE_MAX)
         parts.append(wq.NumericRange("episode", lo, hi))
     return wq.And(parts) if parts else None
-
-
-def _date(value: str | None, option: str, text: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}", value):
-            return dt.date(
-                int(value), 1 if option == "--since" else 12, 1 if option == "--since" else 31
-            )
-        if re.fullmatch(r"\d{4}-\d{1,2}", value):
-            y, m = map(int, value.split("-"))
-            if option == "--since":
-                return dt.date(y, m, 1)
-            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise QueryError(value, f"{option} takes a date like 2023, 2023-04 or 2023-04-30") from exc
-
-
-def _episode_range(value: str) -> tuple[int | None, int | None]:
-    m = re.fullmatch(r"\s*(\d*)\s*(?:(\.\.|-)\s*(\d*))?\s*", value)
-    if not m or not (m.group(1) or m.group(3)):
-        raise QueryError(value, "--episode takes a number or a range like 10..20, 10.. or ..20")
-    lo = int(m.group(1)) if m.group(1) else None
-    hi = int(m.group(3)) if m.group(3) else (None if m.group(2) else lo)
-    return lo, hi
-
-
-def _check_options(text: str, options: SearchOptions) -> None:
-    if not 1 <= options.limit <= MAX_LIMIT:
-        raise QueryError(text, f"limit must be between 1 and {MAX_LIMIT}")
-    if options.page < 1:
-        raise QueryError(text, "page must be 1 or more")
-    if options.sort not in SORTS:
-        raise QueryError(text, f"sort must be one of {', '.join(SORTS)}")
 
 
 def _restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
@@ -396,6 +400,8 @@ def _restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
     wanted: list[set[str]] = []
     for sub in _leaves(q):
         if getattr(sub, "fieldname", None) == "speaker":
+            if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
+                raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
             words = sub.words if isinstance(sub, wq.Phrase) else [_text(sub.text)]
             wanted.append({_text(w) for w in words})
     if not wanted:
@@ -447,56 +453,92 @@ def _normalise_terms(q: Any) -> Any:
     return q
 
 
-def _bound_expansions(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
-    """Replace a wildcard/fuzzy/prefix term that expands too far by its most frequent terms."""
+def _bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
+    """Replace a wildcard/fuzzy/prefix term by the terms it expands to, bounded in number
+    (its most frequent ones) and by the query's budget of terms and time."""
     if isinstance(q, wq.MultiTerm):
-        expanded = []
-        for btext in q._btexts(reader):
-            expanded.append(btext)
-            if len(expanded) > 20 * MAX_EXPANSIONS:
-                break
-        if len(expanded) <= MAX_EXPANSIONS:
-            return q
+        if isinstance(q, wq.FuzzyTerm) and len(_text(q.text)) > MAX_FUZZY_CHARS:
+            warnings.append(f"{_text(q.text)[:20]}…: words this long are matched exactly")
+            return wq.Term(q.fieldname, _text(q.text), boost=q.boost)
+        if budget.spent() or budget.terms <= 0:
+            raise _OverBudget
         fieldname = q.fieldname
-        expanded.sort(key=lambda b: -reader.doc_frequency(fieldname, b))
-        kept = expanded[:MAX_EXPANSIONS]
-        warnings.append(
-            f"{q} matches more than {MAX_EXPANSIONS} terms; searched the {MAX_EXPANSIONS} most common"
-        )
-        return wq.Or([wq.Term(fieldname, b.decode("utf-8")) for b in kept])
-    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child") or hasattr(q, "subqueries"):
-        return q.apply(lambda c: _bound_expansions(c, reader, text, warnings))
+        expanded: list[bytes] = []
+        cap = min(20 * MAX_EXPANSIONS, budget.terms)
+        for found in q._btexts(reader):
+            # terms_within (fuzzy) gives text, the others bytes.
+            expanded.append(found.encode("utf-8") if isinstance(found, str) else found)
+            if len(expanded) > cap or budget.spent():
+                break
+        truncated = budget.exhausted or len(expanded) > budget.terms
+        if len(expanded) <= MAX_EXPANSIONS and not truncated:
+            budget.terms -= len(expanded)
+            return q  # Whoosh expands it again as it matches: the same terms, its scoring
+        if len(expanded) > MAX_EXPANSIONS:
+            expanded.sort(key=lambda b: -reader.doc_frequency(fieldname, b))
+            warnings.append(
+                f"{q} matches more than {MAX_EXPANSIONS} terms; "
+                f"searched the {MAX_EXPANSIONS} most common"
+            )
+        kept = expanded[: min(MAX_EXPANSIONS, budget.terms)]
+        budget.terms -= len(kept)
+        if not kept:
+            return wq.NullQuery
+        terms = [_Expanded(fieldname, b.decode("utf-8"), boost=q.boost) for b in kept]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(lambda c: _bound_expansions(c, reader, budget, warnings))
     return q
 
 
-def _fuzzy(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
+class _OverBudget(Exception):
+    """The query's expansion budget ran out before one of its words could expand at all."""
+
+
+class _Expanded(wq.Term):
+    """A term a wildcard, prefix or fuzzy word expanded to: never made fuzzy again."""
+
+
+def _fuzzy(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
     """Every plain term becomes a bounded fuzzy term: 1 edit for short words, 2 for long."""
-    if isinstance(q, wq.Term) and not isinstance(q, wq.MultiTerm):
-        word = q.text if isinstance(q.text, str) else q.text.decode("utf-8")
-        if q.fieldname not in SEARCH_FIELDS or len(word) < 4:
+    if isinstance(q, (_Expanded, wq.MultiTerm)):
+        return q
+    if isinstance(q, wq.Term):
+        word = _text(q.text)
+        if q.fieldname not in SEARCH_FIELDS or len(word) < 4 or len(word) > MAX_FUZZY_CHARS:
             return q
+        if budget.spent() or budget.terms <= 0:
+            return q  # out of budget: the word as written
         fuzzy = wq.FuzzyTerm(
             q.fieldname, word, boost=q.boost, maxdist=1 if len(word) <= 5 else 2, prefixlength=1
         )
-        return _bound_expansions(fuzzy, reader, text, warnings)
+        return _bound_expansions(fuzzy, reader, budget, warnings)
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
-        return q.apply(lambda c: _fuzzy(c, reader, text, warnings))
+        return q.apply(lambda c: _fuzzy(c, reader, budget, warnings))
     return q
 
 
-def _suggest(searcher: Any, q: Any) -> str | None:
+def _suggest(searcher: Any, q: Any, budget: Budget) -> str | None:
     """'Did you mean': the query with each unknown word replaced by the nearest known one."""
     reader = searcher.reader()
     replaced = False
     words: list[str] = []
     for fieldname, btext in q.iter_all_terms():
-        if fieldname != "body":
+        if fieldname != "body" or isinstance(btext, (int, float)):
             continue
-        term = btext if isinstance(btext, str) else btext.decode("utf-8")
+        term = _text(btext)
         if any(reader.frequency(f, term) for f in SEARCH_FIELDS):
             words.append(term)
             continue
-        candidates = [c for c in reader.terms_within("body", term, 2, prefix=1) if c != term]
+        if len(term) > MAX_FUZZY_CHARS or budget.spent():
+            words.append(term)
+            continue
+        candidates = []
+        for c in reader.terms_within("body", term, 2, prefix=1):
+            if c != term:
+                candidates.append(c)
+            if len(candidates) >= MAX_EXPANSIONS or budget.spent():
+                break
         if not candidates:
             words.append(term)
             continue
@@ -538,4 +580,4 @@ def _facets(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]
     return out
 
 
-__all__ = ["SORTS", "SearchOptions", "run_search", "stem", "validate_query"]
+__all__ = ["MAX_LIMIT", "SORTS", "SearchOptions", "run_search", "stem", "validate_query"]

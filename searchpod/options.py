@@ -1,0 +1,178 @@
+"""Search options: typed, checked, and parsed from their text forms in one place.
+
+``Index.search`` takes typed values (``since=date(2023, 4, 1)``, ``episodes=range(10, 21)``,
+``sort=Sort.NEWEST``) and, for callers written against text (the CLI, an HTTP or MCP
+server), the same text forms the command line takes: ``"2023-04"``, ``"10..20"``,
+``"newest"``. ``SearchOptions.parse`` is the one function that turns those into typed
+options; every mistake is an ``OptionError`` naming the option in the library's terms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from searchpod.errors import OptionError
+
+MAX_LIMIT = 1000
+# Past any real page of results; a larger one only costs work.
+MAX_PAGE = 10_000
+# Longer option text is a mistake or an attack: parsing and stemming it only costs time.
+MAX_OPTION_CHARS = 200
+# Episode numbers are small; this many digits keeps int() and the range query cheap.
+MAX_EPISODE_DIGITS = 9
+EPISODE_MAX = 10**MAX_EPISODE_DIGITS
+
+
+class Sort(str, enum.Enum):
+    """Result order: by relevance, or by publication date (undated episodes last)."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+SORTS = tuple(s.value for s in Sort)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """The options of one search, checked and typed (see ``SearchOptions.parse``)."""
+
+    limit: int = 10
+    page: int = 1
+    sort: Sort = Sort.RELEVANCE
+    host: str | None = None
+    show: str | None = None
+    speaker: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    episodes: range | None = None
+    facets: bool = False
+    fuzzy: bool = False
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        limit: Any = 10,
+        page: Any = 1,
+        sort: Any = Sort.RELEVANCE,
+        host: Any = None,
+        show: Any = None,
+        speaker: Any = None,
+        since: Any = None,
+        until: Any = None,
+        episodes: Any = None,
+        facets: Any = False,
+        fuzzy: Any = False,
+    ) -> SearchOptions:
+        """Check typed values and parse text forms; raises OptionError on the first mistake.
+
+        >>> SearchOptions.parse(since="2023-04", episodes="10..20").episodes
+        range(10, 21)
+        """
+        return cls(
+            limit=_whole("limit", limit, 1, MAX_LIMIT),
+            page=_whole("page", page, 1, MAX_PAGE),
+            sort=parse_sort(sort),
+            host=_words("host", host),
+            show=_words("show", show),
+            speaker=_words("speaker", speaker),
+            since=parse_date(since, option="since", end=False),
+            until=parse_date(until, option="until", end=True),
+            episodes=parse_episodes(episodes),
+            facets=_flag("facets", facets),
+            fuzzy=_flag("fuzzy", fuzzy),
+        )
+
+
+def _whole(option: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OptionError(option, value, "must be a whole number")
+    if not lo <= value <= hi:
+        raise OptionError(option, value, f"must be between {lo} and {hi}")
+    return value
+
+
+def _flag(option: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise OptionError(option, value, "must be True or False")
+    return value
+
+
+def _text(option: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise OptionError(option, value, "must be text")
+    if len(value) > MAX_OPTION_CHARS:
+        raise OptionError(option, value, f"is longer than {MAX_OPTION_CHARS} characters")
+    return value
+
+
+def _words(option: str, value: Any) -> str | None:
+    text = _text(option, value)
+    return text if text and text.strip() else None
+
+
+def parse_sort(value: Any) -> Sort:
+    """A ``Sort``, or its name ("relevance", "newest", "oldest")."""
+    try:
+        return Sort(value)
+    except (ValueError, TypeError):
+        raise OptionError("sort", value, f"must be one of {', '.join(SORTS)}") from None
+
+
+def parse_date(value: Any, *, option: str, end: bool) -> dt.date | None:
+    """A date, or text: 2023, 2023-04 or 2023-04-30 (as a bound, the year or month's
+    first day, or with ``end`` its last day)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    text = _text(option, value)
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            return dt.date(int(text), 12, 31) if end else dt.date(int(text), 1, 1)
+        if re.fullmatch(r"\d{4}-\d{1,2}", text):
+            y, m = map(int, text.split("-"))
+            if not end:
+                return dt.date(y, m, 1)
+            if not 1 <= m <= 12:
+                raise ValueError(m)
+            return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise OptionError(option, value, "takes a date like 2023, 2023-04 or 2023-04-30") from None
+
+
+def parse_episodes(value: Any) -> range | None:
+    """Episode numbers: a ``range``, a number, or text: 12, 10..20, 10-20, 10.. or ..20."""
+    if value is None or isinstance(value, range):
+        if value is not None and (value.step != 1 or value.start < 0):
+            raise OptionError("episodes", value, "must be a range of episode numbers, step 1")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return range(value, value + 1) if 0 <= value < EPISODE_MAX else _bad_episodes(value)
+    text = _text("episodes", value)
+    if not text:
+        return None
+    m = re.fullmatch(r"\s*(\d*)\s*(?:(\.\.|-)\s*(\d*))?\s*", text)
+    if not m or not (m.group(1) or m.group(3)):
+        _bad_episodes(value)
+    if any(len(g or "") > MAX_EPISODE_DIGITS for g in (m.group(1), m.group(3))):
+        raise OptionError("episodes", value, f"numbers have at most {MAX_EPISODE_DIGITS} digits")
+    lo = int(m.group(1)) if m.group(1) else 0
+    hi = int(m.group(3)) if m.group(3) else (EPISODE_MAX if m.group(2) else lo)
+    return range(lo, hi + 1)
+
+
+def _bad_episodes(value: Any) -> Any:
+    raise OptionError("episodes", value, "takes a number or a range like 10..20, 10.. or ..20")
