@@ -40,6 +40,7 @@ COMPRESS_FROM = 256
 INLINE_MAX = 64
 
 _TERMINFO = W3TermInfo._struct
+PAST_LAST_DOCUMENT = 2**62
 _FLOAT32 = struct.Struct("f")
 
 
@@ -80,10 +81,19 @@ class _InlinedMatcher(ListMatcher):
     on the copy). ``ListMatcher.replace`` turns a finished matcher into a NullMatcher, whose
     quality of 0 under a NOT (Whoosh's InverseMatcher passes its child's quality on) let
     a limited search for "x AND NOT y" skip the best documents; W3LeafMatcher never does.
+    Kept when finished, it must answer ``id()`` without failing.
     """
 
     def replace(self, minquality: float = 0) -> _InlinedMatcher:
         return self
+
+    def id(self) -> int:
+        try:
+            return int(self._ids[self._i])
+        except IndexError:
+            # Finished. Whoosh's AndNotMatcher asks a finished union for its id (a union
+            # that replace() would have dropped): answer "past every document".
+            return PAST_LAST_DOCUMENT
 
     def copy(self) -> _InlinedMatcher:
         return _InlinedMatcher(
