@@ -9,11 +9,16 @@ index in its one commit, so the index still changes all at once or not at all.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import queue
+import shutil
 import signal
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import get_context, parent_process
@@ -99,9 +104,41 @@ class SegmentResult:
 _progress_queue: Any = None
 
 
+# How often a worker checks that the run that started it is still alive.
+PARENT_POLL_S = 0.2
+
+
+def _leave_with_parent() -> None:
+    """End this worker soon after the indexing run dies, even by SIGKILL, mid-episode.
+
+    On Linux the kernel kills us when the forkserver that forked us exits (which it does
+    when the run dies); everywhere, a watchdog thread polls the run's liveness.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+    parent = parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        while parent.is_alive():
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)  # nobody will commit what we write
+
+    threading.Thread(target=watch, name="searchpod-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> None:
     """A worker process: write one segment, leave the result in ``out``, exit."""
     global _progress_queue
+    _leave_with_parent()
     # Ctrl-C reaches the whole process group: the parent handles it (and stops us), so
     # workers don't each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -183,7 +220,10 @@ def write_segments(
     context = get_context("forkserver")  # safe when the parent has threads
     done_queue = context.Queue()
     parts = _balanced(todo, workers)
-    with tempfile.TemporaryDirectory(prefix="searchpod-") as tmp:
+    reclaim_scratch(Path(gen))
+    # Scratch space inside the generation, not in /tmp: a run killed with SIGKILL can't
+    # remove it, and the next run (holding the same write lock) knows where to look.
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=gen) as tmp:
         outs = [os.path.join(tmp, f"part-{n}.pickle") for n in range(len(parts))]
         procs: list[Any] = []
         try:
@@ -213,6 +253,18 @@ def write_segments(
     for result in results:
         analysis.current().remember_stems(result.stems)
     return results
+
+
+SCRATCH_PREFIX = ".scratch-"
+
+
+def reclaim_scratch(gen: Path) -> None:
+    """Remove scratch folders left in ``gen`` by runs that were killed.
+
+    Only called by the run holding the index's write lock: no other run is using them.
+    """
+    for folder in gen.glob(SCRATCH_PREFIX + "*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _drain(

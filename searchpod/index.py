@@ -433,10 +433,13 @@ def _ingest_in(
         Prepared,
         commit_with_segments,
         prepared_documents,
+        reclaim_scratch,
         worker_count,
         write_segments,
     )
     from searchpod.codec import PodcastCodec
+
+    reclaim_scratch(gen)
 
     added: list[str] = []
     updated: list[str] = []

@@ -111,6 +111,10 @@ def _text(option: str, value: Any) -> str | None:
         raise OptionError(option, value, "must be text")
     if len(value) > MAX_OPTION_CHARS:
         raise OptionError(option, value, f"is longer than {MAX_OPTION_CHARS} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise OptionError(option, value, "holds characters that are not valid Unicode") from None
     return value
 
 

@@ -155,6 +155,8 @@ def validate_query(text: str) -> None:
         raise QueryError(text, "empty query")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    if not _is_utf8(text):
+        raise QueryError(text, "holds characters that are not valid Unicode (lone surrogates)")
     depth, quote_at, open_at = 0, -1, []
     for i, ch in enumerate(text):
         if ch == '"':
@@ -177,6 +179,14 @@ def validate_query(text: str) -> None:
         if m.group(1) not in KNOWN_FIELDS and text[m.end() : m.end() + 2] != "//":
             known = ", ".join(sorted(KNOWN_FIELDS))
             raise QueryError(text, f"unknown field {m.group(1)!r} (fields: {known})")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _parsers: dict[tuple[str, ...], Any] = {}

@@ -27,6 +27,7 @@ from searchpod.engine.searchers import KEEP_IDLE
         ">host:x",
         "NOT NOT keepers",
         "published:[zzz TO qqq]",
+        "\ud800*",
     ],
 )
 def test_malformed_queries_are_query_errors(built_index: Index, query: str) -> None:
@@ -68,6 +69,7 @@ def test_a_lone_star_matches_every_episode(built_index: Index) -> None:
         ({"since": 2023}, "since"),
         ({"sort": "sideways"}, "sort"),
         ({"facets": "yes"}, "facets"),
+        ({"show": "\udcff"}, "show"),
     ],
 )
 def test_bad_option_values_are_option_errors(
