@@ -6,7 +6,7 @@
 >>> ix.search("north korea", limit=3).hits[0].title   # doctest: +SKIP
 """
 
-from searchpod import _lean_whoosh  # noqa: F401  (first: it decides how Whoosh is imported)
+from searchpod.engine import lean_import  # noqa: F401  (first: it decides how Whoosh is imported)
 from searchpod.errors import (
     EpisodeNotFoundError,
     FetchError,

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-from whoosh.analysis import Token, Tokenizer
-
 # Bump when analysis changes what terms a text produces: indexes built otherwise must rebuild.
 ANALYSER_VERSION = "snowball-en-1"
 
@@ -204,58 +202,11 @@ def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
     return _current.get().term_postings(text)
 
 
-class PodcastAnalyzer(Tokenizer):
-    """A Whoosh analyser doing tokenise/lowercase/fold/stop/stem in one loop."""
+def __getattr__(name: str) -> Any:
+    # ``searchpod.analysis.PodcastAnalyzer`` is pickled into every index's schema: the class
+    # lives in the engine layer, resolved from here on demand.
+    if name == "PodcastAnalyzer":
+        from searchpod.engine.analyzer import PodcastAnalyzer
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            # Whoosh asks for this with fuzzy/wildcard text: normalise but don't stem.
-            t.original = value
-            t.text = normalise(value)
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar = start_char
-                t.endchar = start_char + len(value)
-            yield t
-            return
-        pos = start_pos
-        analyser = _current.get()
-        stems = analyser._stems
-        for match in TOKEN_PATTERN.finditer(value):
-            word = match.group()
-            if removestops and len(word) <= 5 and word.lower() in STOP_WORDS:
-                continue
-            t.text = stems[word] if word in stems else analyser.stem(word)
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = word
-            if positions:
-                t.pos = pos
-                pos += 1
-            if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
-            yield t
+        return PodcastAnalyzer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from searchpod import analysis
-from searchpod.codec import PodcastCodec
+from searchpod.engine.fields import encode_postings
+from searchpod.engine.writing import MERGE_FACTOR, SegmentBuilder, tiered_merge
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
 from searchpod.model import IngestFailure
-from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
+from searchpod.schema import SAID_PREFIX, episode_document
 from searchpod.store import INDEXING_WORKER, StemShards
 
 # Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
@@ -153,13 +154,7 @@ def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> No
 
 def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentResult:
     """In a worker: write ``items`` into a new segment of the index at ``gen``, uncommitted."""
-    from whoosh.index import open_dir
-    from whoosh.writing import SegmentWriter
-
-    # _lk=False: the parent holds the index's write lock for the whole run.
-    writer = SegmentWriter(
-        open_dir(gen), _lk=False, limitmb=256, compound=False, codec=PodcastCodec()
-    )
+    writer = SegmentBuilder(Path(gen))
     result = SegmentResult(segment=None)
     parent = parent_process()
     try:
@@ -173,19 +168,13 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
             if prepared.doc is None:
                 result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
             else:
-                use_precomputed(prepared.doc, prepared.postings)
-                writer.add_document(**prepared.doc)
+                writer.add(prepared.doc, prepared.postings)
                 result.added.append(group.id)
             if _progress_queue is not None:
                 _progress_queue.put(group.id)
-        # Not writer.commit() or cancel(): both would also delete the temporary folder
-        # that this writer shares with the parent's and the other workers' writers.
-        if result.added:
-            result.segment = writer._finalize_segment()
-        else:
-            writer._close_segment()
+        result.segment = writer.finish()
     except BaseException:
-        writer._close_segment()
+        writer.abandon()
         raise
     return result
 
@@ -281,51 +270,4 @@ def _drain(
             progress(label)
 
 
-def commit_with_segments(writer: Any, segments: Sequence[Any]) -> None:
-    """Commit ``writer`` with ``segments`` written by workers added to the index.
-
-    This is what Whoosh's own multiprocess writer does (``MpWriter`` with
-    ``multisegment=True``), for segments written by our workers.
-    """
-    final = writer._merge_segments(tiered_merge, None, None)
-    final.extend(segments)
-    if writer._added:
-        final.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    writer._commit_toc(final)
-    writer._finish()
-
-
-# Segments of one size tier (1-9 documents, 10-99, ...) allowed before they are merged.
-MERGE_FACTOR = 10
-
-
-def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
-    """Whoosh merge policy: merge a size tier only once MERGE_FACTOR segments pile up.
-
-    Whoosh's default (MERGE_SMALL) folded the recent small segments into every new one, so
-    each weekly episode re-wrote all the recent ones: commits grew from 0.1 s to over 1 s
-    within a few additions. Merging by tiers (as Lucene does) keeps most commits to writing
-    the new episode, rewrites each document about log10(N) times in the index's life, and
-    keeps searches to a few segments per tier. Segments that are mostly deleted documents
-    are merged at once to reclaim their space.
-    """
-    from whoosh.reading import SegmentReader
-
-    tiers: dict[int, list[Any]] = {}
-    keep: list[Any] = []
-    merge: list[Any] = []
-    for segment in segments:
-        total = segment.doc_count_all()
-        if total and segment.deleted_count() * 2 > total:
-            merge.append(segment)
-        else:
-            tiers.setdefault(len(str(max(1, total))), []).append(segment)
-    for members in tiers.values():
-        (merge if len(members) >= MERGE_FACTOR else keep).extend(members)
-    for segment in merge:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return keep
+__all__ = ["MERGE_FACTOR", "Prepared", "prepare", "tiered_merge", "worker_count", "write_segments"]

@@ -14,16 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
-from searchpod.engine.searchers import SearcherPool, open_engine_index
+from searchpod.engine.searchers import SearcherPool
+from searchpod.engine.writing import Commit, create_engine_index, live_documents
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.options import SearchOptions, Sort
-from searchpod.schema import (
-    build_schema,
-    episode_document,
-    episode_from_stored,
-    use_precomputed,
-)
+from searchpod.schema import episode_document, episode_from_stored
 from searchpod.search import run_search
 from searchpod.store import (
     STAT_SETTLE_S,
@@ -172,7 +168,7 @@ class Index:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
-                existing = _existing(open_engine_index(gen))
+                existing = live_documents(gen)
                 stale = _stale_ids(existing, groups, file_paths, feeds) if prune else []
                 report = _ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
@@ -341,26 +337,10 @@ def _close_pool(pools: list[SearcherPool]) -> None:
 
 
 def _create_generation(index_dir: IndexDir) -> Path:
-    from whoosh.index import create_in
-
     gen = index_dir.new_generation()
-    create_in(str(gen), build_schema())
+    create_engine_index(gen)
     write_meta(gen)
     return gen
-
-
-def _existing(ix: Any) -> dict[str, tuple[str, str]]:
-    """id -> (fingerprint, path) of every live document, read from columns, not stored bodies."""
-    out: dict[str, tuple[str, str]] = {}
-    with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return out
-        ids = reader.column_reader("id")
-        fps = reader.column_reader("fingerprint")
-        paths = reader.column_reader("path")
-        for docnum in reader.all_doc_ids():
-            out[ids[docnum]] = (fps[docnum], paths[docnum])
-    return out
 
 
 def _stale_ids(
@@ -426,18 +406,14 @@ def _ingest_in(
     progress: Progress | None,
     prune: Sequence[str] = (),
 ) -> IndexReport:
-    from whoosh.index import open_dir
-
     # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
     from searchpod.build import (
         Prepared,
-        commit_with_segments,
         prepared_documents,
         reclaim_scratch,
         worker_count,
         write_segments,
     )
-    from searchpod.codec import PodcastCodec
 
     reclaim_scratch(gen)
 
@@ -482,13 +458,10 @@ def _ingest_in(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
 
-    ix = open_dir(str(gen))
-    # compound=False: Whoosh copies a compound segment into memory on every open, which
-    # cost a cold search ~30 ms on a 180-episode index; separate files are read in place.
-    writer = ix.writer(limitmb=256, compound=False, codec=PodcastCodec())
+    writer = Commit(gen)
     try:
         for doc_id in prune:
-            writer.delete_by_term("id", doc_id)
+            writer.delete(doc_id)
         segments: list[Any] = []
         workers = worker_count(todo)
         if workers and len(todo) > 1:
@@ -502,7 +475,7 @@ def _ingest_in(
                 for doc_id in result.added:
                     if doc_id in existing:
                         # The new version is in a worker's segment; drop the old one here.
-                        writer.delete_by_term("id", doc_id)
+                        writer.delete(doc_id)
                         updated.append(doc_id)
                     else:
                         added.append(doc_id)
@@ -517,16 +490,15 @@ def _ingest_in(
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue
-            use_precomputed(prepared.doc, prepared.postings)
             if prepared.group_id in existing:
-                writer.update_document(**prepared.doc)
+                writer.replace(prepared.doc, prepared.postings)
                 updated.append(prepared.group_id)
             else:
-                writer.add_document(**prepared.doc)
+                writer.add(prepared.doc, prepared.postings)
                 added.append(prepared.group_id)
         # Before the commit: killed in between, the index is only marked newer than it is.
         mark_written_by_this_version(gen)
-        commit_with_segments(writer, segments)
+        writer.commit(segments)
     except BaseException:
         writer.cancel()
         raise

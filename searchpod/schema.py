@@ -1,24 +1,16 @@
-"""The Whoosh schema, and the conversion between episodes and index documents."""
+"""Index documents: the conversion between episodes and the fields an index stores.
+
+The Whoosh schema itself is ``searchpod.engine.fields``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import marshal
 import re
-import struct
-import sys
-from array import array
-from itertools import accumulate
-from operator import add
 from typing import Any
 
-from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Characters
-from whoosh.system import pack_uint, unpack_uint
-
-from searchpod.analysis import PodcastAnalyzer, normalise, term_postings
+from searchpod.analysis import normalise
 from searchpod.model import Cue, Episode
 
 # Fields a bare query word searches, with their weight in ranking.
@@ -30,156 +22,6 @@ SAID_PREFIX = "said_"
 def said_field(speaker: str) -> str:
     """The field holding what ``speaker`` said."""
     return SAID_PREFIX + (re.sub(r"\W+", "_", normalise(speaker)).strip("_") or "unknown")
-
-
-# Postings encoded ahead of time (by a worker process), keyed by the id of the text they
-# belong to; consumed when Whoosh indexes that very string object.
-_precomputed: dict[int, list[tuple[str, int, float, bytes]]] = {}
-
-
-class TranscriptCharacters(Characters):
-    """Positions + character offsets, built by ``term_postings`` in one pass, stored compactly.
-
-    Whoosh's own path pushes every token through a chain of generators; for two-hour
-    transcripts that dominated build time. Terms are identical to ``PodcastAnalyzer``'s
-    (a test checks it), which still serves queries and highlighting of short fields.
-
-    Whoosh's ``Characters`` pickles a list of delta tuples and rebuilds positions in a Python
-    loop, which phrase checks and snippets did for every occurrence of common words. Here a
-    word said often is stored as three little-endian arrays (position deltas, start deltas,
-    lengths) in the narrowest integer type that fits, decoded by ``array`` and
-    ``itertools.accumulate`` in C — and about half the pickle's size.
-    """
-
-    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Any:
-        ready = _precomputed.pop(id(value), None)
-        return iter(ready) if ready is not None else iter(encode_postings(value))
-
-    def encode(self, poslist: Any) -> bytes:
-        if len(poslist) < _ARRAYS_FROM:
-            return super().encode(poslist)  # Whoosh's pickle: quicker for a handful
-        pos_deltas, start_deltas, lengths = [], [], []
-        last_pos = last_start = 0
-        for pos, start, end in poslist:
-            pos_deltas.append(pos - last_pos)
-            start_deltas.append(start - last_start)
-            lengths.append(end - start)
-            last_pos, last_start = pos, start
-        codes = _narrowest(pos_deltas) + _narrowest(start_deltas) + _narrowest(lengths)
-        body = _packer(len(lengths), codes).pack(
-            codes.encode("ascii"), *pos_deltas, *start_deltas, *lengths
-        )
-        return pack_uint(len(lengths)) + body
-
-    def _arrays(self, value: bytes, how_many: int = 3) -> list[array[int]]:
-        count = unpack_uint(value[:_INT])[0]
-        out = []
-        at = _HEADER
-        for code in value[_INT:_HEADER].decode("ascii")[:how_many]:
-            numbers = array(code)
-            size = numbers.itemsize * count
-            numbers.frombytes(value[at : at + size])
-            if _BIG_ENDIAN:
-                numbers.byteswap()
-            out.append(numbers)
-            at += size
-        return out
-
-    def decode_positions(self, value: bytes) -> list[int]:
-        if value[_INT] == _PICKLE:
-            return super().decode_positions(value)
-        return list(accumulate(self._arrays(value, 1)[0]))
-
-    def decode_characters(self, value: bytes) -> list[tuple[int, int, int]]:
-        if value[_INT] == _PICKLE:
-            return super().decode_characters(value)
-        positions, starts, lengths = self._arrays(value)
-        absolute = list(accumulate(starts))
-        return list(zip(accumulate(positions), absolute, map(add, absolute, lengths), strict=True))
-
-
-# A value: occurrence count (Whoosh's own 4-byte big-endian header, which Whoosh reads for
-# frequencies), three type codes, then the three arrays, little-endian.
-_INT = 4
-_HEADER = _INT + 3
-# Terms said fewer times than this keep Whoosh's pickled form (its first byte is pickle's
-# PROTO opcode, never a type code), so the two forms can share one field.
-_ARRAYS_FROM = 8
-_PICKLE = 0x80
-_BIG_ENDIAN = sys.byteorder == "big"
-
-
-def _narrowest(numbers: list[int]) -> str:
-    top = max(numbers, default=0)
-    return "B" if top < 2**8 else "H" if top < 2**16 else "I"
-
-
-@functools.lru_cache(maxsize=4096)
-def _packer(count: int, codes: str) -> struct.Struct:
-    """Packs the type codes and the arrays ("<": little-endian, standard sizes)."""
-    return struct.Struct("<3s" + "".join(f"{count}{code}" for code in codes))
-
-
-# struct's standard sizes must equal array's native ones for decoding with array.
-assert [array(c).itemsize for c in "BHI"] == [1, 2, 4], "unsupported platform"
-
-_ENCODER = TranscriptCharacters()
-
-
-def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
-    """(term, frequency, weight, encoded positions+chars) for each term of ``text``."""
-    encode = _ENCODER.encode
-    return [
-        (term, len(occurrences), float(len(occurrences)), encode(occurrences))
-        for term, occurrences in term_postings(text).items()
-    ]
-
-
-def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
-    """Let the next indexing of ``doc`` reuse postings encoded elsewhere."""
-    _precomputed.clear()
-    for name, ready in postings.items():
-        _precomputed[id(doc[name])] = ready
-
-
-def _transcript_text(analyzer: Any, stored: bool = False) -> TEXT:
-    field = TEXT(analyzer=analyzer, stored=stored, chars=True)
-    field.format = TranscriptCharacters(field_boost=field.format.field_boost)
-    return field
-
-
-def build_schema() -> Schema:
-    analyzer = PodcastAnalyzer()
-    schema = Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        host=TEXT(analyzer=analyzer, stored=True),
-        summary=TEXT(analyzer=analyzer, stored=True),
-        show=TEXT(analyzer=analyzer, stored=True),
-        # Character offsets let snippets be cut without re-analysing a 2-hour transcript.
-        body=_transcript_text(analyzer),
-        # The body's text in a plain column rather than a stored field: stored fields are
-        # zlib-compressed per document, and inflating 120 KB transcripts for every hit cost
-        # more than the search itself.
-        body_text=COLUMN(VarBytesColumn()),
-        speaker=TEXT(analyzer=analyzer, stored=False),
-        episode=NUMERIC(int, stored=True, sortable=True),
-        published=DATETIME(stored=True),
-        # Days since year 1, 0 when undated: a plain number sorts undated episodes last.
-        day=NUMERIC(int, signed=False, sortable=True),
-        host_key=ID(sortable=True),
-        show_key=ID(sortable=True),
-        fingerprint=ID(sortable=True),
-        path=ID(sortable=True),
-        source=STORED,
-        url=STORED,
-        media_url=STORED,
-        metadata=STORED,
-        timing=STORED,
-    )
-    # Same offsets as the body, so snippets for a speaker come straight from these postings.
-    schema.add(SAID_PREFIX + "*", _transcript_text(analyzer), glob=True)
-    return schema
 
 
 def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[str, Any]:
@@ -294,3 +136,21 @@ def episode_from_stored(fields: dict[str, Any], body: str) -> Episode:
         media_url=fields.get("media_url"),
         cues=cues,
     )
+
+
+# Pickled into every index by this module's path: resolved from the engine on demand
+# (not imported up front, which would make the engine a dependency of plain documents).
+_ENGINE_ALIASES = {
+    "TranscriptCharacters": "searchpod.engine.fields",
+    "build_schema": "searchpod.engine.fields",
+    "encode_postings": "searchpod.engine.fields",
+    "use_precomputed": "searchpod.engine.fields",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE_ALIASES:
+        import importlib
+
+        return getattr(importlib.import_module(_ENGINE_ALIASES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

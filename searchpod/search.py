@@ -27,10 +27,10 @@ from whoosh.qparser import (
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from searchpod.analysis import normalise, stem
+from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.options import EPISODE_MAX, MAX_LIMIT, SORTS, SearchOptions, Sort
-from searchpod.phrase import exact_phrases
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
@@ -75,12 +75,13 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     """Run one query on a Whoosh searcher and return plain results."""
     validate_query(text)
     warnings: list[str] = []
-    budget = Budget()
     parsed = _parse(searcher.schema, text)
     if options.speaker:
         clause = _parse(searcher.schema, options.speaker, field="speaker")
         parsed = wq.And([parsed, clause]).normalize()
     parsed = _restrict_to_speakers(parsed, searcher.reader(), warnings)
+    # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
+    budget = Budget()
     try:
         parsed = _bound_expansions(parsed, searcher.reader(), budget, warnings)
     except _OverBudget:

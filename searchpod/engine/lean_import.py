@@ -1,4 +1,8 @@
-"""Import Whoosh without the network stack it never uses.
+"""Import Whoosh quietly, and without the network stack it never uses.
+
+Whoosh 2.7.4 predates Python 3.12: compiling it warns (invalid escapes, ``is`` with a
+literal) and it calls ``datetime.utcnow()``. Those warnings are silenced for Whoosh's own
+files only, so ``python -W error`` works and every other module's warnings still show.
 
 ``whoosh.compat`` imports ``urllib.request`` only to re-export ``urlretrieve``, which nothing
 in Whoosh or searchpod calls — yet that import drags in ssl, socket, http.client and email,
@@ -12,7 +16,15 @@ from __future__ import annotations
 
 import sys
 import types
+import warnings
 from typing import Any
+
+
+def silence_whoosh_warnings() -> None:
+    # Compile-time warnings name the file (module=path), run-time ones the module.
+    warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*[\\/]whoosh[\\/]")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r".*[\\/]whoosh[\\/]")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"whoosh(\.|$)")
 
 
 def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
@@ -22,6 +34,7 @@ def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
 
 
 def load() -> None:
+    silence_whoosh_warnings()
     if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
         return
     import urllib

@@ -1,0 +1,214 @@
+"""Whoosh's own on-disk format (``W3Codec``), written with less work per term.
+
+Writing a segment is mostly per-term work: a two-hour episode brings ~1,900 terms, nearly
+all of them said in that one episode. Whoosh's writer gives every term a posting block of
+its own, zlib-compresses every block however small (its "not under 20 bytes" check is dead
+code), and looks up the document's field length again for every term. Here:
+
+- a term with a single posting and a short value is kept inside its term record, which
+  Whoosh's format provides for (``W3TermInfo`` "inlined" postings; Whoosh's own writer
+  can't produce them: it calls a method the record lacks);
+- only blocks large enough to gain are compressed (each block records its own level);
+- field lengths are looked up once per document.
+
+Every byte is what ``W3Codec`` reads; segments of both kinds mix in one index and merge.
+A test compares every term's statistics and postings with Whoosh's own writer's.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.whoosh3 import (
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+)
+from whoosh.matching import ListMatcher
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
+
+# Blocks smaller than this are stored as they are: zlib saves little or nothing on them
+# (its header alone is 6 bytes) and was the largest single cost of writing a rare term.
+COMPRESS_FROM = 256
+# A single posting whose value is at most this many bytes is inlined in its term record.
+INLINE_MAX = 64
+
+_TERMINFO = W3TermInfo._struct
+PAST_LAST_DOCUMENT = 2**62
+_FLOAT32 = struct.Struct("f")
+
+
+class PodcastCodec(W3Codec):
+    """``W3Codec`` with a leaner writer; the format is unchanged.
+
+    Each segment records its codec by import path (``searchpod.codec.PodcastCodec``):
+    moving or renaming this class would make existing indexes unreadable.
+    """
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():
+            ids, weights, values = terminfo.inlined_postings()
+            return _InlinedMatcher(
+                ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo
+            )
+        return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+
+
+class _InlinedMatcher(ListMatcher):
+    """Whoosh's matcher for inlined postings, made to behave like its block matcher.
+
+    ``ListMatcher.copy`` drops the term and term record (block-quality scoring then fails
+    on the copy). ``ListMatcher.replace`` turns a finished matcher into a NullMatcher, whose
+    quality of 0 under a NOT (Whoosh's InverseMatcher passes its child's quality on) let
+    a limited search for "x AND NOT y" skip the best documents; W3LeafMatcher never does.
+    Kept when finished, it must answer ``id()`` without failing.
+    """
+
+    def replace(self, minquality: float = 0) -> _InlinedMatcher:
+        return self
+
+    def id(self) -> int:
+        try:
+            return int(self._ids[self._i])
+        except IndexError:
+            # Finished. Whoosh's AndNotMatcher asks a finished union for its id (a union
+            # that replace() would have dropped): answer "past every document".
+            return PAST_LAST_DOCUMENT
+
+    def copy(self) -> _InlinedMatcher:
+        return _InlinedMatcher(
+            self._ids,
+            self._weights,
+            self._values,
+            self._format,
+            scorer=self._scorer,
+            position=self._i,
+            all_weights=self._all_weights,
+            term=self._term,
+            terminfo=self._terminfo,
+        )
+
+
+def _inlined_record(docnum: int, weight: float, value: bytes, length: int) -> bytes:
+    """The bytes ``W3TermInfo`` has for one inlined posting (as its ``to_bytes`` makes them)."""
+    weight = _FLOAT32.unpack(_FLOAT32.pack(weight))[0]  # Whoosh keeps weights as float32
+    lengthbyte = length_to_byte(length) if length else 0
+    head = _TERMINFO.pack(True, weight, 1, lengthbyte, lengthbyte, max(0.0, weight), docnum, docnum)
+    return head + dumps(((docnum,), (weight,), (value,)), 2)
+
+
+class _FieldWriter(W3FieldWriter):
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        # Whoosh's FieldWriter.add_postings, with single short postings written straight
+        # into the term index. ``items`` come sorted by field, term and document.
+        dfl = _RememberedLengths(lengths).doc_field_length if lengths else None
+        add_record = self._tindex.add
+        fieldname = btext = None
+        fieldkey = b""
+        pending: list[tuple[int, float, bytes, int]] = []
+
+        def finish() -> None:
+            if len(pending) == 1 and 0 < len(pending[0][2]) <= INLINE_MAX:
+                # Only postings with a value: a matcher over inlined postings gives ''
+                # (not b'') for a missing one, which a later merge could not write.
+                add_record(fieldkey + btext, _inlined_record(*pending[0]))
+            else:
+                self.start_term(btext)
+                for posting in pending:
+                    self.add(*posting)
+                self.finish_term()
+            pending.clear()
+
+        for name, text, docnum, weight, value in items:
+            if docnum == -1:  # Whoosh's marker for spelling-only words: no posting
+                continue
+            if name != fieldname:
+                if pending:
+                    finish()
+                if fieldname is not None:
+                    self.finish_field()
+                self.start_field(name, schema[name])
+                fieldname, btext = name, None
+                fieldkey = pack_ushort(self._fieldid)
+            if text != btext:
+                if pending:
+                    finish()
+                btext = text
+            length = dfl(docnum, name) if dfl else 0
+            pending.append((docnum, weight, value if value is not None else b"", length))
+        if pending:
+            finish()
+        if fieldname is not None:
+            self.finish_field()
+
+
+class _RememberedLengths:
+    """A segment's field lengths, each looked up once rather than once per term."""
+
+    def __init__(self, lengths: Any) -> None:
+        self._lookup = lengths.doc_field_length
+        self._known: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str) -> int:
+        key = (docnum, fieldname)
+        try:
+            return self._known[key]
+        except KeyError:
+            value = self._known[key] = self._lookup(docnum, fieldname)
+            return value
+
+
+class _PostingsWriter(W3PostingsWriter):
+    def _write_block(self, last: bool = False) -> None:
+        # W3PostingsWriter._write_block, compressing only blocks large enough to gain.
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = dumps(data, 2)
+        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        blocklength = len(infobytes) + len(databytes)
+        postfile = self._postfile
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+# Segments pickle their codec by this path (see searchpod/codec.py, which re-exports it).
+PodcastCodec.__module__ = "searchpod.codec"

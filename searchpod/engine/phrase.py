@@ -1,0 +1,72 @@
+"""Exact phrases, verified by intersecting word positions instead of Whoosh's span search.
+
+Whoosh checks a phrase by making a Span object for every occurrence of every word and
+bisecting between them. For phrases of common words ("like what") in two-hour transcripts
+that is thousands of objects per episode, and it made such phrases 4x slower than SQLite
+FTS5 at the 95th percentile. An exact phrase of n words starts at p exactly when word i
+occurs at p + i: one set intersection per word, in C.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import matching
+from whoosh import query as wq
+from whoosh.query.spans import Span, SpanNear2
+
+from searchpod.snippets import phrase_starts
+
+
+class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
+    def _get_spans(self) -> list[Span]:
+        if self.slop != 1 or not self.ordered or self.mindist != 1:
+            return super()._get_spans()
+        # A generator: a word that rules the episode out spares decoding the rest.
+        starts = phrase_starts(m.value_as("positions") for m in self.ms)
+        last = len(self.ms) - 1
+        return [Span(p, p + last) for p in sorted(starts)]
+
+
+class _ExactSpanNear(SpanNear2):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        ms = [q.matcher(searcher, context) for q in self.qs]
+        return _ExactPhraseMatcher(ms, slop=self.slop, ordered=self.ordered, mindist=self.mindist)
+
+
+class ExactPhrase(wq.Phrase):
+    """``wq.Phrase`` with the fast matcher (same results, a test compares them)."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        # As wq.Phrase.matcher in Whoosh 2.7.4, with the faster span check.
+        fieldname = self.fieldname
+        if fieldname not in searcher.schema:
+            return matching.NullMatcher()
+        field = searcher.schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise wq.QueryError(f"Phrase search: {fieldname!r} field has no positions")
+        reader = searcher.reader()
+        terms = []
+        for word in self.words:
+            try:
+                word = field.to_bytes(word)
+            except ValueError:
+                return matching.NullMatcher()
+            if (fieldname, word) not in reader:
+                return matching.NullMatcher()  # a word the field never had: no match
+            terms.append(wq.Term(fieldname, word))
+        m = _ExactSpanNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
+            searcher, context
+        )
+        return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+def exact_phrases(q: Any) -> Any:
+    """``q`` with every Phrase replaced by an ExactPhrase."""
+    if isinstance(q, wq.Phrase) and not isinstance(q, ExactPhrase):
+        return ExactPhrase(
+            q.fieldname, q.words, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges
+        )
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(exact_phrases)
+    return q
