@@ -115,14 +115,18 @@ class Index:
         An interrupted build leaves no index behind (rather than an empty one), so the
         next attempt simply starts again.
         """
-        from searchpod.feeds import FeedBatch
-        from searchpod.ingest.sources import discover
-
         index_dir = IndexDir(path)
-        groups, failures = discover(list(sources))
+        gathered = _gather(list(sources), index_dir.path)
         with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
-            report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
+            report = _ingest(
+                gen,
+                gathered.groups,
+                gathered.feeds,
+                gathered.failures,
+                existing={},
+                progress=progress,
+            )
             index_dir.publish(gen)
         return cls(path), report
 
@@ -148,17 +152,10 @@ class Index:
         new index beside this one and switches to it only when complete. Files that cannot
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
         """
-        # Imported here, as in build(): a search never reads source files or feeds.
-        from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
-        from searchpod.ingest.sources import discover
-
         paths = list(paths)
-        feed_sources = [str(p) for p in paths if is_feed_source(p)]
-        file_paths = [p for p in paths if str(p) not in feed_sources]
-        groups, failures = discover(file_paths)
-        # Network work first, outside the lock: only writing needs to be exclusive.
-        feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
-        failures.extend(feeds.failures)
+        gathered = _gather(paths, self._dir.path)
+        groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
+        file_paths = gathered.file_paths
         with self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = _create_generation(self._dir)
@@ -334,6 +331,31 @@ def _close_pool(pools: list[SearcherPool]) -> None:
     for pool in pools:
         pool.close()
     pools.clear()
+
+
+@dataclass
+class _Gathered:
+    """What a set of paths and feed sources holds, ready to ingest."""
+
+    groups: list[SourceGroup]
+    failures: list[IngestFailure]
+    feeds: FeedBatch
+    file_paths: list[str | os.PathLike[str]]
+
+
+def _gather(sources: list[str | os.PathLike[str]], index_path: Path) -> _Gathered:
+    """Files and folders discovered, feeds fetched: the one path for build and add_paths."""
+    # Imported here: a search never reads source files or feeds.
+    from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
+    from searchpod.ingest.sources import discover
+
+    feed_sources = [str(p) for p in sources if is_feed_source(p)]
+    file_paths = [p for p in sources if str(p) not in feed_sources]
+    groups, failures = discover(file_paths)
+    # Network work first, outside the lock: only writing needs to be exclusive.
+    feeds = fetch_feeds(feed_sources, index_path) if feed_sources else FeedBatch()
+    failures.extend(feeds.failures)
+    return _Gathered(list(groups), failures, feeds, file_paths)
 
 
 def _create_generation(index_dir: IndexDir) -> Path:

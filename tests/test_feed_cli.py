@@ -69,3 +69,15 @@ def test_unreachable_feed_is_one_line_and_exit_1(tmp_path: Path) -> None:
 def test_sync_without_feeds_is_a_usage_error(tmp_path: Path) -> None:
     result = cli(tmp_path / "ix", "feed", "sync")
     assert result.exit_code == 2 and "feed add" in result.stderr
+
+
+def test_index_build_reads_a_feed_like_add_paths(server: LocalServer, tmp_path: Path) -> None:
+    from searchpod import Index
+
+    feed = tmp_path / "show.xml"
+    feed.write_bytes(show_xml(server.base_url))
+    built, report = Index.build(tmp_path / "built", [feed])
+    added = Index.create(tmp_path / "added").add_paths([feed])
+    assert len(report.added) == 5
+    assert sorted(report.added) == sorted(added.added)
+    assert built.search("kelp").total >= 1
