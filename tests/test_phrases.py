@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import searchpod.search
+import searchpod.engine.query
 from searchpod import Index
 
 from .conftest import text_page
@@ -56,7 +56,7 @@ def test_same_matches_as_whoosh_phrase(
     index: Index, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ours = {k: sorted(v) for k, v in found(index, query).items()}
-    monkeypatch.setattr(searchpod.search, "exact_phrases", lambda q: q)
+    monkeypatch.setattr(searchpod.engine.query, "exact_phrases", lambda q: q)
     whoosh = set(found(index, query))
     assert set(ours) == whoosh
 

@@ -1,0 +1,371 @@
+"""Whoosh queries for searchpod: parse, bound, rewrite, filter, sort and facet.
+
+``searchpod.search`` decides what a search means (options, ranking, snippets); this module
+builds and inspects the Whoosh query trees that carry it out, within a budget of work.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.qparser import (
+    AndGroup,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    MultifieldParser,
+    QueryParser,
+)
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from searchpod.analysis import normalise, stem
+from searchpod.engine.phrase import exact_phrases
+from searchpod.errors import OptionError, QueryError
+from searchpod.options import EPISODE_MAX, SearchOptions, Sort
+from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS
+
+# Terms one wildcard, prefix or fuzzy word may expand to, and all of a query's together.
+MAX_EXPANSIONS = 256
+MAX_QUERY_EXPANSIONS = 1024
+# Time a query may spend expanding words and finding suggestions; past it the remaining
+# words are searched as they are written, and the results say so.
+EXPANSION_BUDGET_S = 0.5
+# Automata for fuzzy words grow with their length: longer words are only matched exactly.
+MAX_FUZZY_CHARS = 24
+
+
+class Budget:
+    """How much expansion work a query has left, in terms and in time."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + EXPANSION_BUDGET_S
+        self.terms = MAX_QUERY_EXPANSIONS
+        self.exhausted = False
+
+    def too_much(self) -> str:
+        """Why a query over budget was refused (OverBudget)."""
+        return (
+            f"its wildcard and fuzzy words expand to more than {MAX_QUERY_EXPANSIONS} words "
+            f"or {EXPANSION_BUDGET_S:g} s of work: use fewer of them, or longer prefixes"
+        )
+
+    def cut_short(self) -> str:
+        """The warning for a query whose expansion stopped at the budget."""
+        return (
+            f"the query expands to too many words: searched the first ones found within "
+            f"{EXPANSION_BUDGET_S:g} s and {MAX_QUERY_EXPANSIONS} words"
+        )
+
+    def spent(self) -> bool:
+        if not self.exhausted and time.monotonic() > self.deadline:
+            self.exhausted = True
+        return self.exhausted
+
+
+def parse(schema: Any, text: str, field: str | None = None) -> Any:
+    """The Whoosh query for ``text``; anything the parser chokes on is a QueryError."""
+    try:
+        parser = _field_parser(schema, field) if field else _parser(schema)
+        parsed = parser.parse(text)
+    except QueryError:
+        raise
+    except Exception as exc:
+        # Whoosh's parser and date plugin raise bare Exception, IndexError, ... on input
+        # like "published:>&" or "NOT NOT x".
+        reason = str(exc) if type(exc) is Exception and str(exc) else "cannot be parsed"
+        raise QueryError(text, reason) from exc
+    return exact_phrases(_normalise_terms(_every_document(parsed)))
+
+
+def _every_document(q: Any) -> Any:
+    """``*`` and ``field:*`` match every episode: Whoosh's per-field form walks every posting."""
+    if isinstance(q, wq.Every):
+        return wq.Every(boost=q.boost)
+    if isinstance(q, wq.Prefix) and not q.text:
+        return wq.Every(boost=q.boost)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(_every_document)
+    return q
+
+
+_parsers: dict[tuple[str, ...], Any] = {}
+
+
+def _parser(schema: Any) -> MultifieldParser:
+    # Building a parser costs more than a whole warm query: keep one per schema layout.
+    key = tuple(schema.names())
+    if key in _parsers:
+        return _parsers[key]
+    parser = MultifieldParser(
+        list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS, group=AndGroup
+    )
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(DateParserPlugin(free=False))
+    _parsers[key] = parser
+    return parser
+
+
+def _field_parser(schema: Any, field: str) -> QueryParser:
+    key = (*schema.names(), "::", field)
+    if key not in _parsers:
+        _parsers[key] = QueryParser(field, schema, group=AndGroup)
+    return _parsers[key]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The body words of a query: exact phrases (as word tuples) and words on their own."""
+
+    phrases: frozenset[tuple[str, ...]]
+    loose: frozenset[str]
+
+
+def shape_of(query: Any) -> Shape:
+    phrases = set()
+    for leaf in _leaves(query):
+        if isinstance(leaf, wq.Phrase) and body_field(leaf.fieldname) and leaf.slop == 1:
+            phrases.add(tuple(term_text(w) for w in leaf.words))
+    loose = {term_text(t) for f, t in query.iter_all_terms(phrases=False) if body_field(f)}
+    return Shape(frozenset(phrases), frozenset(loose))
+
+
+def body_field(field: str) -> bool:
+    return field == "body" or field.startswith(SAID_PREFIX)
+
+
+def _undated_last(day: int) -> int:
+    return day or 10**8
+
+
+def term_text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def filters_for(schema: Any, options: SearchOptions, text: str) -> Any:
+    parts = []
+    for field, value in (("host", options.host), ("show", options.show)):
+        if value:
+            q = parse(schema, value, field=field)
+            if q is wq.NullQuery:
+                raise OptionError(field, value, "needs at least one word that is not a stop word")
+            parts.append(q)
+    since, until = options.since, options.until
+    if since or until:
+        end = dt.datetime.combine(until, dt.time.max) if until else None
+        start = dt.datetime.combine(since, dt.time.min) if since else None
+        parts.append(wq.DateRange("published", start, end))
+    if options.episodes is not None:
+        lo = min(options.episodes.start, EPISODE_MAX)
+        hi = min(options.episodes.stop - 1, EPISODE_MAX)
+        parts.append(wq.NumericRange("episode", lo, hi))
+    return wq.And(parts) if parts else None
+
+
+def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
+    """With ``speaker:NAME`` in the query, words match only what that speaker said.
+
+    Body terms move to the speaker's ``said_*`` field; title/host/summary alternatives drop.
+    """
+    wanted: list[set[str]] = []
+    for sub in _leaves(q):
+        if getattr(sub, "fieldname", None) == "speaker":
+            if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
+                raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
+            words = sub.words if isinstance(sub, wq.Phrase) else [term_text(sub.text)]
+            wanted.append({term_text(w) for w in words})
+    if not wanted:
+        return q
+    fields = [f for f in reader.indexed_field_names() if f.startswith(SAID_PREFIX)]
+    chosen = [
+        f
+        for f in fields
+        if all(words <= {stem(w) for w in f[len(SAID_PREFIX) :].split("_")} for words in wanted)
+    ]
+    if not chosen:
+        warnings.append("no speaker by that name in the index")
+        return wq.NullQuery
+
+    def rewrite(sub: Any) -> Any:
+        field = getattr(sub, "fieldname", None)
+        if field == "body":
+            copies = []
+            for target in chosen:
+                clone = copy.copy(sub)
+                clone.fieldname = target
+                copies.append(clone)
+            return copies[0] if len(copies) == 1 else wq.Or(copies)
+        if field in SEARCH_FIELDS:
+            return wq.NullQuery
+        if isinstance(sub, wq.CompoundQuery) or hasattr(sub, "child"):
+            return sub.apply(rewrite)
+        return sub
+
+    return rewrite(q).normalize()
+
+
+def _leaves(q: Any) -> Iterable[Any]:
+    if q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _leaves(child)
+
+
+def _normalise_terms(q: Any) -> Any:
+    """Fuzzy terms are compared with stems, so stem them; prefixes only get lowercased."""
+    if isinstance(q, wq.FuzzyTerm):
+        q.text = stem(term_text(q.text))
+    elif isinstance(q, (wq.Prefix, wq.Wildcard)):
+        q.text = normalise(term_text(q.text))
+    elif isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(_normalise_terms)
+    return q
+
+
+def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
+    """Replace a wildcard/fuzzy/prefix term by the terms it expands to, bounded in number
+    (its most frequent ones) and by the query's budget of terms and time."""
+    if isinstance(q, wq.MultiTerm):
+        if isinstance(q, wq.FuzzyTerm) and len(term_text(q.text)) > MAX_FUZZY_CHARS:
+            warnings.append(f"{term_text(q.text)[:20]}…: words this long are matched exactly")
+            return wq.Term(q.fieldname, term_text(q.text), boost=q.boost)
+        if budget.spent() or budget.terms <= 0:
+            raise OverBudget
+        fieldname = q.fieldname
+        expanded: list[bytes] = []
+        cap = min(20 * MAX_EXPANSIONS, budget.terms)
+        for found in q._btexts(reader):
+            # terms_within (fuzzy) gives text, the others bytes.
+            expanded.append(found.encode("utf-8") if isinstance(found, str) else found)
+            if len(expanded) > cap or budget.spent():
+                break
+        truncated = budget.exhausted or len(expanded) > budget.terms
+        if len(expanded) <= MAX_EXPANSIONS and not truncated:
+            budget.terms -= len(expanded)
+            return q  # Whoosh expands it again as it matches: the same terms, its scoring
+        if len(expanded) > MAX_EXPANSIONS:
+            expanded.sort(key=lambda b: -reader.doc_frequency(fieldname, b))
+            warnings.append(
+                f"{q} matches more than {MAX_EXPANSIONS} terms; "
+                f"searched the {MAX_EXPANSIONS} most common"
+            )
+        kept = expanded[: min(MAX_EXPANSIONS, budget.terms)]
+        budget.terms -= len(kept)
+        if not kept:
+            return wq.NullQuery
+        terms = [_Expanded(fieldname, b.decode("utf-8"), boost=q.boost) for b in kept]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(lambda c: bound_expansions(c, reader, budget, warnings))
+    return q
+
+
+class OverBudget(Exception):
+    """The query's expansion budget ran out before one of its words could expand at all."""
+
+
+class _Expanded(wq.Term):
+    """A term a wildcard, prefix or fuzzy word expanded to: never made fuzzy again."""
+
+
+def fuzzy(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
+    """Every plain term becomes a bounded fuzzy term: 1 edit for short words, 2 for long."""
+    if isinstance(q, (_Expanded, wq.MultiTerm)):
+        return q
+    if isinstance(q, wq.Term):
+        word = term_text(q.text)
+        if q.fieldname not in SEARCH_FIELDS or len(word) < 4 or len(word) > MAX_FUZZY_CHARS:
+            return q
+        if budget.spent() or budget.terms <= 0:
+            return q  # out of budget: the word as written
+        near = wq.FuzzyTerm(
+            q.fieldname, word, boost=q.boost, maxdist=1 if len(word) <= 5 else 2, prefixlength=1
+        )
+        return bound_expansions(near, reader, budget, warnings)
+    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+        return q.apply(lambda c: fuzzy(c, reader, budget, warnings))
+    return q
+
+
+def suggest(searcher: Any, q: Any, budget: Budget) -> str | None:
+    """'Did you mean': the query with each unknown word replaced by the nearest known one."""
+    reader = searcher.reader()
+    replaced = False
+    words: list[str] = []
+    for fieldname, btext in q.iter_all_terms():
+        if fieldname != "body" or isinstance(btext, (int, float)):
+            continue
+        term = term_text(btext)
+        if any(reader.frequency(f, term) for f in SEARCH_FIELDS):
+            words.append(term)
+            continue
+        if len(term) > MAX_FUZZY_CHARS or budget.spent():
+            words.append(term)
+            continue
+        candidates = []
+        for c in reader.terms_within("body", term, 2, prefix=1):
+            if c != term:
+                candidates.append(c)
+            if len(candidates) >= MAX_EXPANSIONS or budget.spent():
+                break
+        if not candidates:
+            words.append(term)
+            continue
+        best = max(candidates, key=lambda c: (-_distance(term, c), reader.doc_frequency("body", c)))
+        words.append(_surface(best))
+        replaced = True
+    return " ".join(words) if replaced else None
+
+
+def _surface(term: str) -> str:
+    """A readable word for an index term (stems like 'influenc' read badly)."""
+    from searchpod.analysis import current
+
+    forms = [w for w, s in current().known_words().items() if s == term and w.islower()]
+    return min(forms, key=lambda w: (len(w), w)) if forms else term
+
+
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def facets_of(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:
+    """Counts per host and show over the whole result set, not just this page."""
+    facets = {"host": sorting.FieldFacet("host_key"), "show": sorting.FieldFacet("show_key")}
+    results = searcher.search(
+        query, limit=None, filter=filters, groupedby=facets, maptype=sorting.Count, scored=False
+    )
+    out: dict[str, dict[str, int]] = {}
+    for name in facets:
+        groups = results.groups(name)
+        counts = {str(k): int(v) for k, v in groups.items() if k}
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def both(a: Any, b: Any) -> Any:
+    """Documents matching ``a`` and ``b``."""
+    return wq.And([a, b]).normalize()
+
+
+def sort_facet(sort: Sort) -> Any:
+    """Whoosh's sort key for ``sort`` (None: by relevance)."""
+    if sort is Sort.NEWEST:
+        return sorting.FieldFacet("day", reverse=True)
+    if sort is Sort.OLDEST:
+        # Undated episodes (day 0) go last here too.
+        return sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
+    return None
