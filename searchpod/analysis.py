@@ -41,7 +41,7 @@ _stemmer: Any = None
 # An analyser's memo is dropped when it grows past this: a long-running server that sees
 # ever new query words must not grow without bound (the saved table still answers).
 MAX_MEMO = 200_000
-_UNSEEN = object()
+_UNSEEN: Any = object()
 
 
 def _snowball_stem(word: str) -> str:
@@ -128,9 +128,9 @@ class Analyser:
             if term is None:
                 continue
             start, end = match.span()
-            occurrences = postings.get(term)  # type: ignore[arg-type]
+            occurrences = postings.get(term)
             if occurrences is None:
-                postings[term] = [(pos, start, end)]  # type: ignore[index]
+                postings[term] = [(pos, start, end)]
             else:
                 occurrences.append((pos, start, end))
             pos += 1

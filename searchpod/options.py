@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from searchpod.errors import OptionError
 
@@ -178,5 +178,5 @@ def parse_episodes(value: Any) -> range | None:
     return range(lo, hi + 1)
 
 
-def _bad_episodes(value: Any) -> Any:
+def _bad_episodes(value: Any) -> NoReturn:
     raise OptionError("episodes", value, "takes a number or a range like 10..20, 10.. or ..20")

@@ -123,7 +123,8 @@ class _FieldWriter(W3FieldWriter):
         # into the term index. ``items`` come sorted by field, term and document.
         dfl = _RememberedLengths(lengths).doc_field_length if lengths else None
         add_record = self._tindex.add
-        fieldname = btext = None
+        fieldname: str | None = None
+        btext: Any = None  # no term yet: differs from every term
         fieldkey = b""
         pending: list[tuple[int, float, bytes, int]] = []
 
