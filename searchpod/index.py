@@ -3,46 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import threading
-import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool
-from searchpod.engine.writing import Commit, create_engine_index, live_documents
+from searchpod.engine.writing import live_documents
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
-from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.model import Episode, IndexReport, SearchResults
 from searchpod.options import SearchOptions, Sort
-from searchpod.schema import episode_document, episode_from_stored
+from searchpod.planning import stale_ids
+from searchpod.schema import episode_from_stored
 from searchpod.search import run_search
 from searchpod.store import (
-    STAT_SETTLE_S,
     IndexDir,
-    StatCache,
     StemShards,
     check_meta,
-    load_stat_cache,
-    mark_written_by_this_version,
-    save_stat_cache,
-    save_stems,
-    write_meta,
 )
+from searchpod.update import Progress, create_generation, gather, ingest
 
 if TYPE_CHECKING:
-    from searchpod.feeds import FeedBatch
-    from searchpod.ingest.sources import SourceGroup
+    pass
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A read that fails because the index changed under it is made again, up to this many times.
 READ_ATTEMPTS = 4
 T = TypeVar("T")
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -98,7 +89,7 @@ class Index:
         if not index_dir.exists():
             with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
-                    gen = _create_generation(index_dir)
+                    gen = create_generation(index_dir)
                     index_dir.publish(gen)
         return cls(path)
 
@@ -116,10 +107,10 @@ class Index:
         next attempt simply starts again.
         """
         index_dir = IndexDir(path)
-        gathered = _gather(list(sources), index_dir.path)
+        gathered = gather(list(sources), index_dir.path)
         with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
-            gen = _create_generation(index_dir)
-            report = _ingest(
+            gen = create_generation(index_dir)
+            report = ingest(
                 gen,
                 gathered.groups,
                 gathered.feeds,
@@ -153,21 +144,21 @@ class Index:
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
         """
         paths = list(paths)
-        gathered = _gather(paths, self._dir.path)
+        gathered = gather(paths, self._dir.path)
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths
         with self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
-                gen = _create_generation(self._dir)
-                report = _ingest(gen, groups, feeds, failures, existing={}, progress=progress)
+                gen = create_generation(self._dir)
+                report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
                 self._dir.publish(gen)
             else:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
                 existing = live_documents(gen)
-                stale = _stale_ids(existing, groups, file_paths, feeds) if prune else []
-                report = _ingest(
+                stale = stale_ids(existing, groups, file_paths, feeds) if prune else []
+                report = ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
         return report
@@ -331,212 +322,3 @@ def _close_pool(pools: list[SearcherPool]) -> None:
     for pool in pools:
         pool.close()
     pools.clear()
-
-
-@dataclass
-class _Gathered:
-    """What a set of paths and feed sources holds, ready to ingest."""
-
-    groups: list[SourceGroup]
-    failures: list[IngestFailure]
-    feeds: FeedBatch
-    file_paths: list[str | os.PathLike[str]]
-
-
-def _gather(sources: list[str | os.PathLike[str]], index_path: Path) -> _Gathered:
-    """Files and folders discovered, feeds fetched: the one path for build and add_paths."""
-    # Imported here: a search never reads source files or feeds.
-    from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
-    from searchpod.ingest.sources import discover
-
-    feed_sources = [str(p) for p in sources if is_feed_source(p)]
-    file_paths = [p for p in sources if str(p) not in feed_sources]
-    groups, failures = discover(file_paths)
-    # Network work first, outside the lock: only writing needs to be exclusive.
-    feeds = fetch_feeds(feed_sources, index_path) if feed_sources else FeedBatch()
-    failures.extend(feeds.failures)
-    return _Gathered(list(groups), failures, feeds, file_paths)
-
-
-def _create_generation(index_dir: IndexDir) -> Path:
-    gen = index_dir.new_generation()
-    create_engine_index(gen)
-    write_meta(gen)
-    return gen
-
-
-def _stale_ids(
-    existing: dict[str, tuple[str, str]],
-    groups: Sequence[SourceGroup],
-    paths: Sequence[str | os.PathLike[str]],
-    feeds: FeedBatch,
-) -> list[str]:
-    """Episodes whose files under ``paths`` are gone, or whose feed no longer lists them."""
-    live = {g.id for g in groups}
-    roots = [Path(p).resolve() for p in paths]
-    under = [str(r).rstrip(os.sep) + os.sep for r in roots]
-    # Ids start with the indexed folder's name, so a folder that was moved or renamed
-    # still owns the episodes indexed from its old place.
-    prefixes = tuple(f"{r.name}/" for r in roots if r.is_dir())
-    stale = []
-    for doc_id, (_, path) in existing.items():
-        if path in feeds.live:
-            if doc_id not in feeds.live[path]:
-                stale.append(doc_id)
-        elif doc_id not in live and (
-            any(path == str(r) for r in roots)
-            or path.startswith(tuple(under))
-            or (prefixes and doc_id.startswith(prefixes))
-        ):
-            stale.append(doc_id)
-    return stale
-
-
-def _counting(progress: Progress, total: int) -> Callable[[str], None]:
-    done = 0
-
-    def one_more(label: str) -> None:
-        nonlocal done
-        done += 1
-        progress(done, total, label)
-
-    return one_more
-
-
-def _ingest(
-    gen: Path,
-    groups: Sequence[SourceGroup],
-    feeds: FeedBatch,
-    failures: list[IngestFailure],
-    existing: dict[str, tuple[str, str]],
-    *,
-    progress: Progress | None,
-    prune: Sequence[str] = (),
-) -> IndexReport:
-    # The run's own analyser: it learns from (and adds to) the generation's saved table.
-    with analysis.using(analysis.Analyser(StemShards(gen))):
-        return _ingest_in(gen, groups, feeds, failures, existing, progress=progress, prune=prune)
-
-
-def _ingest_in(
-    gen: Path,
-    groups: Sequence[SourceGroup],
-    feeds: FeedBatch,
-    failures: list[IngestFailure],
-    existing: dict[str, tuple[str, str]],
-    *,
-    progress: Progress | None,
-    prune: Sequence[str] = (),
-) -> IndexReport:
-    # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
-    from searchpod.build import (
-        Prepared,
-        prepared_documents,
-        reclaim_scratch,
-        worker_count,
-        write_segments,
-    )
-
-    reclaim_scratch(gen)
-
-    added: list[str] = []
-    updated: list[str] = []
-    unchanged: list[str] = []
-    todo: list[tuple[SourceGroup, str]] = []
-    old_cache = load_stat_cache(gen)
-    cache: StatCache = {}
-    settled = time.time() - STAT_SETTLE_S
-    for group in groups:
-        known = existing.get(group.id)
-        try:
-            signature = group.signature()
-            cached = old_cache.get(group.id)
-            if known and cached == (signature, known[0]):
-                fingerprint = known[0]  # same files, same stat: no need to read them
-            else:
-                fingerprint = group.fingerprint()
-        except OSError as exc:
-            failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
-            continue
-        if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
-            cache[group.id] = (signature, fingerprint)
-        if known and known[0] == fingerprint:
-            unchanged.append(group.id)
-        else:
-            todo.append((group, fingerprint))
-    from_feeds: list[Prepared] = []
-    for episode, fingerprint, feed in feeds.episodes:
-        known = existing.get(episode.id)
-        if known and known[0] == fingerprint:
-            unchanged.append(episode.id)
-        else:
-            doc = episode_document(episode, fingerprint=fingerprint, path=feed)
-            from_feeds.append(Prepared(episode.id, doc=doc))
-    total = len(todo) + len(from_feeds)
-    if not total and not prune:
-        if cache.items() - old_cache.items():
-            save_stat_cache(gen, {**old_cache, **cache})
-        return IndexReport(
-            unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
-        )
-
-    writer = Commit(gen)
-    try:
-        for doc_id in prune:
-            writer.delete(doc_id)
-        segments: list[Any] = []
-        workers = worker_count(todo)
-        if workers and len(todo) > 1:
-            results = write_segments(
-                str(gen), todo, workers, _counting(progress, total) if progress else None
-            )
-            for result in results:
-                if result.segment is not None:
-                    segments.append(result.segment)
-                failures.extend(result.failed)
-                for doc_id in result.added:
-                    if doc_id in existing:
-                        # The new version is in a worker's segment; drop the old one here.
-                        writer.delete(doc_id)
-                        updated.append(doc_id)
-                    else:
-                        added.append(doc_id)
-            everything: Iterable[Prepared] = from_feeds
-            done_before = len(todo)
-        else:
-            everything = itertools.chain(prepared_documents(todo), from_feeds)
-            done_before = 0
-        for done, prepared in enumerate(everything, done_before + 1):
-            if progress:
-                progress(done, total, prepared.group_id)
-            if prepared.failure is not None or prepared.doc is None:
-                failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
-                continue
-            if prepared.group_id in existing:
-                writer.replace(prepared.doc, prepared.postings)
-                updated.append(prepared.group_id)
-            else:
-                writer.add(prepared.doc, prepared.postings)
-                added.append(prepared.group_id)
-        # Before the commit: killed in between, the index is only marked newer than it is.
-        mark_written_by_this_version(gen)
-        writer.commit(segments)
-    except BaseException:
-        writer.cancel()
-        raise
-    # What this run stemmed that the saved table lacks (a new generation's table is empty):
-    # only indexing adds to it, never a search.
-    save_stems(gen, analysis.current().take_unsaved_stems())
-    # Only what is now in the index: a file that failed to parse is read again next time.
-    failed_ids = {group.id for group, _ in todo} - set(added) - set(updated)
-    removed = set(prune)
-    kept = {k: v for k, v in old_cache.items() if k not in removed}
-    save_stat_cache(gen, {**kept, **{k: v for k, v in cache.items() if k not in failed_ids}})
-    return IndexReport(
-        added=tuple(added),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        removed=tuple(prune),
-        failed=tuple(failures),
-        downloads=feeds.downloads,
-    )

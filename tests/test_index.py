@@ -32,10 +32,10 @@ def test_second_run_with_nothing_changed_does_nothing(
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Ids whose files are read and hashed; files count as settled at once."""
-    import searchpod.index
+    import searchpod.update
     from searchpod.ingest.sources import SourceGroup
 
-    monkeypatch.setattr(searchpod.index, "STAT_SETTLE_S", -60.0)
+    monkeypatch.setattr(searchpod.update, "STAT_SETTLE_S", -60.0)
     calls: list[str] = []
     original = SourceGroup.fingerprint
 
