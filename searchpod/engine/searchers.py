@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,48 @@ from typing import Any
 KEEP_IDLE = 4
 
 
-def open_engine_index(gen: Path) -> Any:
-    """The Whoosh index in a generation folder."""
-    from whoosh.index import open_dir
+def _tracked_index(gen: Path) -> tuple[Any, Any]:
+    """The Whoosh index in ``gen`` read through a storage that knows what each thread opened.
 
-    return open_dir(str(gen))
+    Whoosh opens a searcher's files one by one and, when one is missing (another process's
+    commit removed it), leaves the ones already opened to the garbage collector. Knowing
+    them, a failed open or search closes them at once.
+    """
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import FileIndex
+
+    class TrackedStorage(FileStorage):  # type: ignore[misc]
+        def __init__(self, path: str) -> None:
+            super().__init__(path, readonly=True)
+            self.local = threading.local()
+
+        def open_file(self, name: str, **kwargs: Any) -> Any:
+            f = super().open_file(name, **kwargs)
+            opened = getattr(self.local, "opened", None)
+            if opened is not None:
+                opened.append(f)
+            return f
+
+    storage = TrackedStorage(str(gen))
+    return FileIndex(storage), storage
+
+
+@contextmanager
+def _closing_on_failure(storage: Any) -> Iterator[None]:
+    """Files this thread opens in the block are closed if it fails (else they're kept)."""
+    outer = getattr(storage.local, "opened", None)
+    opened: list[Any] = []
+    storage.local.opened = opened
+    try:
+        yield
+    except BaseException:
+        for f in opened:
+            if not f.is_closed:
+                with suppress(Exception):  # a half-opened file: nothing more to release
+                    f.close()
+        raise
+    finally:
+        storage.local.opened = outer
 
 
 class SearcherPool:
@@ -35,18 +72,22 @@ class SearcherPool:
         self._lock = threading.Lock()
         self._idle: list[Any] = []
         self._closed = False
-        self._ix = open_engine_index(gen)
+        self._ix, self._storage = _tracked_index(gen)
 
     @contextmanager
     def searcher(self) -> Iterator[Any]:
         """A searcher showing the generation's latest commit, for this block only."""
-        searcher = self._take()
         healthy = False
-        try:
-            yield searcher
-            healthy = True
-        finally:
-            self._give_back(searcher, healthy)
+        searcher = None
+        # Outermost: what a failed searcher's close() leaves open is closed after it.
+        with _closing_on_failure(self._storage):
+            try:
+                searcher = self._take()
+                yield searcher
+                healthy = True
+            finally:
+                if searcher is not None:
+                    self._give_back(searcher, healthy)
 
     def _take(self) -> Any:
         while True:
