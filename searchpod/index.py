@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool
@@ -20,15 +20,8 @@ from searchpod.options import SearchOptions, Sort
 from searchpod.planning import stale_ids
 from searchpod.schema import episode_from_stored
 from searchpod.search import run_search
-from searchpod.store import (
-    IndexDir,
-    StemShards,
-    check_meta,
-)
+from searchpod.store import IndexDir, StemShards, check_meta
 from searchpod.update import Progress, create_generation, gather, ingest
-
-if TYPE_CHECKING:
-    pass
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A read that fails because the index changed under it is made again, up to this many times.
