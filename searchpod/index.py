@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool
@@ -22,6 +22,9 @@ from searchpod.schema import episode_from_stored
 from searchpod.search import run_search
 from searchpod.store import IndexDir, StemShards, check_meta
 from searchpod.update import Progress, create_generation, gather, ingest
+
+if TYPE_CHECKING:
+    from searchpod.ingest.feed import FeedStore
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A read that fails because the index changed under it is made again, up to this many times.
@@ -155,6 +158,24 @@ class Index:
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
         return report
+
+    @property
+    def feeds(self) -> FeedStore:
+        """The feeds this index remembers (``feeds.add(url)``, ``remove``, ``list``)."""
+        from searchpod.feeds import FEEDS_FILE
+        from searchpod.ingest.feed import FeedStore
+
+        return FeedStore(self.path / FEEDS_FILE)
+
+    def sync_feeds(
+        self, *, progress: Progress | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> IndexReport:
+        """Index new and changed episodes of every remembered feed; drop ones they no longer
+        list. Raises SearchpodError when no feed is remembered."""
+        feeds = self.feeds.list()
+        if not feeds:
+            raise SearchpodError("no feeds yet: add one with Index.feeds.add(url)")
+        return self.add_paths(feeds, prune=True, progress=progress, lock_timeout=lock_timeout)
 
     # -- reading -------------------------------------------------------------------------
 

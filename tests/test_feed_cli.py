@@ -81,3 +81,20 @@ def test_index_build_reads_a_feed_like_add_paths(server: LocalServer, tmp_path: 
     assert len(report.added) == 5
     assert sorted(report.added) == sorted(added.added)
     assert built.search("kelp").total >= 1
+
+
+def test_feeds_are_managed_and_synced_by_the_library(server: LocalServer, tmp_path: Path) -> None:
+    import pytest
+
+    from searchpod import Index, SearchpodError
+
+    ix = Index.create(tmp_path / "ix")
+    with pytest.raises(SearchpodError, match="no feeds yet"):
+        ix.sync_feeds()
+    feed = tmp_path / "show.xml"
+    feed.write_bytes(show_xml(server.base_url))
+    assert ix.feeds.add(str(feed)) is True
+    assert ix.feeds.list() == (str(feed.resolve()),)
+    assert len(ix.sync_feeds().added) == 5
+    # The CLI reads the same list.
+    assert cli(tmp_path / "ix", "feed", "list").stdout.split() == [str(feed.resolve())]
