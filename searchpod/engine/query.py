@@ -280,8 +280,10 @@ def fuzzy(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
     if isinstance(q, (_Expanded, wq.MultiTerm)):
         return q
     if isinstance(q, wq.Term):
+        if q.fieldname not in SEARCH_FIELDS:
+            return q  # numbers, dates, ids: their terms are not words
         word = term_text(q.text)
-        if q.fieldname not in SEARCH_FIELDS or len(word) < 4 or len(word) > MAX_FUZZY_CHARS:
+        if len(word) < 4 or len(word) > MAX_FUZZY_CHARS:
             return q
         if budget.spent() or budget.terms <= 0:
             return q  # out of budget: the word as written
