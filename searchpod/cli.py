@@ -425,6 +425,19 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
         _fail(str(exc))
 
 
+@main.command("mcp")
+@click.pass_context
+def mcp_cmd(ctx: click.Context) -> None:
+    """Serve the index to AI assistants as MCP tools over stdio (needs the 'mcp' extra)."""
+    try:
+        from searchpod.mcp_server import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "mcp":
+            raise
+        _fail("the MCP server needs the 'mcp' extra: pip install 'searchpod[mcp]'")
+    serve(ctx.obj["index"])
+
+
 def run() -> None:
     """The ``searchpod`` program (``main`` is the click group, also callable in-process)."""
     import signal
