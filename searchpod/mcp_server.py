@@ -112,7 +112,9 @@ class IndexTools:
     def search(
         self,
         query: Annotated[str, Field(description="Query in the language above.")],
-        show: Annotated[str | None, Field(description="Only this show (words of its name).")] = None,
+        show: Annotated[
+            str | None, Field(description="Only this show (words of its name).")
+        ] = None,
         host: Annotated[str | None, Field(description="Only episodes with this host.")] = None,
         speaker: Annotated[
             str | None, Field(description="Only episodes where this speaker talks.")
