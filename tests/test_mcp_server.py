@@ -17,7 +17,7 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from searchpod import Index
 from searchpod.cli import main
 
-from .conftest import text_page, write_episodes
+from .conftest import REPO, text_page, write_episodes
 
 pytestmark = pytest.mark.anyio
 
@@ -128,6 +128,16 @@ async def test_lists_four_read_only_tools_that_teach_the_query_language(
     assert {"query", "show", "host", "since", "sort", "limit", "page"} <= set(
         tools["search"].input_schema["properties"]
     )
+
+
+async def test_readme_documents_every_tool_and_parameter(session: ClientSession) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using it from an AI assistant (MCP)") :]
+    section = section[: section.index("\n## ")]
+    for tool in (await session.list_tools()).tools:
+        assert f"| `{tool.name}` |" in section
+        for parameter in tool.input_schema["properties"]:
+            assert f"`{parameter}`" in section, (tool.name, parameter)
 
 
 async def test_search_hit_has_time_speaker_and_link_and_nothing_repeated(
