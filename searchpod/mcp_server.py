@@ -31,7 +31,7 @@ from searchpod.snippets import MAX_SNIPPETS
 MAX_HITS = 50
 MAX_TRANSCRIPT_CHARS = 20_000
 AROUND_S = 60.0  # read_transcript(around=T) reads T-60 s to T+60 s
-MAX_NAMES = 100  # shows or hosts listed by list_shows
+MAX_NAMES = 100  # shows or hosts listed by list_shows and in facets
 
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
@@ -224,10 +224,15 @@ class IndexTools:
             window = [c for c in timed if (c.end if c.end is not None else c.start) >= lo]
             window = [c for c in window if c.start < hi]
             shown = _fit(window, max_chars)
-            text, cut = "\n".join(_lines(shown)), len(shown) < len(window)
+            # Only a single cue longer than max_chars is cut here.
+            text, cut = _cut("\n".join(_lines(shown)), max_chars)
             if shown:
                 data.update(_moment("start", shown[0].start, link_base))
-            if cut:
+            else:
+                last = max(c.end if c.end is not None else c.start for c in timed)
+                notes.append(f"no transcript in that time: it runs to {_hms(last)}")
+            if len(shown) < len(window):
+                cut = True
                 data["next_start"] = window[len(shown)].start
         data["text"] = text
         if cut:
@@ -240,14 +245,15 @@ class IndexTools:
     def list_shows(self) -> dict[str, Any]:
         """What the index holds: episode counts, per show and per host (most episodes first)."""
         stats = self.index().stats()
-        data: dict[str, Any] = {"episodes": stats.episodes, "timed_episodes": stats.timed_episodes}
-        for key, counts in (("shows", stats.shows), ("hosts", stats.hosts)):
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            data[key] = dict(ranked[:MAX_NAMES])
-            if len(ranked) > MAX_NAMES:
-                data.setdefault("notes", []).append(
-                    f"{key}: the {MAX_NAMES} with most episodes of {len(ranked)}"
-                )
+        notes: list[str] = []
+        data: dict[str, Any] = {
+            "episodes": stats.episodes,
+            "timed_episodes": stats.timed_episodes,
+            "shows": _top("shows", stats.shows, notes),
+            "hosts": _top("hosts", stats.hosts, notes),
+        }
+        if notes:
+            data["notes"] = notes
         return data
 
 
@@ -283,7 +289,7 @@ def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[st
     if results.fuzzy:
         data["fuzzy"] = True
     if results.facets:
-        data["facets"] = results.facets
+        data["facets"] = {k: _top(k, v, notes) for k, v in results.facets.items()}
     notes = [*notes, *results.warnings]
     if notes:
         data["notes"] = notes
@@ -303,7 +309,7 @@ def _hit(hit: Hit, snippets: int) -> dict[str, Any]:
             "snippets": [_snippet(s) for s in hit.snippets[:snippets]],
         }
     )
-    if not hit.snippets:
+    if not hit.snippets and hit.summary:
         data["summary"] = hit.summary  # the match was in the title or summary
     return data
 
@@ -322,6 +328,14 @@ def _moment(key: str, seconds: float, link_base: str | None) -> dict[str, Any]:
     if link_base:
         data["link"] = f"{link_base}#t={int(seconds)}"
     return data
+
+
+def _top(name: str, counts: dict[str, int], notes: list[str]) -> dict[str, int]:
+    """The ``MAX_NAMES`` largest counts, largest first; a note when there were more."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ranked) > MAX_NAMES:
+        notes.append(f"{name}: the {MAX_NAMES} with most episodes of {len(ranked)}")
+    return dict(ranked[:MAX_NAMES])
 
 
 def _hms(seconds: float) -> str:

@@ -251,6 +251,10 @@ async def test_read_transcript_by_range_and_length(session: ClientSession) -> No
     assert rest["text"].startswith("[00:00:04] Felix Grant: The girders")
     huge = await answer(session, "read_transcript", episode_id="pods/eps-12.txt", max_chars=10**9)
     assert any("20000" in note for note in huge["notes"])
+    after = await answer(session, "read_transcript", episode_id="pods/eps-12.txt", start=3600)
+    assert after["text"] == "" and after["notes"] == [
+        "no transcript in that time: it runs to 00:12:45"
+    ]
     assert "before start" in await error(
         session, "read_transcript", episode_id="pods/eps-12.txt", start=100, end=50
     )
@@ -272,6 +276,25 @@ async def test_list_shows(session: ClientSession) -> None:
         "shows": {"Harbour Lights": 2, "Civic Hour": 1, "Deep Water": 1},
         "hosts": {"Mara Okafor": 2, "Ana Lima": 1, "Jonas Petrov": 1},
     }
+
+
+def test_long_lists_of_shows_and_hosts_are_cut_with_a_note(
+    fixture_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from searchpod import mcp_server
+
+    monkeypatch.setattr(mcp_server, "MAX_NAMES", 1)
+    tools = mcp_server.IndexTools(fixture_index / "index")
+    shows = json.loads(tools.list_shows())
+    assert shows["shows"] == {"Harbour Lights": 2} and shows["hosts"] == {"Mara Okafor": 2}
+    assert shows["notes"] == [
+        "shows: the 1 with most episodes of 3",
+        "hosts: the 1 with most episodes of 3",
+    ]
+    faceted = json.loads(tools.search("keepers OR bridges", facets=True))
+    assert faceted["facets"]["show"] == {"Civic Hour": 1}  # ties: by name
+    assert "show: the 1 with most episodes of 3" in faceted["notes"]
+    tools.index().close()
 
 
 async def test_each_call_sees_the_last_commit_of_another_indexing_process(
