@@ -12,7 +12,7 @@ import functools
 import inspect
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,6 +31,7 @@ from searchpod.snippets import MAX_SNIPPETS
 MAX_HITS = 50
 MAX_TRANSCRIPT_CHARS = 20_000
 AROUND_S = 60.0  # read_transcript(around=T) reads T-60 s to T+60 s
+LINE_S = 15.0  # a transcript line gathers one speaker's cues for up to this long
 MAX_NAMES = 100  # shows or hosts listed by list_shows and in facets
 
 READ_ONLY = ToolAnnotations(
@@ -196,10 +197,10 @@ class IndexTools:
             int, Field(ge=100, description=f"Length cap (at most {MAX_TRANSCRIPT_CHARS}).")
         ] = 4000,
     ) -> dict[str, Any]:
-        """Read part of an episode's transcript: one line per cue, `[HH:MM:SS] Speaker: text`
-        (the speaker named when it changes). Give start/end seconds, or around=a snippet's
-        seconds; with neither it reads from the beginning. When the text is cut at max_chars,
-        `next_start` says where to continue."""
+        """Read part of an episode's transcript, in lines of `[HH:MM:SS] Speaker: text`
+        (up to 15 s each; the speaker named when it changes). Give start/end seconds, or
+        around=a snippet's seconds; with neither it reads from the beginning. When the text
+        is cut at max_chars, `next_start` says where to continue."""
         notes = []
         if max_chars > MAX_TRANSCRIPT_CHARS:
             notes.append(f"max_chars {max_chars} is more than {MAX_TRANSCRIPT_CHARS}: capped")
@@ -218,22 +219,23 @@ class IndexTools:
         elif not timed:
             if start is not None or end is not None:
                 notes.append("this transcript has no times: reading from its beginning")
-            text, cut = _cut("\n".join(_lines(episode.cues)), max_chars)
+            text, cut = _cut("\n".join(line for _, line in _lines(episode.cues)), max_chars)
         else:
             lo, hi = start or 0.0, end if end is not None else float("inf")
             window = [c for c in timed if (c.end if c.end is not None else c.start) >= lo]
             window = [c for c in window if c.start < hi]
-            shown = _fit(window, max_chars)
-            # Only a single cue longer than max_chars is cut here.
-            text, cut = _cut("\n".join(_lines(shown)), max_chars)
-            if shown:
-                data.update(_moment("start", shown[0].start, link_base))
+            lines = _fit(_lines(window), max_chars)
+            # Only a single line longer than max_chars is cut here.
+            text, cut = _cut("\n".join(line for _, line in lines), max_chars)
+            shown = sum(count for count, _ in lines)
+            if window:
+                data.update(_moment("start", window[0].start, link_base))
             else:
                 last = max(c.end if c.end is not None else c.start for c in timed)
                 notes.append(f"no transcript in that time: it runs to {_hms(last)}")
-            if len(shown) < len(window):
+            if shown < len(window):
                 cut = True
-                data["next_start"] = window[len(shown)].start
+                data["next_start"] = window[shown].start
         data["text"] = text
         if cut:
             notes.append(f"cut at max_chars={max_chars}")
@@ -359,27 +361,44 @@ def _transcript_facts(episode: Episode) -> dict[str, Any]:
     return data
 
 
-def _lines(cues: list[Cue] | tuple[Cue, ...]) -> list[str]:
-    """``[HH:MM:SS] Speaker: text``, naming the speaker only when it changes."""
-    out = []
+def _lines(cues: Sequence[Cue]) -> list[tuple[int, str]]:
+    """``[HH:MM:SS] Speaker: text`` lines, each with the number of cues it holds.
+
+    One speaker's timed cues share a line for up to ``LINE_S`` seconds (Whisper's cues are
+    a few words each: a time label apiece would cost more than the words), and the speaker
+    is named only when it changes.
+    """
+    out: list[tuple[int, str]] = []
     speaker = None
+    line_start: float | None = None
     for cue in cues:
+        if (
+            out
+            and cue.start is not None
+            and line_start is not None
+            and cue.start - line_start < LINE_S
+            and cue.speaker in (None, speaker)
+        ):
+            count, line = out[-1]
+            out[-1] = (count + 1, f"{line} {cue.text}")
+            continue
         label = f"[{_hms(cue.start)}] " if cue.start is not None else ""
         if cue.speaker and cue.speaker != speaker:
             label += f"{cue.speaker}: "
         speaker = cue.speaker or speaker
-        out.append(label + cue.text)
+        line_start = cue.start
+        out.append((1, label + cue.text))
     return out
 
 
-def _fit(cues: list[Cue], max_chars: int) -> list[Cue]:
-    """The longest run of ``cues`` whose lines fit in ``max_chars`` (at least one cue)."""
+def _fit(lines: list[tuple[int, str]], max_chars: int) -> list[tuple[int, str]]:
+    """The longest run of ``lines`` that fits in ``max_chars`` (at least one line)."""
     used = 0
-    for i, line in enumerate(_lines(cues)):
+    for i, (_, line) in enumerate(lines):
         used += len(line) + 1
         if used > max_chars and i > 0:
-            return cues[:i]
-    return cues
+            return lines[:i]
+    return lines
 
 
 def _cut(text: str, max_chars: int) -> tuple[str, bool]:

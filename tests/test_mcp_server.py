@@ -229,19 +229,24 @@ async def test_read_transcript_around_a_moment(session: ClientSession) -> None:
     assert data["start"] == "00:12:30" and data["seconds"] == 750.0
     assert data["link"] == f"{AUDIO}#t=750"
     assert data["text"].splitlines() == [
-        "[00:12:30] Felix Grant: They rusted for ninety years.",
-        "[00:12:35] Nobody checked the rivets until the flood.",
+        "[00:12:30] Felix Grant: They rusted for ninety years. Nobody checked the rivets "
+        "until the flood.",
         "[00:12:41] Ana Lima: And then the whole town checked them.",
     ]
     assert "next_start" not in data and "notes" not in data
 
 
 async def test_read_transcript_by_range_and_length(session: ClientSession) -> None:
-    head = await answer(session, "read_transcript", episode_id="pods/eps-12.txt", end=10)
-    assert head["text"].splitlines() == [
+    whole = await answer(session, "read_transcript", episode_id="pods/eps-12.txt")
+    assert whole["text"].splitlines() == [
         "[00:00:01] Ana Lima: Welcome to the show about bridges.",
         "[00:00:04] Felix Grant: The girders were painted in 1931.",
+        # Same speaker, but a line holds at most 15 s.
+        "[00:12:30] They rusted for ninety years. Nobody checked the rivets until the flood.",
+        "[00:12:41] Ana Lima: And then the whole town checked them.",
     ]
+    head = await answer(session, "read_transcript", episode_id="pods/eps-12.txt", end=10)
+    assert head["text"] == "\n".join(whole["text"].splitlines()[:2])
     cut = await answer(session, "read_transcript", episode_id="pods/eps-12.txt", max_chars=100)
     assert len(cut["text"]) <= 100 and cut["next_start"] == 4.5
     assert any("max_chars=100" in note for note in cut["notes"])
