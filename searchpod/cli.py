@@ -24,6 +24,11 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 # Ctrl-C can land just after the commit, so the run may or may not be in: never part of it.
 INTERRUPTED = "interrupted: the index keeps its last committed state, never part of a run"
+_allow_private_hosts = click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Let feed URLs reach loopback, private and link-local addresses (trusted feeds only).",
+)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -99,6 +104,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     type=click.FloatRange(0),
     help="Seconds to wait for another indexing run to finish.",
 )
+@_allow_private_hosts
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -107,6 +113,7 @@ def index_cmd(
     rebuild: bool,
     as_json: bool,
     lock_timeout: float,
+    allow_private_hosts: bool,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -127,6 +134,7 @@ def index_cmd(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
+                allow_private_hosts=allow_private_hosts,
             )
     except SearchpodError as exc:
         _fail(str(exc))
@@ -359,8 +367,9 @@ def feed_list(ctx: click.Context) -> None:
 
 @feed.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_allow_private_hosts
 @click.pass_context
-def feed_sync(ctx: click.Context, as_json: bool) -> None:
+def feed_sync(ctx: click.Context, as_json: bool, allow_private_hosts: bool) -> None:
     """Index new and changed episodes of every remembered feed; drop ones they no longer list."""
     from searchpod.index import Index
 
@@ -368,7 +377,9 @@ def feed_sync(ctx: click.Context, as_json: bool) -> None:
     if not feeds:
         _fail("no feeds yet: add one with 'searchpod feed add URL'")
     try:
-        report = Index.create(ctx.obj["index"]).add_paths(feeds, prune=True)
+        report = Index.create(ctx.obj["index"]).add_paths(
+            feeds, prune=True, allow_private_hosts=allow_private_hosts
+        )
     except SearchpodError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

@@ -139,12 +139,15 @@ class Index:
         progress: Progress | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
+        allow_private_hosts: bool = False,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
         ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
         new index beside this one and switches to it only when complete. Files that cannot
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        Feeds given as URLs may not send searchpod to loopback, private or link-local
+        addresses unless ``allow_private_hosts``.
         """
         # Imported here, as in build(): a search never reads source files or feeds.
         from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
@@ -155,7 +158,11 @@ class Index:
         file_paths = [p for p in paths if str(p) not in feed_sources]
         groups, failures = discover(file_paths)
         # Network work first, outside the lock: only writing needs to be exclusive.
-        feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
+        feeds = (
+            fetch_feeds(feed_sources, self._dir.path, allow_private_hosts=allow_private_hosts)
+            if feed_sources
+            else FeedBatch()
+        )
         failures.extend(feeds.failures)
         with self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
