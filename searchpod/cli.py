@@ -79,6 +79,16 @@ class _Commands(click.Group):
 def main(ctx: click.Context, index_path: str) -> None:
     """Search podcast episodes and transcripts: which episode, and when."""
     ctx.obj = {"index": index_path}
+    if ctx.get_parameter_source("index_path") is click.core.ParameterSource.DEFAULT:
+        from searchpod.store import untrusted_default
+
+        problem = untrusted_default(Path(index_path))
+        if problem:
+            # Opening an index can run code (Whoosh pickles): never someone else's by default.
+            _fail(
+                f"refusing the default index ./{index_path}: {problem}; "
+                f"name it with --index {index_path} only if you trust it"
+            )
 
 
 def _open(ctx: click.Context, *, build_default: bool = False) -> Any:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, IndexWriteError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import (
     build_schema,
@@ -94,7 +96,7 @@ class Index:
         """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
         index_dir = IndexDir(path)
         if not index_dir.exists():
-            with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+            with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
                     gen = _create_generation(index_dir)
                     index_dir.publish(gen)
@@ -118,7 +120,7 @@ class Index:
 
         index_dir = IndexDir(path)
         groups, failures = discover(list(sources))
-        with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+        with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
             report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
@@ -153,6 +155,7 @@ class Index:
         from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
         from searchpod.ingest.sources import discover
 
+        self._dir.refuse_links(self._gen)
         paths = list(paths)
         feed_sources = [str(p) for p in paths if is_feed_source(p)]
         file_paths = [p for p in paths if str(p) not in feed_sources]
@@ -164,7 +167,7 @@ class Index:
             else FeedBatch()
         )
         failures.extend(feeds.failures)
-        with self._dir.write_lock(lock_timeout, on_wait):
+        with _disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = _create_generation(self._dir)
                 report = _ingest(gen, groups, feeds, failures, existing={}, progress=progress)
@@ -316,6 +319,28 @@ class Index:
 
         analysis.add_stem_source(str(gen), StemShards(gen))
         return open_dir(str(gen))
+
+
+@contextmanager
+def _disk_errors(path: Path) -> Iterator[None]:
+    """An OS error while writing the index becomes one line naming it: a full disk is the
+    usual one. Whoosh cancels the uncommitted writes, so the last commit stays live."""
+    try:
+        yield
+    except OSError as exc:
+        raise IndexWriteError(str(path), _write_problem(exc)) from exc
+
+
+def _write_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    if exc.errno == errno.EFBIG:
+        return "file size limit exceeded"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    return " ".join(f"{reason}{where}".split()).lower()
 
 
 def _close_all(searchers: set[Any]) -> None:
