@@ -181,7 +181,7 @@ def parse_feed(data: bytes, source: str) -> Feed:
         extras = _match_extras(entry, position, raw_entries, extra_items)
         items.append(_feed_item(entry, extras, base, author))
     return Feed(
-        title=_plain_text(_text(feed_info, "title")),
+        title=_title(feed_info),
         url=_absolute_url(_text(feed_info, "link"), base),
         author=author,
         items=tuple(items),
@@ -252,7 +252,7 @@ def _feed_item(
     links.sort(key=lambda t: t.preference)
     return FeedItem(
         guid=guid,
-        title=_plain_text(_text(entry, "title")),
+        title=_title(entry),
         summary=_plain_text(summary),
         published=_published(entry),
         episode=_episode_number(_text(entry, "itunes_episode")),
@@ -320,6 +320,20 @@ def _hosts(persons: Iterable[tuple[str, str | None]]) -> str | None:
         if (role is None or role.strip().lower() == "host") and name not in names:
             names.append(name)
     return ", ".join(names) or None
+
+
+def _title(mapping: Any) -> str:
+    """A feed's or item's title as one line of text.
+
+    feedparser has already decoded it; when it says the title is plain text, a ``<`` in it
+    is a character ("&lt;img&gt;" in the feed), not markup to drop: it stays text, and
+    every output escapes it.
+    """
+    value = _text(mapping, "title")
+    detail = dict.get(mapping, "title_detail") if isinstance(mapping, dict) else None
+    if value and isinstance(detail, dict) and detail.get("type") == "text/plain":
+        return _WHITESPACE.sub(" ", value).strip()
+    return _plain_text(value)
 
 
 def _plain_text(value: str | None) -> str:
