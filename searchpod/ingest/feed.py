@@ -601,10 +601,10 @@ def episodes_from_feed(
                 cache_hits += 1
             transcript, used, raw = parsed, link, result.data
             break
+        if used is None and item.transcripts and until is not None and time.monotonic() >= until:
+            deferred.append(key)  # the feed is out of time: keep the indexed version
+            continue
         if used is None and untried:
-            if until is not None and time.monotonic() >= until:
-                deferred.append(key)  # the feed is out of time: keep the indexed version
-                continue
             failures.append(
                 IngestFailure(
                     feed_source,
