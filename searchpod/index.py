@@ -476,7 +476,10 @@ def _ingest(
     ix = open_dir(str(gen))
     # compound=False: Whoosh copies a compound segment into memory on every open, which
     # cost a cold search ~30 ms on a 180-episode index; separate files are read in place.
-    writer = ix.writer(limitmb=256, compound=False, codec=PodcastCodec())
+    # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
+    # stay held for good if creating the writer failed (a full disk), as nothing could
+    # release it, and every later run in this process would fail with LockError.
+    writer = ix.writer(_lk=False, limitmb=256, compound=False, codec=PodcastCodec())
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)
