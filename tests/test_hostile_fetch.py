@@ -99,6 +99,13 @@ def test_loopback_is_refused_by_default_in_every_spelling(
     assert server.requests == []  # refused before connecting, not after
 
 
+def test_https_connections_are_checked_too(server: LocalServer, tmp_path: Path) -> None:
+    port = server.base_url.rsplit(":", 1)[1]
+    with pytest.raises(FetchError, match="a loopback address"):
+        Fetcher(tmp_path).get(f"https://localhost:{port}/secret.vtt")
+    assert server.requests == []
+
+
 def test_the_allowance_reaches_a_private_host(server: LocalServer, tmp_path: Path) -> None:
     fetched = Fetcher(tmp_path, allow_private_hosts=True).get(server.url("/secret.vtt"))
     assert fetched.data == SECRET
