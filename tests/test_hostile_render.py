@@ -6,15 +6,19 @@ and newlines reaching the terminal).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchpod.cli import main
 from searchpod.render import Styled
+from searchpod.safe import terminal_safe
 
 OURS = {"<mark>", "</mark>"}
 BAD = "javascript:alert(2)//"
@@ -186,3 +190,17 @@ def test_the_rich_terminal_shows_escapes_not_raw_sequences() -> None:
     shown = buffer.getvalue()
     assert "\x1b[31m" not in shown and "\x1b]0;" not in shown and "\x07" not in shown
     assert "ep\\x1b[31m-1" in shown and "plain\\x1b]0;title\\x07 text" in shown
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from("ab \n\x1b\x07\x9b\u2028é"), max_size=30),
+    cuts=st.lists(st.integers(0, 30), max_size=6),
+)
+def test_escaped_styles_cover_exactly_their_escaped_text(text: str, cuts: list[int]) -> None:
+    points = sorted({min(c, len(text)) for c in cuts})
+    line = Styled(text)
+    line.spans = [(s, e, "bold") for s, e in itertools.pairwise(points)]
+    safe = line.terminal_safe()
+    assert safe.text == terminal_safe(text)
+    for (s, e, _), (ns, ne, _) in zip(line.spans, safe.spans, strict=True):
+        assert safe.text[ns:ne] == terminal_safe(text[s:e])
