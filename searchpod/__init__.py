@@ -13,9 +13,11 @@ from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
+    IndexWriteError,
     IngestError,
     QueryError,
     SearchpodError,
+    UnsafeIndexError,
 )
 from searchpod.index import Index, IndexStats
 from searchpod.model import (
@@ -42,11 +44,13 @@ __all__ = [
     "IndexReport",
     "IndexStats",
     "IndexVersionError",
+    "IndexWriteError",
     "IngestError",
     "IngestFailure",
     "QueryError",
     "SearchResults",
     "SearchpodError",
     "Snippet",
+    "UnsafeIndexError",
     "__version__",
 ]

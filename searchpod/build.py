@@ -9,10 +9,12 @@ index in its one commit, so the index still changes all at once or not at all.
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import queue
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +91,10 @@ class SegmentResult:
     stems: list[tuple[str, str]] = field(default_factory=list)
 
 
+# A worker's exit code for "the disk is full" (ENOSPC or EDQUOT while writing its segment).
+WORKER_NO_SPACE = 28
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
 # Set in each worker process: where to report "one more episode done".
 _progress_queue: Any = None
 
@@ -100,7 +106,12 @@ def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> No
     # workers don't each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue = done_queue
-    result = _write_segment(gen, items)
+    try:
+        result = _write_segment(gen, items)
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            sys.exit(WORKER_NO_SPACE)  # the parent says so in one line, not a traceback
+        raise
     Path(out).write_bytes(pickle.dumps(result))
     parent = parent_process()
     if parent is not None and not parent.is_alive():
@@ -197,6 +208,8 @@ def write_segments(
                     proc.terminate()
                 proc.join()
         failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
+        if WORKER_NO_SPACE in failed:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if failed:
             raise SearchpodError(
                 f"an indexing worker process failed (exit code {failed[0]}; its error is above, "

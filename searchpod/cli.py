@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +25,12 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 # Ctrl-C can land just after the commit, so the run may or may not be in: never part of it.
 INTERRUPTED = "interrupted: the index keeps its last committed state, never part of a run"
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+_allow_private_hosts = click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Let feed URLs reach loopback, private and link-local addresses (trusted feeds only).",
+)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -33,12 +40,18 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"searchpod: {message}", err=True)
+    from searchpod.safe import terminal_safe
+
+    # Messages name files, URLs and queries from elsewhere: one line, no escape sequences.
+    click.echo(f"searchpod: {terminal_safe(message)}", err=True)
     sys.exit(code)
 
 
 def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # json escapes C0 controls itself; C1 controls and line separators only ever occur
+    # inside strings, where \uXXXX means the same and cannot reach the terminal raw.
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 class _Commands(click.Group):
@@ -66,10 +79,21 @@ class _Commands(click.Group):
 def main(ctx: click.Context, index_path: str) -> None:
     """Search podcast episodes and transcripts: which episode, and when."""
     ctx.obj = {"index": index_path}
+    if ctx.get_parameter_source("index_path") is click.core.ParameterSource.DEFAULT:
+        from searchpod.store import untrusted_default
+
+        problem = untrusted_default(Path(index_path))
+        if problem:
+            # Opening an index can run code (Whoosh pickles): never someone else's by default.
+            _fail(
+                f"refusing the default index ./{index_path}: {problem}; "
+                f"name it with --index {index_path} only if you trust it"
+            )
 
 
 def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     from searchpod.index import Index
+    from searchpod.safe import terminal_safe
 
     path = ctx.obj["index"]
     try:
@@ -82,7 +106,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     click.echo(f"searchpod: no index yet: building {path}/ from {source}/ (first use)", err=True)
     ix, report = Index.build(path, [source])
     for failure in report.failed:
-        click.echo(f"searchpod: {failure}", err=True)
+        click.echo(f"searchpod: {terminal_safe(str(failure))}", err=True)
     return ix
 
 
@@ -99,6 +123,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     type=click.FloatRange(0),
     help="Seconds to wait for another indexing run to finish.",
 )
+@_allow_private_hosts
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -107,6 +132,7 @@ def index_cmd(
     rebuild: bool,
     as_json: bool,
     lock_timeout: float,
+    allow_private_hosts: bool,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -127,6 +153,7 @@ def index_cmd(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
+                allow_private_hosts=allow_private_hosts,
             )
     except SearchpodError as exc:
         _fail(str(exc))
@@ -147,7 +174,10 @@ class _progress:
     def __enter__(self) -> Any:
         if not self.enabled:
             return None
+        from rich.markup import escape
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from searchpod.safe import terminal_safe
 
         self.bar = Progress(
             TextColumn("indexing"),
@@ -161,7 +191,8 @@ class _progress:
         self.task = self.bar.add_task("", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            self.bar.update(self.task, completed=done, total=total, description=Path(label).name)
+            name = escape(terminal_safe(Path(label).name))  # a file name is not rich markup
+            self.bar.update(self.task, completed=done, total=total, description=name)
 
         return update
 
@@ -241,13 +272,11 @@ def search(
 
         print_results(_console(), results)
     else:
-        from searchpod.highlight import snippet_html, snippet_plain
+        from searchpod.highlight import hit_lines
 
-        render = snippet_html if fmt == "html" else snippet_plain
         for hit in results.hits:
-            click.echo(f"{hit.title} ({hit.id})")
-            for snippet in hit.snippets:
-                click.echo("    " + render(snippet))
+            for line in hit_lines(hit, html=fmt == "html"):
+                click.echo(line)
 
 
 @main.command()
@@ -326,13 +355,14 @@ def _feed_store(ctx: click.Context) -> Any:
 def feed_add(ctx: click.Context, url: str) -> None:
     """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
     from searchpod.index import Index
+    from searchpod.safe import terminal_safe
 
     try:
         Index.create(ctx.obj["index"])  # the feed list lives in the index directory
         added = _feed_store(ctx).add(url)
     except SearchpodError as exc:
         _fail(str(exc))
-    click.echo(f"{'added' if added else 'already there'}: {url}", err=True)
+    click.echo(terminal_safe(f"{'added' if added else 'already there'}: {url}"), err=True)
 
 
 @feed.command("remove")
@@ -340,27 +370,32 @@ def feed_add(ctx: click.Context, url: str) -> None:
 @click.pass_context
 def feed_remove(ctx: click.Context, url: str) -> None:
     """Forget a feed (its episodes stay until you prune them)."""
+    from searchpod.safe import terminal_safe
+
     try:
         removed = _feed_store(ctx).remove(url)
     except SearchpodError as exc:
         _fail(str(exc))
     if not removed:
         _fail(f"not a remembered feed: {url}")
-    click.echo(f"removed: {url}", err=True)
+    click.echo(terminal_safe(f"removed: {url}"), err=True)
 
 
 @feed.command("list")
 @click.pass_context
 def feed_list(ctx: click.Context) -> None:
     """Print the remembered feeds, one per line."""
+    from searchpod.safe import terminal_safe
+
     for url in _feed_store(ctx).list():
-        click.echo(url)
+        click.echo(terminal_safe(url))
 
 
 @feed.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_allow_private_hosts
 @click.pass_context
-def feed_sync(ctx: click.Context, as_json: bool) -> None:
+def feed_sync(ctx: click.Context, as_json: bool, allow_private_hosts: bool) -> None:
     """Index new and changed episodes of every remembered feed; drop ones they no longer list."""
     from searchpod.index import Index
 
@@ -368,7 +403,9 @@ def feed_sync(ctx: click.Context, as_json: bool) -> None:
     if not feeds:
         _fail("no feeds yet: add one with 'searchpod feed add URL'")
     try:
-        report = Index.create(ctx.obj["index"]).add_paths(feeds, prune=True)
+        report = Index.create(ctx.obj["index"]).add_paths(
+            feeds, prune=True, allow_private_hosts=allow_private_hosts
+        )
     except SearchpodError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ conditional GETs, so an unchanged episode costs a 304 and no parsing.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,9 @@ from searchpod.model import Episode, IngestFailure
 
 CACHE_DIR = "cache"
 FEEDS_FILE = "feeds.json"
+# Seconds one feed may take, its transcripts included, so that one slow server cannot hold
+# up the sync of every other feed for long.
+FEED_TIME_LIMIT = 600.0
 
 
 def is_feed_source(source: str | os.PathLike[str]) -> bool:
@@ -44,23 +48,39 @@ class FeedBatch:
     downloads: int = 0
 
 
-def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
-    """Read each feed and fetch its transcripts; a feed that fails is reported, not fatal."""
+def fetch_feeds(
+    sources: Sequence[str],
+    index_path: Path,
+    *,
+    allow_private_hosts: bool = False,
+    feed_time_limit: float = FEED_TIME_LIMIT,
+) -> FeedBatch:
+    """Read each feed and fetch its transcripts; a feed that fails is reported, not fatal.
+
+    A feed from the internet may not make searchpod reach loopback, private or link-local
+    addresses unless ``allow_private_hosts``; a feed read from a local file is the user's
+    own, so its transcript links may. Each feed gets ``feed_time_limit`` seconds.
+    """
     from searchpod.fetch import Fetcher
     from searchpod.ingest.feed import episodes_from_feed, load_feed
 
-    fetcher = Fetcher(index_path / CACHE_DIR)
+    remote = Fetcher(index_path / CACHE_DIR, allow_private_hosts=allow_private_hosts)
+    trusted = Fetcher(index_path / CACHE_DIR, allow_private_hosts=True)
     batch = FeedBatch()
     for source in sources:
         key = feed_key(source)
+        fetcher = remote if source.startswith(("http://", "https://")) else trusted
+        until = time.monotonic() + feed_time_limit
         try:
             feed = load_feed(source, fetcher)
         except (FetchError, IngestError) as exc:
             batch.failures.append(IngestFailure(source, exc.reason))
             continue
-        episodes, failures, stats = episodes_from_feed(feed, fetcher, feed_source=source)
+        episodes, failures, stats = episodes_from_feed(
+            feed, fetcher, feed_source=source, until=until
+        )
         batch.failures.extend(failures)
         batch.downloads += stats.downloads
-        batch.live[key] = {ep.id for ep in episodes}
+        batch.live[key] = {ep.id for ep in episodes} | set(stats.deferred)
         batch.episodes.extend((ep, stats.fingerprints[ep.id], key) for ep in episodes)
     return batch

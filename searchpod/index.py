@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, IndexWriteError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import (
     build_schema,
@@ -94,7 +96,7 @@ class Index:
         """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
         index_dir = IndexDir(path)
         if not index_dir.exists():
-            with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+            with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
                     gen = _create_generation(index_dir)
                     index_dir.publish(gen)
@@ -118,7 +120,7 @@ class Index:
 
         index_dir = IndexDir(path)
         groups, failures = discover(list(sources))
-        with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+        with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
             report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
@@ -139,25 +141,33 @@ class Index:
         progress: Progress | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
+        allow_private_hosts: bool = False,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
         ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
         new index beside this one and switches to it only when complete. Files that cannot
         be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        Feeds given as URLs may not send searchpod to loopback, private or link-local
+        addresses unless ``allow_private_hosts``.
         """
         # Imported here, as in build(): a search never reads source files or feeds.
         from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
         from searchpod.ingest.sources import discover
 
+        self._dir.refuse_links(self._gen)
         paths = list(paths)
         feed_sources = [str(p) for p in paths if is_feed_source(p)]
         file_paths = [p for p in paths if str(p) not in feed_sources]
         groups, failures = discover(file_paths)
         # Network work first, outside the lock: only writing needs to be exclusive.
-        feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
+        feeds = (
+            fetch_feeds(feed_sources, self._dir.path, allow_private_hosts=allow_private_hosts)
+            if feed_sources
+            else FeedBatch()
+        )
         failures.extend(feeds.failures)
-        with self._dir.write_lock(lock_timeout, on_wait):
+        with _disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = _create_generation(self._dir)
                 report = _ingest(gen, groups, feeds, failures, existing={}, progress=progress)
@@ -311,6 +321,28 @@ class Index:
         return open_dir(str(gen))
 
 
+@contextmanager
+def _disk_errors(path: Path) -> Iterator[None]:
+    """An OS error while writing the index becomes one line naming it: a full disk is the
+    usual one. Whoosh cancels the uncommitted writes, so the last commit stays live."""
+    try:
+        yield
+    except OSError as exc:
+        raise IndexWriteError(str(path), _write_problem(exc)) from exc
+
+
+def _write_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    if exc.errno == errno.EFBIG:
+        return "file size limit exceeded"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    return " ".join(f"{reason}{where}".split()).lower()
+
+
 def _close_all(searchers: set[Any]) -> None:
     for searcher in list(searchers):
         searcher.close()
@@ -444,7 +476,10 @@ def _ingest(
     ix = open_dir(str(gen))
     # compound=False: Whoosh copies a compound segment into memory on every open, which
     # cost a cold search ~30 ms on a 180-episode index; separate files are read in place.
-    writer = ix.writer(limitmb=256, compound=False, codec=PodcastCodec())
+    # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
+    # stay held for good if creating the writer failed (a full disk), as nothing could
+    # release it, and every later run in this process would fail with LockError.
+    writer = ix.writer(_lk=False, limitmb=256, compound=False, codec=PodcastCodec())
     try:
         for doc_id in prune:
             writer.delete_by_term("id", doc_id)

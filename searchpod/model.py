@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchpod.safe import safe_url
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -81,8 +83,8 @@ class Episode:
             "summary": self.summary,
             "published": self.published.isoformat() if self.published else None,
             "source": self.source,
-            "url": self.url,
-            "media_url": self.media_url,
+            "url": safe_url(self.url),
+            "media_url": safe_url(self.media_url),
             "metadata": dict(self.metadata),
             "cues": [c.to_dict() for c in self.cues],
         }
@@ -122,7 +124,7 @@ class Snippet:
             "start": self.start,
             "end": self.end,
             "speaker": self.speaker,
-            "link": self.link,
+            "link": safe_url(self.link),
         }
 
 
@@ -154,7 +156,7 @@ class Hit:
             "summary": self.summary,
             "published": self.published.isoformat() if self.published else None,
             "source": self.source,
-            "url": self.url,
+            "url": safe_url(self.url),
             "score": round(self.score, 4),
             "title_highlights": [list(h) for h in self.title_highlights],
             "summary_highlights": [list(h) for h in self.summary_highlights],

@@ -20,6 +20,7 @@ from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.analysis import PodcastAnalyzer, normalise, term_postings
 from searchpod.model import Cue, Episode
+from searchpod.safe import safe_url
 
 # Fields a bare query word searches, with their weight in ranking.
 SEARCH_FIELDS = {"title": 4.0, "host": 3.0, "summary": 2.0, "body": 1.0}
@@ -197,8 +198,8 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
         "fingerprint": fingerprint,
         "path": path,
         "source": episode.source,
-        "url": episode.url,
-        "media_url": episode.media_url,
+        "url": safe_url(episode.url),
+        "media_url": safe_url(episode.media_url),
         "metadata": dict(episode.metadata),
     }
     if episode.episode is not None:
@@ -290,7 +291,8 @@ def episode_from_stored(fields: dict[str, Any], body: str) -> Episode:
         summary=fields.get("summary", ""),
         metadata=fields.get("metadata") or {},
         published=published.date() if published else None,
-        url=fields.get("url"),
-        media_url=fields.get("media_url"),
+        # Checked again on the way out: an index written before this check may hold any URL.
+        url=safe_url(fields.get("url")),
+        media_url=safe_url(fields.get("media_url")),
         cues=cues,
     )

@@ -29,6 +29,7 @@ from searchpod.analysis import normalise, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.phrase import exact_phrases
+from searchpod.safe import safe_url
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
@@ -269,7 +270,8 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
         fields = searcher.stored_fields(docnum)
         body = bodies[docnum].decode("utf-8")
         timing = Timing(fields["timing"]) if fields.get("timing") else None
-        link_base = fields.get("media_url") or fields.get("url")
+        # Web links only, even from an index written before pages' URLs were checked.
+        link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
         matched = {_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS}
         terms = frozenset(query_terms | matched)

@@ -352,7 +352,7 @@ def test_random_item_text_never_crashes(text: str) -> None:
 
 
 def test_episodes_from_feed(server: LocalServer, tmp_path: Path) -> None:
-    fetcher = Fetcher(tmp_path / "cache", timeout=0.5)
+    fetcher = Fetcher(tmp_path / "cache", timeout=0.5, allow_private_hosts=True)
     feed = load_feed(server.url("/feed.xml"), fetcher)
     episodes, failures, stats = episodes_from_feed(
         feed, fetcher, feed_source=server.url("/feed.xml")
@@ -398,12 +398,14 @@ def test_episodes_from_feed(server: LocalServer, tmp_path: Path) -> None:
 
 def test_second_sync_downloads_nothing(server: LocalServer, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first_fetcher = Fetcher(cache, timeout=0.5)
+    first_fetcher = Fetcher(cache, timeout=0.5, allow_private_hosts=True)
     feed = load_feed(server.url("/feed.xml"), first_fetcher)
     first = episodes_from_feed(feed, first_fetcher, feed_source="feed")
     seen = len(server.requests)
 
-    fetcher = Fetcher(cache, timeout=0.5)  # a later run: same cache dir, new process
+    fetcher = Fetcher(
+        cache, timeout=0.5, allow_private_hosts=True
+    )  # a later run: same cache dir, new process
     feed = load_feed(server.url("/feed.xml"), fetcher)
     episodes, failures, stats = episodes_from_feed(feed, fetcher, feed_source="feed")
 
@@ -421,7 +423,7 @@ def test_failing_links_fall_through_to_the_next(server: LocalServer, tmp_path: P
     server.routes["/transcripts/ep5.vtt"] = Route(
         body=b"\x00\x01\x02 binary", content_type="text/vtt"
     )
-    fetcher = Fetcher(tmp_path, timeout=0.5)
+    fetcher = Fetcher(tmp_path, timeout=0.5, allow_private_hosts=True)
     feed = parse_feed(show_xml(server.base_url), "show.xml")
     episodes, failures, _stats = episodes_from_feed(feed, fetcher, feed_source="show.xml")
 
@@ -439,7 +441,9 @@ def test_item_whose_links_all_fail_is_indexed_from_its_description(
     for name in ("ep5.json", "ep5.vtt", "ep5.srt", "ep5.html"):
         del server.routes[f"/transcripts/{name}"]
     feed = parse_feed(show_xml(server.base_url), "show.xml")
-    episodes, failures, stats = episodes_from_feed(feed, Fetcher(tmp_path), feed_source="show.xml")
+    episodes, failures, stats = episodes_from_feed(
+        feed, Fetcher(tmp_path, allow_private_hosts=True), feed_source="show.xml"
+    )
     assert episodes[0].cues == ()
     assert episodes[0].body == feed.items[0].summary
     assert episodes[0].source == "show.xml#tidepool-0005"
@@ -449,7 +453,7 @@ def test_item_whose_links_all_fail_is_indexed_from_its_description(
 def test_changed_transcript_changes_only_its_fingerprint(
     server: LocalServer, tmp_path: Path
 ) -> None:
-    fetcher = Fetcher(tmp_path, timeout=0.5)
+    fetcher = Fetcher(tmp_path, timeout=0.5, allow_private_hosts=True)
     feed = parse_feed(show_xml(server.base_url), "show.xml")
     before = episodes_from_feed(feed, fetcher, feed_source="show.xml")[2].fingerprints
 
@@ -471,7 +475,7 @@ def test_items_without_identity_or_with_repeated_guids_are_reported(tmp_path: Pa
         "dupes.xml",
     )
     episodes, failures, _stats = episodes_from_feed(
-        feed, Fetcher(tmp_path), feed_source="dupes.xml"
+        feed, Fetcher(tmp_path, allow_private_hosts=True), feed_source="dupes.xml"
     )
     assert [e.title for e in episodes] == ["Newest"]
     assert [f.source for f in failures] == ["dupes.xml", "dupes.xml"]
@@ -480,10 +484,10 @@ def test_items_without_identity_or_with_repeated_guids_are_reported(tmp_path: Pa
 
 
 def test_load_feed_from_a_local_file(tmp_path: Path) -> None:
-    feed = load_feed(str(FEEDS / "show.xml"), Fetcher(tmp_path))
+    feed = load_feed(str(FEEDS / "show.xml"), Fetcher(tmp_path, allow_private_hosts=True))
     assert len(feed.items) == 5
     with pytest.raises(IngestError, match="cannot read feed"):
-        load_feed(str(tmp_path / "absent.xml"), Fetcher(tmp_path))
+        load_feed(str(tmp_path / "absent.xml"), Fetcher(tmp_path, allow_private_hosts=True))
 
 
 def test_episode_text_and_fingerprint() -> None:

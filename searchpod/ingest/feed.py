@@ -64,6 +64,9 @@ _BLOCK_TAGS = (
     "blockquote", "pre", "tr", "td", "th", "table", "section", "article", "hr", "dd", "dt",
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+# Seconds one item may spend on its transcript links: forty hanging links must not cost
+# forty download deadlines.
+ITEM_TIME_LIMIT = 120.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,9 @@ class FeedSyncStats:
     cache_hits: int = 0
     failures: int = 0
     fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # Ids of items not built this time because the feed ran out of time: still in the
+    # feed, so their episodes stay in the index as they were.
+    deferred: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +141,7 @@ class FeedSyncStats:
             "cache_hits": self.cache_hits,
             "failures": self.failures,
             "fingerprints": dict(self.fingerprints),
+            "deferred": list(self.deferred),
         }
 
 
@@ -174,7 +181,7 @@ def parse_feed(data: bytes, source: str) -> Feed:
         extras = _match_extras(entry, position, raw_entries, extra_items)
         items.append(_feed_item(entry, extras, base, author))
     return Feed(
-        title=_plain_text(_text(feed_info, "title")),
+        title=_title(feed_info),
         url=_absolute_url(_text(feed_info, "link"), base),
         author=author,
         items=tuple(items),
@@ -245,7 +252,7 @@ def _feed_item(
     links.sort(key=lambda t: t.preference)
     return FeedItem(
         guid=guid,
-        title=_plain_text(_text(entry, "title")),
+        title=_title(entry),
         summary=_plain_text(summary),
         published=_published(entry),
         episode=_episode_number(_text(entry, "itunes_episode")),
@@ -313,6 +320,20 @@ def _hosts(persons: Iterable[tuple[str, str | None]]) -> str | None:
         if (role is None or role.strip().lower() == "host") and name not in names:
             names.append(name)
     return ", ".join(names) or None
+
+
+def _title(mapping: Any) -> str:
+    """A feed's or item's title as one line of text.
+
+    feedparser has already decoded it; when it says the title is plain text, a ``<`` in it
+    is a character ("&lt;img&gt;" in the feed), not markup to drop: it stays text, and
+    every output escapes it.
+    """
+    value = _text(mapping, "title")
+    detail = dict.get(mapping, "title_detail") if isinstance(mapping, dict) else None
+    if value and isinstance(detail, dict) and detail.get("type") == "text/plain":
+        return _WHITESPACE.sub(" ", value).strip()
+    return _plain_text(value)
 
 
 def _plain_text(value: str | None) -> str:
@@ -512,7 +533,12 @@ def episode_text(item: FeedItem, transcript: Transcript | None) -> tuple[str, tu
 
 
 def episodes_from_feed(
-    feed: Feed, fetcher: Fetcher, *, feed_source: str
+    feed: Feed,
+    fetcher: Fetcher,
+    *,
+    feed_source: str,
+    item_time_limit: float = ITEM_TIME_LIMIT,
+    until: float | None = None,
 ) -> tuple[list[Episode], list[IngestFailure], FeedSyncStats]:
     """Turn every item of ``feed`` into an Episode, fetching its best working transcript.
 
@@ -522,10 +548,17 @@ def episodes_from_feed(
     guid, link or enclosure are reported and skipped, as are repeats of an id already seen
     (feeds list newest first, so the first is kept). ``stats.fingerprints`` maps each
     episode's id to its ``episode_fingerprint``.
+
+    Time is bounded: an item's links together get ``item_time_limit`` seconds (the links
+    left untried are reported); once ``until`` (a ``time.monotonic()`` value: the whole
+    feed's budget) passes, the items whose transcripts were not fetched are not built at
+    all, listed in ``stats.deferred`` and reported in one line, so their episodes stay as
+    they are until the next sync.
     """
     episodes: list[Episode] = []
     failures: list[IngestFailure] = []
     fingerprints: dict[str, str] = {}
+    deferred: list[str] = []
     downloads = cache_hits = 0
 
     for item in feed.items:
@@ -542,12 +575,25 @@ def episodes_from_feed(
         transcript: Transcript | None = None
         used: TranscriptLink | None = None
         raw: bytes | None = None
-        for link in item.transcripts:
+        item_until = time.monotonic() + item_time_limit
+        if until is not None:
+            item_until = min(item_until, until)
+        untried = 0
+        for position, link in enumerate(item.transcripts):
+            if time.monotonic() >= item_until:
+                untried = len(item.transcripts) - position
+                break
             try:
-                result = fetcher.get(link.url)
+                result = fetcher.get(link.url, until=item_until)
                 parsed = _parse_transcript(result.data, link, result.final_url, result.content_type)
             except (FetchError, IngestError) as exc:
                 failures.append(IngestFailure(link.url, exc.reason))
+                continue
+            except Exception as exc:
+                # A transcript is someone else's file: whatever a parser throws on it, it
+                # is this link's failure, never the end of the feed's (or others') sync.
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                failures.append(IngestFailure(link.url, f"cannot parse transcript ({reason})"))
                 continue
             if result.changed:
                 downloads += 1
@@ -555,6 +601,17 @@ def episodes_from_feed(
                 cache_hits += 1
             transcript, used, raw = parsed, link, result.data
             break
+        if used is None and item.transcripts and until is not None and time.monotonic() >= until:
+            deferred.append(key)  # the feed is out of time: keep the indexed version
+            continue
+        if used is None and untried:
+            failures.append(
+                IngestFailure(
+                    feed_source,
+                    f"item {key!r}: {untried} transcript link(s) not "
+                    f"tried: the item took longer than {item_time_limit:g}s",
+                )
+            )
 
         source = used.url if used else f"{feed_source}#{key}"
         body, cues = episode_text(item, transcript)
@@ -580,7 +637,17 @@ def episodes_from_feed(
         )
         fingerprints[key] = episode_fingerprint(item, raw, show=feed.title, source=source)
 
-    stats = FeedSyncStats(downloads, cache_hits, len(failures), fingerprints)
+    if deferred:
+        failures.append(
+            IngestFailure(
+                feed_source,
+                f"out of time: transcripts of {len(deferred)} item(s) not fetched; "
+                "their episodes stay as they were until the next sync",
+            )
+        )
+    stats = FeedSyncStats(
+        downloads, cache_hits, len(failures), fingerprints, deferred=tuple(deferred)
+    )
     return episodes, failures, stats
 
 

@@ -26,6 +26,7 @@ from searchpod.ingest.textpage import (
     parse_date,
 )
 from searchpod.model import Page
+from searchpod.safe import safe_url
 
 _NOISE_TAGS = (
     "script",
@@ -121,8 +122,8 @@ def parse_html_page(html: str, source: str) -> Page:
         or parse_date(
             _first(ld.get("datePublished"), meta.get("article:published_time"), _time_tag(soup))
         ),
-        url=page.url or _first(ld.get("url"), meta.get("og:url"), canonical_href),
-        media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio"), player_src),
+        url=page.url or _first_url(ld.get("url"), meta.get("og:url"), canonical_href),
+        media_url=page.media_url or _first_url(_media_url(ld), meta.get("og:audio"), player_src),
     )
 
 
@@ -154,8 +155,8 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
         host=_person_name(ld.get("author") or ld.get("actor")),
         summary=_first(ld.get("description"), meta.get("og:description")) or "",
         published=parse_date(ld.get("datePublished")),
-        url=_first(ld.get("url"), meta.get("og:url")),
-        media_url=_media_url(ld),
+        url=_first_url(ld.get("url"), meta.get("og:url")),
+        media_url=_first_url(_media_url(ld)),
     )
 
 
@@ -378,6 +379,11 @@ def _first(*values: Any) -> str | None:
         if isinstance(value, str) and value.strip():
             return _text(value)
     return None
+
+
+def _first_url(*values: Any) -> str | None:
+    # Only web links are kept: a javascript: or data: URL from a page must never be a link.
+    return next((url for v in values if (url := safe_url(_first(v)))), None)
 
 
 def _int(value: Any) -> int | None:
