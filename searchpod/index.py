@@ -38,6 +38,7 @@ from searchpod.store import (
 if TYPE_CHECKING:
     from searchpod.feeds import FeedBatch
     from searchpod.ingest.sources import SourceGroup
+    from searchpod.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 Progress = Callable[[int, int, str], None]
@@ -219,6 +220,18 @@ class Index:
                     raise
                 self._reopen()
         raise AssertionError("unreachable")
+
+    def moments(
+        self, query: str, *, limit: int = 10, page: int = 1, **options: Any
+    ) -> MomentResults:
+        """The best moments (timed passages) across episodes; same query and options as search.
+
+        ``options`` are ``search``'s keyword options (``sort``, ``host``, ``show``, ``speaker``,
+        ``since``, ``until``, ``episode``, ``fuzzy``). Raises QueryError like ``search``.
+        """
+        from searchpod.moments import find_moments
+
+        return find_moments(self, query, limit=limit, page=page, **options)
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
