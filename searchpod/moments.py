@@ -9,21 +9,25 @@ ranking, highlighting and timing are the search's own.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from searchpod.analysis import stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, Snippet
+from searchpod.safe import safe_url
 
 if TYPE_CHECKING:
     from searchpod.index import Index
 
 # Moments come from this many of the best episodes (more when a page reaches deeper).
 CANDIDATE_EPISODES = 50
-# An episode's second moment counts half, its third a quarter: one episode that matches
-# everywhere cannot fill the first page while other episodes have good moments too.
+# An episode's second moment counts half, its third a quarter; and a page holds at most
+# this share of one episode's moments while other episodes have moments left: one episode
+# that matches everywhere cannot fill the first page.
 REPEAT_DECAY = 0.5
+MAX_SHARE_OF_PAGE = 0.3
 MAX_LIMIT = 1000
 
 
@@ -114,6 +118,7 @@ def find_moments(
     ranked = rank_moments(
         results.hits, by_relevance=options.get("sort", "relevance") == "relevance"
     )
+    ranked = spread_over_pages(ranked, limit)
     start = (page - 1) * limit
     return MomentResults(
         query=query,
@@ -145,6 +150,32 @@ def rank_moments(hits: tuple[Hit, ...], *, by_relevance: bool = True) -> list[Mo
     return [m for *_, m in scored]
 
 
+def spread_over_pages(moments: list[Moment], limit: int) -> list[Moment]:
+    """``moments`` in order, but no page of ``limit`` holds more than ``MAX_SHARE_OF_PAGE``
+    of one episode's moments while other episodes' moments are left to fill it."""
+    cap = max(1, math.ceil(limit * MAX_SHARE_OF_PAGE))
+    left = list(moments)
+    out: list[Moment] = []
+    while left:
+        page: list[Moment] = []
+        deferred: list[Moment] = []
+        per_episode: dict[str, int] = {}
+        for moment in left:
+            if len(page) == limit:
+                deferred.append(moment)
+            elif per_episode.get(moment.id, 0) < cap:
+                per_episode[moment.id] = per_episode.get(moment.id, 0) + 1
+                page.append(moment)
+            else:
+                deferred.append(moment)
+        # Nothing else to show: the page is filled with what the cap held back, in order.
+        while len(page) < limit and deferred:
+            page.append(deferred.pop(0))
+        out.extend(page)
+        left = deferred
+    return out
+
+
 def _words(snippet: Snippet) -> int:
     """How many different query terms the snippet's matches are (keeper and keepers: one)."""
     return len({stem(snippet.text[s:e]) for s, e in snippet.highlights})
@@ -163,5 +194,5 @@ def _moment(hit: Hit, snippet: Snippet, score: float) -> Moment:
         end=snippet.end,
         speaker=snippet.speaker,
         highlights=snippet.highlights,
-        link=snippet.link,
+        link=safe_url(snippet.link),
     )
