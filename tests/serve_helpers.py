@@ -7,7 +7,12 @@ seconds — inside the generated WAV, so a browser can seek there.
 
 from __future__ import annotations
 
+import functools
+import io
+import re
+import threading
 import wave
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.conftest import text_page
@@ -62,6 +67,11 @@ def write_show(folder: Path, media_base: str | None = None) -> Path:
                 (5.0, 11.0, "Mara Okafor", "Today the lighthouse keepers of the north."),
                 (FOG_HORN_AT, 16.0, "Ostin Brae", "Then the fog horn sounded twice over the bay."),
                 (16.0, 19.0, "Mara Okafor", "Nobody answered it."),
+                # Enough lines that a share link's line is below the fold on any screen.
+                *[
+                    (20.0 + n, 21.0 + n, "Ostin Brae", f"Waves broke on the rocks, {n}.")
+                    for n in range(38)
+                ],
                 (60.0, 65.0, "Ostin Brae", "The lighthouse lamp burned whale oil."),
                 (120.0, 125.0, "Mara Okafor", "Every lighthouse had a logbook."),
                 (180.0, 185.0, "Ostin Brae", "A lighthouse keeper's wage was small."),
@@ -112,3 +122,54 @@ def write_show(folder: Path, media_base: str | None = None) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+class MediaServer:
+    """Serves a folder's files on 127.0.0.1 with byte ranges (so a browser can seek in audio).
+
+    Stands in for a podcast's own media host: searchpod only links to media, never serves it.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        handler = functools.partial(_RangeHandler, directory=str(folder))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> MediaServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+class _RangeHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        path = Path(self.translate_path(self.path))
+        if not match or not path.is_file():
+            return super().send_head()
+        data = path.read_bytes()
+        first = int(match.group(1))
+        last = min(int(match.group(2) or len(data) - 1), len(data) - 1)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Range", f"bytes {first}-{last}/{len(data)}")
+        self.send_header("Content-Length", str(last - first + 1))
+        self.end_headers()
+        return io.BytesIO(data[first : last + 1])
+
+    def end_headers(self) -> None:
+        if not self.headers.get("Range"):
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
