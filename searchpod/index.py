@@ -263,6 +263,15 @@ class Index:
             size_bytes=size,
         )
 
+    @property
+    def commit(self) -> tuple[str, int]:
+        """Names the last published commit: it changes with every commit or rebuild.
+
+        Cheap (no searcher is opened), so a server can cache what it computed per commit.
+        """
+        self._maybe_switch_generation()
+        return self._gen.name, int(self._ix.latest_generation())
+
     def __len__(self) -> int:
         return int(self._searcher().doc_count())
 

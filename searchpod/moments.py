@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from searchpod.index import Index
 
 # Moments come from this many of the best episodes (more when a page reaches deeper).
-CANDIDATE_EPISODES = 50
+CANDIDATE_EPISODES = 20
 # An episode's second moment counts half, its third a quarter; and a page holds at most
 # this share of one episode's moments while other episodes have moments left: one episode
 # that matches everywhere cannot fill the first page.

@@ -221,3 +221,17 @@ def test_keeps_serving_while_another_process_indexes_and_sees_its_commit(tmp_pat
         assert after["total"] == 36
         assert c.get("/api/stats").json()["episodes"] == 39
         assert c.get("/api/episodes/more/ep-4.txt").status_code == 200
+
+
+def test_index_commit_changes_with_each_commit_so_caches_know_when_to_drop(tmp_path):
+    show = write_show(tmp_path / "show")
+    ix = Index.build(tmp_path / "index", [show])[0]
+    first = ix.commit
+    assert Index(tmp_path / "index").commit == first
+    (show / "ep-9.txt").write_text(
+        text_page(9, "Fresh", "Air", "Ada Lin", "New.", "Brand new words."), encoding="utf-8"
+    )
+    Index(tmp_path / "index").add_paths([show])
+    assert ix.commit != first
+    Index(tmp_path / "index").add_paths([show], rebuild=True)
+    assert len({first, ix.commit}) == 2

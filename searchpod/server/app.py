@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchpod.analysis import analyse
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
-from searchpod.index import Index
+from searchpod.index import Index, IndexStats
 from searchpod.server import pages
 from searchpod.server.params import search_arguments
 
@@ -49,6 +49,7 @@ SECURITY_HEADERS = [
 def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
     """The ASGI app serving ``index`` (an open ``Index`` or its path)."""
     ix = index if isinstance(index, Index) else Index(index)
+    facts = CommitCache(ix)
 
     def api_search(request: Request) -> Response:
         query, kwargs = search_arguments(request.query_params)
@@ -62,12 +63,12 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         return JSONResponse(ix.get(_episode_id(request)).to_dict())
 
     def api_stats(request: Request) -> Response:
-        return JSONResponse(ix.stats().to_dict())
+        return JSONResponse(facts.stats().to_dict())
 
     def home(request: Request) -> Response:
         params = {k: v for k, v in request.query_params.items() if v}
         if not params.get("q", "").strip():
-            stats = ix.stats()
+            stats = facts.stats()
             line = f"{stats.episodes} episodes, {stats.timed_episodes} with timed transcripts."
             return _html(pages.layout("searchpod", pages.home(line), params))
         try:
@@ -76,7 +77,7 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         except QueryError as exc:
             body = pages.error_page(str(exc))
             return _html(pages.layout("searchpod: bad query", body, params), 400)
-        media = {m.id: _media_url(ix, m.id) for m in results.moments}
+        media = {m.id: facts.media_url(m.id) for m in results.moments}
         body = pages.moments_page(results, media, params)
         return _html(pages.layout(f"{query} — searchpod", body, params))
 
@@ -129,11 +130,43 @@ def _seconds(value: str | None) -> float | None:
     return seconds
 
 
-def _media_url(ix: Index, episode_id: str) -> str | None:
-    try:
-        return ix.get(episode_id).media_url
-    except EpisodeNotFoundError:
-        return None  # removed by a commit since the search
+class CommitCache:
+    """What the pages ask for again and again, kept until the index's next commit.
+
+    ``Index.stats`` reads every stored document, and an episode's media URL comes with its
+    whole transcript; both are the same for every request until something is committed.
+    Each value is kept under the commit read before computing it, so a commit landing
+    meanwhile only costs one more computation, never a stale answer.
+    """
+
+    MAX_EPISODES = 10_000
+
+    def __init__(self, ix: Index) -> None:
+        self.ix = ix
+        self._stats: tuple[tuple[str, int], IndexStats] | None = None
+        self._media: tuple[tuple[str, int], dict[str, str | None]] = (("", -1), {})
+
+    def stats(self) -> IndexStats:
+        commit = self.ix.commit
+        cached = self._stats
+        if cached is not None and cached[0] == commit:
+            return cached[1]
+        stats = self.ix.stats()
+        self._stats = (commit, stats)
+        return stats
+
+    def media_url(self, episode_id: str) -> str | None:
+        commit = self.ix.commit
+        seen, urls = self._media
+        if seen != commit or len(urls) >= self.MAX_EPISODES:
+            urls = {}
+            self._media = (commit, urls)
+        if episode_id not in urls:
+            try:
+                urls[episode_id] = self.ix.get(episode_id).media_url
+            except EpisodeNotFoundError:
+                urls[episode_id] = None  # removed by a commit since the search
+        return urls[episode_id]
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
