@@ -236,3 +236,21 @@ def test_index_commit_changes_with_each_commit_so_caches_know_when_to_drop(tmp_p
     assert second != first
     Index(tmp_path / "index").add_paths([show], rebuild=True)
     assert ix.commit not in (first, second)
+
+
+def test_serve_binds_loopback_unless_told_otherwise(show_index, monkeypatch):
+    import uvicorn
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    result = CliRunner().invoke(main, ["--index", str(show_index), "serve"])
+    assert result.exit_code == 0, result.output
+    assert (calls[0]["host"], calls[0]["port"]) == ("127.0.0.1", 8000)
+    CliRunner().invoke(main, ["--index", str(show_index), "serve", "--host", "0.0.0.0"])
+    assert calls[1]["host"] == "0.0.0.0"
+
+
+def test_serve_without_an_index_fails_with_the_reason(tmp_path):
+    result = CliRunner().invoke(main, ["--index", str(tmp_path / "none"), "serve"])
+    assert result.exit_code == 2
+    assert "no index at" in result.output
