@@ -132,3 +132,5 @@ def test_current_cue_is_the_one_being_said():
     assert current_cue(cues, 12) == 2
     assert current_cue(cues, 999) == 3
     assert current_cue(cues, None) is None
+    # A share link's t is whole seconds: the line starting within that second is meant.
+    assert current_cue([Cue("a", 3791.5), Cue("b", 3808.16), Cue("c", 3809.0)], 3808) == 1

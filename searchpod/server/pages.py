@@ -8,7 +8,7 @@ allows only ``/static/app.js``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -118,14 +118,22 @@ def moments_page(
     query = results.query
     shown = len(results.moments)
     first = (results.page - 1) * results.limit + 1
-    if not shown:
+    if not shown and results.episodes:
+        summary = (
+            f"No moments for “{query}”: it matches {results.episodes} episode"
+            f"{'s' if results.episodes != 1 else ''} only in titles or summaries."
+        )
+    elif not shown:
         summary = f"No moments for “{query}”."
     else:
         summary = (
             f"Moments {first}–{first + shown - 1} of {results.total} "
             f"from {results.episodes} episode{'s' if results.episodes != 1 else ''} for “{query}”."
         )
-    parts = [f'<p class="summary" id="summary">{escape_html(summary)}</p>']
+    parts = [
+        '<h1 class="visually-hidden">Search results</h1>',
+        f'<p class="summary" id="summary">{escape_html(summary)}</p>',
+    ]
     if results.suggestion:
         link = "/?" + urlencode({**params, "q": results.suggestion, "page": "1"})
         parts.append(
@@ -243,13 +251,19 @@ def episode_page(episode: Episode, at: float | None, query: str, terms: frozense
 
 
 def current_cue(cues: Sequence[Cue], at: float | None) -> int | None:
-    """Index of the cue being said at ``at`` seconds: the last one starting at or before it."""
+    """Index of the cue being said at ``at`` seconds: the last one starting at or before it.
+
+    Share links carry whole seconds (``t=3808`` for a moment at 3808.16 s), so for a whole
+    ``at`` a line starting within that second is the one meant.
+    """
     if at is None:
         return None
     timed = [(c.start, i) for i, c in enumerate(cues) if c.start is not None]
     if not timed:
         return None
-    i = bisect_right([s for s, _ in timed], at) - 1
+    starts = [s for s, _ in timed]
+    whole = float(at).is_integer()
+    i = (bisect_left(starts, at + 1) if whole else bisect_right(starts, at)) - 1
     return timed[max(i, 0)][1]
 
 
