@@ -222,16 +222,29 @@ class Index:
         raise AssertionError("unreachable")
 
     def moments(
-        self, query: str, *, limit: int = 10, page: int = 1, **options: Any
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        host: str | None = None,
+        show: str | None = None,
+        speaker: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        episode: str | None = None,
+        fuzzy: bool = False,
     ) -> MomentResults:
-        """The best moments (timed passages) across episodes; same query and options as search.
-
-        ``options`` are ``search``'s keyword options (``sort``, ``host``, ``show``, ``speaker``,
-        ``since``, ``until``, ``episode``, ``fuzzy``). Raises QueryError like ``search``.
+        """The best moments (timed passages) across episodes, for the same query and options
+        as ``search``. Raises QueryError like ``search``.
         """
         from searchpod.moments import find_moments
 
-        return find_moments(self, query, limit=limit, page=page, **options)
+        return find_moments(
+            self, query, limit=limit, page=page, sort=sort, host=host, show=show,
+            speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
+        )  # fmt: skip
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""

@@ -112,7 +112,6 @@ def find_moments(
         raise QueryError(query, f"limit must be between 1 and {MAX_LIMIT}")
     if page < 1:
         raise QueryError(query, "page must be 1 or more")
-    options.pop("facets", None)  # counts of episodes say nothing about moments
     depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, page * limit))
     results = index.search(query, limit=depth, page=1, **options)
     ranked = rank_moments(

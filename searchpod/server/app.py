@@ -24,7 +24,7 @@ from searchpod.analysis import analyse
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.index import Index, IndexStats
 from searchpod.server import pages
-from searchpod.server.params import search_arguments
+from searchpod.server.params import moment_arguments, search_arguments
 
 STATIC = Path(__file__).parent / "static"
 MAX_ID_CHARS = 500
@@ -56,7 +56,7 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         return JSONResponse(ix.search(query, **kwargs).to_dict())
 
     def api_moments(request: Request) -> Response:
-        query, kwargs = search_arguments(request.query_params)
+        query, kwargs = moment_arguments(request.query_params)
         return JSONResponse(ix.moments(query, **kwargs).to_dict())
 
     def api_episode(request: Request) -> Response:
@@ -72,7 +72,7 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
             line = f"{stats.episodes} episodes, {stats.timed_episodes} with timed transcripts."
             return _html(pages.layout("searchpod", pages.home(line), params))
         try:
-            query, kwargs = search_arguments(params)
+            query, kwargs = moment_arguments(params)
             results = ix.moments(query, **kwargs)
         except QueryError as exc:
             body = pages.error_page(str(exc))

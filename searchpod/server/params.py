@@ -52,6 +52,13 @@ def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     return query, kwargs
 
 
+def moment_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """``search_arguments`` for ``Index.moments`` (facets count episodes: not asked for)."""
+    query, kwargs = search_arguments(params)
+    kwargs.pop("facets")
+    return query, kwargs
+
+
 def _number(params: Mapping[str, str], name: str, default: int, most: int) -> int:
     value = params.get(name) or ""
     if not value:
