@@ -110,7 +110,7 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
             assert server.stderr is not None
             sys.exit(f"searchpod serve exited: {server.stderr.read().decode()}")
         try:
-            if httpx.get(f"{base}/api/stats", timeout=10).status_code == 200:
+            if httpx.get(f"{base}/api/stats", timeout=10, trust_env=False).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
@@ -121,7 +121,9 @@ def _targets(base: str, rng: random.Random) -> dict[str, list[str]]:
     """Per endpoint, the URLs to cycle through: the queries, and episodes they find."""
     found: list[tuple[str, float]] = []
     for q in QUERIES:
-        moments = httpx.get(f"{base}/api/moments", params={"q": q}, timeout=60).json()
+        moments = httpx.get(
+            f"{base}/api/moments", params={"q": q}, timeout=60, trust_env=False
+        ).json()
         found.extend((m["id"], m["start"] or 0) for m in moments["moments"][:3])
     rng.shuffle(found)
     quote = urllib.parse.quote
@@ -150,7 +152,8 @@ def _phase(base: str, urls: list[str], requests: int, clients: int) -> dict:
     counter = iter(range(requests))
 
     def client() -> None:
-        with httpx.Client(base_url=base, timeout=120) as http:
+        # trust_env=False: loopback, never through a proxy from the environment.
+        with httpx.Client(base_url=base, timeout=120, trust_env=False) as http:
             while True:
                 with lock:
                     n = next(counter, None)

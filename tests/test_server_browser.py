@@ -30,8 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--mute-audio",
+    "--no-proxy-server",  # loopback only: a proxy from the environment must not see these
 ]
 WAIT_MS = 20_000  # generous: the machine is shared
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
 
 
 def _free_port() -> int:
@@ -76,7 +78,7 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
         if server.poll() is not None:
             raise AssertionError(f"searchpod serve exited: {server.stderr.read().decode()}")
         try:
-            with urllib.request.urlopen(f"{base}/api/stats", timeout=5) as answer:
+            with DIRECT.open(f"{base}/api/stats", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -97,10 +99,7 @@ def browser(site: str) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, monkeypatch):
-    # Loopback only: a proxy from the environment must not see these requests.
-    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 740})  # a phone
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
