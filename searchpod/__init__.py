@@ -27,6 +27,7 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
+from searchpod.moments import Moment, MomentResults
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,8 @@ __all__ = [
     "IndexVersionError",
     "IngestError",
     "IngestFailure",
+    "Moment",
+    "MomentResults",
     "QueryError",
     "SearchResults",
     "SearchpodError",
