@@ -105,10 +105,11 @@ def test_paging(client, endpoint):
     assert all(p["limit"] == 2 for p in pages)
 
 
-def test_episode_with_its_cues(client):
+def test_episode_with_its_cues(client, show_index):
     response = client.get("/api/episodes/show/ep-1.txt")
     assert response.status_code == 200
     data = response.json()
+    assert data == cli_json(show_index, "show", "show/ep-1.txt")
     assert data["title"] == "Eps 1: Lighthouse keepers of the north"
     assert data["media_url"] == "https://media.example/pod/ep-1.wav"
     assert [c["start"] for c in data["cues"]][:3] == [0.0, 5.0, FOG_HORN_AT]

@@ -159,3 +159,17 @@ def test_a_script_in_a_transcript_shows_as_text(site, page):
     page.goto(site + "/?q=tank")
     assert SCRIPT_TEXT in page.inner_text("#results")
     assert page.dialogs == []
+
+
+def test_fits_a_phone_and_follows_the_dark_scheme(site, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(site + "/?q=lighthouse")
+        page.wait_for_selector("#results li.moment")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        red, green, blue = (int(c) for c in background[background.index("(") + 1 : -1].split(","))
+        assert max(red, green, blue) < 80, background
+    finally:
+        context.close()

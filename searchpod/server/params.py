@@ -19,7 +19,6 @@ MAX_PAGE = 1000
 MAX_LIMIT = 100
 TEXT_OPTIONS = ("host", "show", "speaker", "since", "until", "episode")
 FLAGS = ("fuzzy", "facets")
-KNOWN = frozenset({"q", "t", "limit", "page", "sort", "moments", *TEXT_OPTIONS, *FLAGS})
 
 
 def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
