@@ -461,15 +461,21 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
 def serve_cmd(ctx: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API and the search page (needs searchpod[serve]). Stop with Ctrl-C."""
     try:
-        from searchpod.server import serve
+        from searchpod.server import LOOPBACK, serve
     except ImportError as exc:
         _fail(f"serve needs the serve extra: pip install 'searchpod[serve]' ({exc.name} missing)")
     try:
         ix = _open(ctx)
+        click.echo(
+            f"searchpod: serving {ix.path} on http://{host}:{port}/ — Ctrl-C to stop", err=True
+        )
+        if host not in LOOPBACK:
+            click.echo(
+                f"searchpod: {host} is not loopback: whoever reaches it reads the index", err=True
+            )
+        serve(ix.path, host=host, port=port)  # uvicorn stops cleanly on Ctrl-C itself
     except SearchpodError as exc:
         _fail(str(exc))
-    click.echo(f"searchpod: serving {ix.path} on http://{host}:{port}/ — Ctrl-C to stop", err=True)
-    serve(ix.path, host=host, port=port)  # uvicorn stops cleanly on Ctrl-C itself
 
 
 def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -247,8 +248,21 @@ def test_serve_binds_loopback_unless_told_otherwise(show_index, monkeypatch):
     result = CliRunner().invoke(main, ["--index", str(show_index), "serve"])
     assert result.exit_code == 0, result.output
     assert (calls[0]["host"], calls[0]["port"]) == ("127.0.0.1", 8000)
-    CliRunner().invoke(main, ["--index", str(show_index), "serve", "--host", "0.0.0.0"])
+    exposed = CliRunner().invoke(main, ["--index", str(show_index), "serve", "--host", "0.0.0.0"])
     assert calls[1]["host"] == "0.0.0.0"
+    assert "0.0.0.0 is not loopback: whoever reaches it reads the index" in exposed.output
+
+
+def test_serve_on_a_port_in_use_fails_with_the_reason(show_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["--index", str(show_index), "serve", "--port", str(port)]
+        )
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
 
 
 def test_serve_without_an_index_fails_with_the_reason(tmp_path):
