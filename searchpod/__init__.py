@@ -29,6 +29,7 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
+from searchpod.moments import Moment, MomentResults
 
 __version__ = "0.1.0"
 
@@ -47,6 +48,8 @@ __all__ = [
     "IndexWriteError",
     "IngestError",
     "IngestFailure",
+    "Moment",
+    "MomentResults",
     "QueryError",
     "SearchResults",
     "SearchpodError",

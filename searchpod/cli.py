@@ -219,6 +219,7 @@ class _progress:
 @click.option("--episode", help="Episode number or range: 12, 10..20, 10.., ..20.")
 @click.option("--facets", is_flag=True, help="Count hits per host and show.")
 @click.option("--fuzzy", is_flag=True, help="Also match near spellings of every word.")
+@click.option("--moments", is_flag=True, help="Best moments across episodes, not episodes.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (see README).")
 @click.option(
     "--format",
@@ -243,12 +244,20 @@ def search(
     episode: str | None,
     facets: bool,
     fuzzy: bool,
+    moments: bool,
     as_json: bool,
     fmt: str,
 ) -> None:
     """Search the index. QUERY uses the query language described in the README."""
     try:
         ix = _open(ctx, build_default=True)
+        if moments:
+            found = ix.moments(
+                query, limit=limit, page=page, sort=sort, host=host, show=show_name,
+                speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
+            )  # fmt: skip
+            _print_moments(found, as_json, fmt)
+            return
         results = ix.search(
             query,
             limit=limit,
@@ -277,6 +286,26 @@ def search(
         for hit in results.hits:
             for line in hit_lines(hit, html=fmt == "html"):
                 click.echo(line)
+
+
+def _print_moments(found: Any, as_json: bool, fmt: str) -> None:
+    from searchpod.highlight import format_time, mark
+    from searchpod.safe import escape_html, terminal_safe
+
+    if as_json:
+        _dump(found.to_dict())
+        return
+    for m in found.moments:
+        said = (
+            mark(m.text, m.highlights, "<mark>", "</mark>", escape=True)
+            if fmt == "html"
+            else mark(m.text, m.highlights, "**", "**")
+        )
+        who = f"{m.speaker}: " if m.speaker else ""
+        line = f"{format_time(m.start)} {who}{said}".strip()
+        title = f"{m.title} ({m.id})"
+        click.echo(escape_html(title) if fmt == "html" else terminal_safe(title))
+        click.echo("    " + (line if fmt == "html" else terminal_safe(line)))
 
 
 @main.command()
@@ -473,6 +502,30 @@ def mcp_cmd(ctx: click.Context) -> None:
             raise
         _fail("the MCP server needs the 'mcp' extra: pip install 'searchpod[mcp]'")
     serve(ctx.obj["index"])
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API and the search page (needs searchpod[serve]). Stop with Ctrl-C."""
+    try:
+        from searchpod.server import LOOPBACK, serve
+    except ImportError as exc:
+        _fail(f"serve needs the serve extra: pip install 'searchpod[serve]' ({exc.name} missing)")
+    try:
+        ix = _open(ctx)
+        click.echo(
+            f"searchpod: serving {ix.path} on http://{host}:{port}/ — Ctrl-C to stop", err=True
+        )
+        if host not in LOOPBACK:
+            click.echo(
+                f"searchpod: {host} is not loopback: whoever reaches it reads the index", err=True
+            )
+        serve(ix.path, host=host, port=port)  # uvicorn stops cleanly on Ctrl-C itself
+    except SearchpodError as exc:
+        _fail(str(exc))
 
 
 def run() -> None:

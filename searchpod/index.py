@@ -40,6 +40,7 @@ from searchpod.store import (
 if TYPE_CHECKING:
     from searchpod.feeds import FeedBatch
     from searchpod.ingest.sources import SourceGroup
+    from searchpod.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 Progress = Callable[[int, int, str], None]
@@ -230,6 +231,31 @@ class Index:
                 self._reopen()
         raise AssertionError("unreachable")
 
+    def moments(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        host: str | None = None,
+        show: str | None = None,
+        speaker: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        episode: str | None = None,
+        fuzzy: bool = False,
+    ) -> MomentResults:
+        """The best moments (timed passages) across episodes, for the same query and options
+        as ``search``. Raises QueryError like ``search``.
+        """
+        from searchpod.moments import find_moments
+
+        return find_moments(
+            self, query, limit=limit, page=page, sort=sort, host=host, show=show,
+            speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
+        )  # fmt: skip
+
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
         searcher = self._searcher()
@@ -259,6 +285,15 @@ class Index:
             hosts=dict(sorted(hosts.items())),
             size_bytes=size,
         )
+
+    @property
+    def commit(self) -> tuple[str, int]:
+        """Names the last published commit: it changes with every commit or rebuild.
+
+        Cheap (no searcher is opened), so a server can cache what it computed per commit.
+        """
+        self._maybe_switch_generation()
+        return self._gen.name, int(self._ix.latest_generation())
 
     def __len__(self) -> int:
         return int(self._searcher().doc_count())

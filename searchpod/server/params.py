@@ -1,0 +1,76 @@
+"""Request parameters to ``Index.search``/``Index.moments`` keyword arguments: one adapter.
+
+The web page and the API take the same parameters as the CLI's options (``q``, ``limit``,
+``page``, ``sort``, ``host``, ``show``, ``speaker``, ``since``, ``until``, ``episode``,
+``fuzzy``, ``facets``). Everything arrives as text; this is the one place it is checked and
+converted, so when the library's options change type only this function changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from searchpod.errors import QueryError
+from searchpod.search import MAX_QUERY_CHARS, SORTS
+
+MAX_PARAM_CHARS = 200
+MAX_PAGE = 1000
+MAX_LIMIT = 100
+TEXT_OPTIONS = ("host", "show", "speaker", "since", "until", "episode")
+FLAGS = ("fuzzy", "facets")
+
+
+def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """``(query, keyword arguments)`` for ``Index.search`` from request parameters.
+
+    Empty values count as absent (an empty filter box in a form). Raises QueryError,
+    naming the parameter, for a value out of bounds.
+    """
+    query = params.get("q", "")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(query[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    kwargs: dict[str, Any] = {
+        "limit": _number(params, "limit", 10, MAX_LIMIT),
+        "page": _number(params, "page", 1, MAX_PAGE),
+    }
+    sort = params.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise QueryError(sort, f"sort must be one of {', '.join(SORTS)}")
+    kwargs["sort"] = sort
+    for name in TEXT_OPTIONS:
+        value = (params.get(name) or "").strip()
+        if len(value) > MAX_PARAM_CHARS:
+            raise QueryError(
+                value[:40] + "…", f"{name} is longer than {MAX_PARAM_CHARS} characters"
+            )
+        if value:
+            kwargs[name] = value
+    for name in FLAGS:
+        kwargs[name] = _flag(params, name)
+    return query, kwargs
+
+
+def moment_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """``search_arguments`` for ``Index.moments`` (facets count episodes: not asked for)."""
+    query, kwargs = search_arguments(params)
+    kwargs.pop("facets")
+    return query, kwargs
+
+
+def _number(params: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = params.get(name) or ""
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= most:
+        raise QueryError(value[:40], f"{name} must be a whole number from 1 to {most}")
+    return int(value)
+
+
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    value = (params.get(name) or "").lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise QueryError(value[:40], f"{name} must be true or false")
