@@ -26,6 +26,7 @@ from searchpod.errors import SearchpodError
 from searchpod.highlight import format_time, mark
 from searchpod.index import Index
 from searchpod.model import Cue, Episode, Hit, SearchResults, Snippet
+from searchpod.moments import MomentResults
 from searchpod.snippets import MAX_SNIPPETS
 
 MAX_HITS = 50
@@ -43,6 +44,25 @@ searchpod searches podcast episodes and their transcripts: which episode, and wh
 Typical use: `search` with a few distinctive words, then `read_transcript` around a snippet's
 seconds to read what was said, `get_episode` for an episode's details, `list_shows` to see
 what the index holds. Answers are compact JSON; quote times as HH:MM:SS and give the links."""
+
+
+# Parameters that search and moments share, described once.
+Query = Annotated[str, Field(description="Query in the language of the search tool.")]
+Show = Annotated[str | None, Field(description="Only this show (words of its name).")]
+Host = Annotated[str | None, Field(description="Only episodes with this host.")]
+Speaker = Annotated[str | None, Field(description="Only episodes where this speaker talks.")]
+Since = Annotated[
+    str | None, Field(description="Published on or after: 2023, 2023-04 or 2023-04-30.")
+]
+Until = Annotated[
+    str | None, Field(description="Published on or before: 2023, 2023-04 or 2023-04-30.")
+]
+EpisodeRange = Annotated[
+    str | None, Field(description="Episode number or range: 12, 10..20, 10.., ..20.")
+]
+Sort = Literal["relevance", "newest", "oldest"]
+Page = Annotated[int, Field(ge=1)]
+Fuzzy = Annotated[bool, Field(description="Also match near spellings.")]
 
 
 def search_kwargs(
@@ -97,7 +117,7 @@ class IndexTools:
     One more tool is one more method with ``@_answers`` and its name in ``TOOLS``.
     """
 
-    TOOLS = ("search", "get_episode", "read_transcript", "list_shows")
+    TOOLS = ("search", "moments", "get_episode", "read_transcript", "list_shows")
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -113,30 +133,20 @@ class IndexTools:
     @_answers
     def search(
         self,
-        query: Annotated[str, Field(description="Query in the language above.")],
-        show: Annotated[
-            str | None, Field(description="Only this show (words of its name).")
-        ] = None,
-        host: Annotated[str | None, Field(description="Only episodes with this host.")] = None,
-        speaker: Annotated[
-            str | None, Field(description="Only episodes where this speaker talks.")
-        ] = None,
-        since: Annotated[
-            str | None, Field(description="Published on or after: 2023, 2023-04 or 2023-04-30.")
-        ] = None,
-        until: Annotated[
-            str | None, Field(description="Published on or before: 2023, 2023-04 or 2023-04-30.")
-        ] = None,
-        episode: Annotated[
-            str | None, Field(description="Episode number or range: 12, 10..20, 10.., ..20.")
-        ] = None,
-        sort: Literal["relevance", "newest", "oldest"] = "relevance",
+        query: Query,
+        show: Show = None,
+        host: Host = None,
+        speaker: Speaker = None,
+        since: Since = None,
+        until: Until = None,
+        episode: EpisodeRange = None,
+        sort: Sort = "relevance",
         limit: Annotated[int, Field(ge=1, description=f"Hits per page (at most {MAX_HITS}).")] = 10,
-        page: Annotated[int, Field(ge=1)] = 1,
+        page: Page = 1,
         snippets: Annotated[
             int, Field(ge=0, le=MAX_SNIPPETS, description="Snippets per hit, best first.")
         ] = 2,
-        fuzzy: Annotated[bool, Field(description="Also match near spellings.")] = False,
+        fuzzy: Fuzzy = False,
         facets: Annotated[bool, Field(description="Count all matches per show and host.")] = False,
     ) -> dict[str, Any]:
         """Find podcast episodes, and the moments in them, where something was said.
@@ -172,6 +182,48 @@ class IndexTools:
             ),
         )
         return _results(results, snippets, notes)
+
+    @_answers
+    def moments(
+        self,
+        query: Query,
+        show: Show = None,
+        host: Host = None,
+        speaker: Speaker = None,
+        since: Since = None,
+        until: Until = None,
+        episode: EpisodeRange = None,
+        sort: Sort = "relevance",
+        limit: Annotated[
+            int, Field(ge=1, description=f"Moments per page (at most {MAX_HITS}).")
+        ] = 10,
+        page: Page = 1,
+        fuzzy: Fuzzy = False,
+    ) -> dict[str, Any]:
+        """The best moments across episodes: passages (about 200 characters) where the
+        query's words were said together, each with its time as HH:MM:SS and seconds, its
+        speaker, **matched** words and a link to that moment. Same query language and
+        filters as search; use it to answer "when did they say X". Episodes' details are
+        listed once under `episodes`, keyed by the id each moment names."""
+        notes = []
+        if limit > MAX_HITS:
+            notes.append(f"limit {limit} is more than {MAX_HITS}: showing {MAX_HITS} per page")
+            limit = MAX_HITS
+        kwargs = search_kwargs(
+            limit=limit,
+            page=page,
+            sort=sort,
+            host=host,
+            show=show,
+            speaker=speaker,
+            since=since,
+            until=until,
+            episode=episode,
+            fuzzy=fuzzy,
+            facets=False,
+        )
+        del kwargs["facets"]
+        return _moment_results(self.index().moments(query, **kwargs), notes)
 
     @_answers
     def get_episode(
@@ -294,6 +346,40 @@ def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[st
     if results.facets:
         data["facets"] = {k: _top(k, v, notes) for k, v in results.facets.items()}
     notes = [*notes, *results.warnings]
+    if notes:
+        data["notes"] = notes
+    return data
+
+
+def _moment_results(found: MomentResults, notes: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"total": found.total, "page": found.page}
+    if found.page * found.limit < found.total:
+        data["next_page"] = found.page + 1
+    episodes: dict[str, Any] = {}
+    moments = []
+    for m in found.moments:
+        episodes.setdefault(
+            m.id,
+            _compact(
+                {
+                    "title": m.title,
+                    "show": m.show,
+                    "episode": m.episode,
+                    "published": m.published.isoformat() if m.published else None,
+                }
+            ),
+        )
+        said = _moment("time", m.start, None) if m.start is not None else {}
+        said.update(id=m.id, speaker=m.speaker, text=mark(m.text, m.highlights, "**", "**"))
+        said["link"] = m.link
+        moments.append(_compact(said))
+    data["episodes"] = episodes
+    data["moments"] = moments
+    if found.suggestion:
+        data["did_you_mean"] = found.suggestion
+    if found.fuzzy:
+        data["fuzzy"] = True
+    notes = [*notes, *found.warnings]
     if notes:
         data["notes"] = notes
     return data

@@ -112,11 +112,11 @@ async def error(session: ClientSession, tool: str, **arguments: Any) -> str:
     return result.content[0].text
 
 
-async def test_lists_four_read_only_tools_that_teach_the_query_language(
+async def test_lists_five_read_only_tools_that_teach_the_query_language(
     session: ClientSession,
 ) -> None:
     tools = {t.name: t for t in (await session.list_tools()).tools}
-    assert set(tools) == {"search", "get_episode", "read_transcript", "list_shows"}
+    assert set(tools) == {"search", "moments", "get_episode", "read_transcript", "list_shows"}
     for tool in tools.values():
         assert tool.annotations.read_only_hint is True
         assert tool.annotations.destructive_hint is False
@@ -157,6 +157,23 @@ async def test_search_hit_has_time_speaker_and_link_and_nothing_repeated(
     # Compact: no scores, offsets, file paths or empty fields.
     assert not {"score", "source", "title_highlights", "highlights"} & {*hit, *snippet}
     assert None not in [*hit.values(), *snippet.values()]
+
+
+async def test_moments_say_when_with_episode_details_once(session: ClientSession) -> None:
+    data = await answer(session, "moments", query="checked")
+    assert set(data["episodes"]) == {"pods/eps-12.txt"}
+    assert data["episodes"]["pods/eps-12.txt"]["title"] == "Eps 12: Budgets and bridges"
+    said = data["moments"]
+    assert said and all(m["id"] == "pods/eps-12.txt" for m in said)
+    assert all("title" not in m and "score" not in m for m in said)
+    first = said[0]
+    assert first["time"].startswith("00:12:") and "**checked**" in first["text"]
+    assert first["link"] == f"{AUDIO}#t={int(first['seconds'])}"
+    only = await answer(session, "moments", query="keepers", show="deep water")
+    assert set(only["episodes"]) <= {"pods/eps-3.txt"}
+    capped = await answer(session, "moments", query="checked", limit=10_000)
+    assert any("limit 10000" in note for note in capped["notes"])
+    assert "unclosed" in await error(session, "moments", query='"fog')
 
 
 async def test_search_filters_sort_and_pages(session: ClientSession) -> None:
