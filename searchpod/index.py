@@ -16,6 +16,7 @@ from searchpod import analysis
 from searchpod.errors import EpisodeNotFoundError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
 from searchpod.schema import (
+    Timing,
     build_schema,
     episode_document,
     episode_from_stored,
@@ -239,7 +240,8 @@ class Index:
                 shows[fields["show"]] = shows.get(fields["show"], 0) + 1
             if fields.get("host"):
                 hosts[fields["host"]] = hosts.get(fields["host"], 0) + 1
-            timed += bool(fields.get("timing"))
+            # Untimed transcripts (plain text) have cues too, with no start.
+            timed += bool(fields.get("timing")) and Timing(fields["timing"]).timed
         size = sum(f.stat().st_size for f in self._gen.iterdir() if f.is_file())
         return IndexStats(
             path=str(self.path),

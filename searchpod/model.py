@@ -13,12 +13,22 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Cue:
-    """One timed piece of a transcript. Times are seconds from the start of the episode."""
+    """One timed piece of a transcript. Times are seconds from the start of the episode.
+
+    A cue joined from several source cues (a sentence split over captions) lists them in
+    ``parts``: ``(offset in text, start, end)`` of each, so a word's time is its own source
+    cue's, not the first one's. Empty for a cue that is a single source cue.
+    """
 
     text: str
     start: float | None = None
     end: float | None = None
     speaker: str | None = None
+    parts: tuple[tuple[int, float | None, float | None], ...] = ()
+
+    def pieces(self) -> tuple[tuple[int, float | None, float | None], ...]:
+        """``parts``, or the whole cue as its one part."""
+        return self.parts or ((0, self.start, self.end),)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}

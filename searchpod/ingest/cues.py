@@ -172,7 +172,9 @@ def merge_cues(
     does not end a sentence, the later one starts at most ``max_gap`` seconds after the
     earlier ends (and not before it starts: times going backwards are never merged), and
     the joined text stays within ``max_chars``. The merged cue keeps the first start and
-    the latest end. Cues are never reordered.
+    the latest end for display, and each source cue's own times in ``parts``. Punctuation
+    given as a segment of its own joins the word before it without a space. Cues are
+    never reordered.
     """
     merged: list[Cue] = []
     group: list[Cue] = []  # consecutive cues to be joined into one
@@ -211,5 +213,22 @@ def _joins(
 def _joined(group: list[Cue], end: float | None) -> Cue:
     if len(group) == 1:
         return group[0]
+    text = ""
+    parts: list[tuple[int, float | None, float | None]] = []
+    for cue in group:
+        if text and not _attaches(cue.text):
+            text += " "
+        # A cue may itself be a joined one: keep its own parts.
+        parts.extend((len(text) + off, start, stop) for off, start, stop in cue.pieces())
+        text += cue.text
     first = group[0]
-    return Cue(" ".join(c.text for c in group), first.start, end, first.speaker)
+    return Cue(text, first.start, end, first.speaker, tuple(parts))
+
+
+# Word-level transcripts give punctuation and clitics segments of their own ("Friday", ",").
+_ATTACHED = re.compile(r"[,.;:!?…%)\]}»”’]|'(?:s|t|re|ve|ll|d|m)\b|n't\b", re.I)
+
+
+def _attaches(text: str) -> bool:
+    """Whether ``text`` continues the word before it without a space ("," or "'s")."""
+    return bool(_ATTACHED.match(text))
