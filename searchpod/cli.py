@@ -99,6 +99,12 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     type=click.FloatRange(0),
     help="Seconds to wait for another indexing run to finish.",
 )
+@click.option(
+    "--no-speaker-labels",
+    "no_labels",
+    is_flag=True,
+    help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
+)
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -107,6 +113,7 @@ def index_cmd(
     rebuild: bool,
     as_json: bool,
     lock_timeout: float,
+    no_labels: bool,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -127,6 +134,7 @@ def index_cmd(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
+                speaker_labels=not no_labels,
             )
     except SearchpodError as exc:
         _fail(str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import threading
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
 from searchpod.errors import EpisodeNotFoundError, SearchpodError
-from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults, SkippedFiles
 from searchpod.schema import (
     Timing,
     build_schema,
@@ -108,22 +109,25 @@ class Index:
         sources: Iterable[str | os.PathLike[str]],
         *,
         progress: Progress | None = None,
+        speaker_labels: bool = True,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
-        next attempt simply starts again.
+        next attempt simply starts again. ``speaker_labels=False``: no speakers from
+        ``Name:`` labels in transcript text.
         """
         from searchpod.feeds import FeedBatch
         from searchpod.ingest.sources import discover
 
         index_dir = IndexDir(path)
-        groups, failures = discover(list(sources))
+        skipped: dict[tuple[str, str], int] = {}
+        groups, failures = discover(list(sources), labels=speaker_labels, skipped=skipped)
         with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
             report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
-        return cls(path), report
+        return cls(path), _with_skipped(report, skipped)
 
     @property
     def path(self) -> Path:
@@ -140,12 +144,15 @@ class Index:
         progress: Progress | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
+        speaker_labels: bool = True,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
         ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
         new index beside this one and switches to it only when complete. Files that cannot
-        be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        be ingested are reported in ``IndexReport.failed``; the rest are still indexed;
+        files inside folders that are not indexed are counted in ``IndexReport.skipped``.
+        ``speaker_labels=False``: no speakers from ``Name:`` labels in transcript text.
         """
         # Imported here, as in build(): a search never reads source files or feeds.
         from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
@@ -154,7 +161,8 @@ class Index:
         paths = list(paths)
         feed_sources = [str(p) for p in paths if is_feed_source(p)]
         file_paths = [p for p in paths if str(p) not in feed_sources]
-        groups, failures = discover(file_paths)
+        skipped: dict[tuple[str, str], int] = {}
+        groups, failures = discover(file_paths, labels=speaker_labels, skipped=skipped)
         # Network work first, outside the lock: only writing needs to be exclusive.
         feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
         failures.extend(feeds.failures)
@@ -173,7 +181,7 @@ class Index:
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
         self._reopen()
-        return report
+        return _with_skipped(report, skipped)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -380,6 +388,11 @@ def _counting(progress: Progress, total: int) -> Callable[[str], None]:
     return one_more
 
 
+def _with_skipped(report: IndexReport, skipped: dict[tuple[str, str], int]) -> IndexReport:
+    found = tuple(SkippedFiles(suffix, n, why) for (suffix, why), n in sorted(skipped.items()))
+    return dataclasses.replace(report, skipped=found) if found else report
+
+
 def _ingest(
     gen: Path,
     groups: Sequence[SourceGroup],
@@ -475,6 +488,7 @@ def _ingest(
         for done, prepared in enumerate(everything, done_before + 1):
             if progress:
                 progress(done, total, prepared.group_id)
+            failures.extend(prepared.partial)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue

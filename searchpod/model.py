@@ -215,6 +215,21 @@ class IngestFailure:
 
 
 @dataclass(frozen=True)
+class SkippedFiles:
+    """Files of one suffix left out of an indexing run, and why."""
+
+    suffix: str
+    count: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suffix": self.suffix, "count": self.count, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.suffix} ({self.reason}): {self.count}"
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """What one indexing run did. Counts are episodes; ``failed`` lists files."""
 
@@ -224,6 +239,7 @@ class IndexReport:
     removed: tuple[str, ...] = ()
     failed: tuple[IngestFailure, ...] = ()
     downloads: int = 0
+    skipped: tuple[SkippedFiles, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -237,4 +253,5 @@ class IndexReport:
             "removed": len(self.removed),
             "downloaded": self.downloads,
             "failed": [f.to_dict() for f in self.failed],
+            "skipped": [s.to_dict() for s in self.skipped],
         }

@@ -189,6 +189,10 @@ def print_episode(
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:
     for failure in report.failed:
         console.print(Styled(f"error: {failure}", style="red"))
+    if report.skipped:
+        total = sum(s.count for s in report.skipped)
+        kinds = ", ".join(f"{s.count} {s.suffix} ({s.reason})" for s in report.skipped)
+        console.print(Styled(f"skipped {total} files: {kinds}", style="yellow"))
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",

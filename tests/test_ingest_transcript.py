@@ -57,8 +57,11 @@ def test_content_decides_over_a_wrong_suffix(fixture: str, suffix: str, first_te
     assert transcript.timed
 
 
-def test_suffixes_are_the_five_formats() -> None:
-    assert frozenset({".vtt", ".srt", ".json", ".tsv", ".txt"}) == TRANSCRIPT_SUFFIXES
+def test_suffixes_are_the_six_formats() -> None:
+    assert (
+        frozenset({".vtt", ".srt", ".json", ".tsv", ".txt", ".md", ".markdown"})
+        == TRANSCRIPT_SUFFIXES
+    )
 
 
 def test_plain_text_by_suffix_or_default() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from searchpod.model import Cue
@@ -155,6 +158,42 @@ def split_speaker(text: str) -> tuple[str | None, str]:
     if m and looks_like_speaker(m.group(1)):
         return m.group(1).strip(), text[m.end() :]
     return None, text
+
+
+def label_speakers(cues: Iterable[Cue], *, labels: bool = True) -> list[Cue]:
+    """Speakers from ``Name:`` labels opening cue texts, where the file really uses them.
+
+    The file's own speaker marking (``<v>`` spans, speaker fields) wins: when any cue has a
+    speaker, texts are left as they are. A label carries forward to unlabelled cues only
+    where labels mark turns (two or more names, the speaker changing at least twice, and
+    at least one cue in twenty labelled); a name labelling several cues, but too rarely to
+    mark turns, names just the cues it opens; a label seen once ("Joe:", "COBOL: ...") is
+    text, not a speaker. ``labels=False`` turns detection off.
+    """
+    cues = list(cues)
+    if not labels or any(c.speaker for c in cues):
+        return cues
+    found = [split_speaker(c.text) for c in cues]
+    names = [name for name, _ in found if name is not None]
+    if not names:
+        return cues
+    counts = Counter(names)
+    changes = sum(a != b for a, b in itertools.pairwise(names))
+    share = len(names) / len(cues)
+    carry = len(counts) >= 2 and ((changes >= 2 and share >= 0.05) or share >= 0.5)
+    if not carry and max(counts.values()) < 2 and share < 0.5:
+        return cues
+    out: list[Cue] = []
+    speaker: str | None = None
+    for cue, (name, rest) in zip(cues, found, strict=True):
+        if name is not None:
+            speaker = name
+        elif not carry:
+            speaker = None
+        text = rest.strip() if name is not None else cue.text
+        if text:
+            out.append(dataclasses.replace(cue, text=text, speaker=speaker))
+    return out
 
 
 def ends_sentence(text: str) -> bool:

@@ -25,7 +25,7 @@ from searchpod.ingest.textpage import (
     page_from_lines,
     parse_date,
 )
-from searchpod.model import Page
+from searchpod.model import Page, Transcript
 
 _NOISE_TAGS = (
     "script",
@@ -390,3 +390,29 @@ def _int(value: Any) -> int | None:
 def _text(value: str) -> str:
     # JSON-LD may escape lone surrogates ("\ud800"); they could not be written to the index.
     return _SURROGATES.sub("\ufffd", _WS.sub(" ", value)).strip()
+
+
+def read_html_file(html: str, source: str, *, labels: bool = True) -> Page | Transcript:
+    """An HTML file as what it is: a transcript (times or speaker turns, as in the Podcast
+    Index ``<cite>``/``<time>``/``<p>`` shape) or an episode page.
+
+    Raises IngestError "not an episode page or a transcript" when it is neither.
+    """
+    from searchpod.ingest.plaintext import parse_html_transcript, transcript_evidence
+
+    try:
+        return parse_html_page(html, source)
+    except IngestError as exc:
+        if exc.reason == "empty file":
+            raise
+        not_a_page = exc
+    try:
+        transcript = parse_html_transcript(html, source, labels=labels)
+    except IngestError:
+        transcript = None
+    if transcript is not None and transcript_evidence(transcript):
+        return transcript
+    raise IngestError(
+        source,
+        f"not an episode page or a transcript ({not_a_page.reason}; no timed or labelled lines)",
+    ) from not_a_page
