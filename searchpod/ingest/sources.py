@@ -199,6 +199,7 @@ def load_group(
     page: Page | None = None
     transcript: Transcript | None = None
     best = (False, False)
+    transcript_file: Path | None = None
     failures: list[IngestFailure] = []
     first_error: IngestError | None = None
     for f in group.files:
@@ -226,14 +227,17 @@ def load_group(
                 parsed = parse_transcript(text, label, suffix=suffix, labels=group.labels)
             rank = _transcript_quality(parsed, suffix)
             if transcript is None or rank > best:
-                transcript, best = parsed, rank
+                transcript, best, transcript_file = parsed, rank, f
         except IngestError as exc:
             failures.append(IngestFailure(exc.source, exc.reason))
             first_error = first_error or exc
     if page is None and transcript is None:
         assert first_error is not None  # a group has at least one file
         raise first_error
-    source = group.main.as_posix() if source_prefix is None else source_prefix
+    # The file the episode was read from: a transcript's own, when a broken sibling named
+    # the group.
+    shown = transcript_file if page is None and transcript_file is not None else group.main
+    source = shown.as_posix() if source_prefix is None else source_prefix
     episode = assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
     return episode, failures
 
