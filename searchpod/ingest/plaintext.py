@@ -40,7 +40,7 @@ _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>\s*")
 _VOICE_END = re.compile(r"</v>")
 # "Name  0:03" or "Name (00:12:35)" alone on a line, as transcription services export.
 _NAME_TIME = re.compile(rf"(.{{1,40}}?)\s*(?:\s|[-–—|]\s*)({_T}|\\?[\[(]\s*{_T}\s*\\?[\])])\s*:?")
-# Bare times must open at least this share of the lines to count as times.
+# Bare times count only where timed lines (bare or bracketed) are at least this share.
 _BARE_SHARE = 0.2
 
 
@@ -64,8 +64,9 @@ def parse_plain_transcript(
         text = html.unescape(text)
     raw = [line.strip() for line in text.splitlines()]
     bare = sum(bool(_BARE.match(line)) for line in raw if line)
+    stamped = bare + sum(bool(_BRACKETED.match(line)) for line in raw if line)
     nonblank = sum(bool(line) for line in raw) or 1
-    bare_ok = bare >= 2 and bare >= _BARE_SHARE * nonblank
+    bare_ok = bare >= 1 and stamped >= 2 and stamped >= _BARE_SHARE * nonblank
     lines = [_read_line(line, bare_ok) if line else None for line in raw]
     cues = _cues(lines)
     if not cues:
