@@ -333,10 +333,14 @@ def _feed_store(ctx: click.Context) -> Any:
 @click.pass_context
 def feed_add(ctx: click.Context, url: str) -> None:
     """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
+    from searchpod.feeds import check_feed
     from searchpod.index import Index
 
     try:
         Index.create(ctx.obj["index"])  # the feed list lives in the index directory
+        # Fetched once now, through the cache 'feed sync' uses: a URL that is no feed is
+        # refused here rather than failing every sync.
+        check_feed(url, Path(ctx.obj["index"]))
         added = _feed_store(ctx).add(url)
     except SearchpodError as exc:
         _fail(str(exc))

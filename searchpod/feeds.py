@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from searchpod.errors import FetchError, IngestError
 from searchpod.ingest.sources import FEED_SUFFIXES
@@ -55,7 +56,17 @@ def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
         key = feed_key(source)
         try:
             feed = load_feed(source, fetcher)
-        except (FetchError, IngestError) as exc:
+        except IngestError as exc:
+            # Not a feed: a URL may be one transcript or episode page ("index URL").
+            single = document_episode(source, fetcher) if _is_url(source) else None
+            if isinstance(single, tuple):
+                batch.episodes.append((*single, key))
+                batch.live[key] = {single[0].id}
+            else:
+                reason = f"{exc.reason}; nor a transcript ({single})" if single else exc.reason
+                batch.failures.append(IngestFailure(source, reason))
+            continue
+        except FetchError as exc:
             batch.failures.append(IngestFailure(source, exc.reason))
             continue
         episodes, failures, stats = episodes_from_feed(feed, fetcher, feed_source=source)
@@ -64,3 +75,48 @@ def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
         batch.live[key] = {ep.id for ep in episodes}
         batch.episodes.extend((ep, stats.fingerprints[ep.id], key) for ep in episodes)
     return batch
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def document_episode(url: str, fetcher: Any) -> tuple[Episode, str] | str:
+    """The episode one URL holds when it is a transcript or an episode page, with its
+    fingerprint; else why not. Fetched through ``fetcher``'s cache, so no second download.
+    """
+    import hashlib
+    import urllib.parse
+    from pathlib import PurePosixPath
+
+    from searchpod.ingest.decode import decode_bytes
+    from searchpod.ingest.htmlpage import read_html_file
+    from searchpod.ingest.sources import assemble_episode
+    from searchpod.ingest.transcript import parse_transcript
+    from searchpod.model import Page
+
+    try:
+        result = fetcher.get(url)
+        text = decode_bytes(result.data, url)
+        name = PurePosixPath(urllib.parse.urlsplit(result.final_url).path)
+        mime = (result.content_type or "").partition(";")[0].strip().lower()
+        suffix = name.suffix.lower()
+        page = None
+        if mime in {"text/html", "application/xhtml+xml"} or suffix in {".html", ".htm"}:
+            read = read_html_file(text, url)
+            page, transcript = (read, None) if isinstance(read, Page) else (None, read)
+        else:
+            transcript = parse_transcript(text, url, suffix=suffix, content_type=mime or None)
+    except (FetchError, IngestError) as exc:
+        return exc.reason
+    episode = assemble_episode(url, url, page, transcript, fallback_title=name.stem or url)
+    return episode, hashlib.sha256(result.data).hexdigest()
+
+
+def check_feed(source: str, index_path: Path) -> None:
+    """Fetch (through the index's cache) and parse a feed; raises IngestError or
+    FetchError naming ``source`` when it does not answer with one."""
+    from searchpod.fetch import Fetcher
+    from searchpod.ingest.feed import load_feed
+
+    load_feed(source, Fetcher(index_path / CACHE_DIR))

@@ -95,6 +95,7 @@ class FeedItem:
     media_url: str | None = None
     link: str | None = None
     transcripts: tuple[TranscriptLink, ...] = ()
+    season: int | None = None
 
     @property
     def key(self) -> str | None:
@@ -167,7 +168,7 @@ def parse_feed(data: bytes, source: str) -> Feed:
     channel, extra_items = _read_extras(data)
     feed_info = parsed.get("feed") or {}
     base = source if _is_http(source) else None
-    author = channel.author or _text(feed_info, "author") or _hosts(channel.persons)
+    author = _hosts(channel.persons) or channel.author or _text(feed_info, "author")
 
     items = []
     for position, entry in enumerate(raw_entries):
@@ -226,7 +227,8 @@ def _feed_item(
     if extras is not None:
         summary = extras.description or extras.itunes_summary or extras.content
         transcripts = extras.transcripts
-        item_author = extras.author or _hosts(extras.persons)
+        # podcast:person role="host" names people; itunes:author is often the company.
+        item_author = _hosts(extras.persons) or extras.author
     else:
         # The lxml pass could not read this item: take what feedparser kept.
         summary = None
@@ -248,7 +250,12 @@ def _feed_item(
         title=_plain_text(_text(entry, "title")),
         summary=_plain_text(summary),
         published=_published(entry),
-        episode=_episode_number(_text(entry, "itunes_episode")),
+        episode=_episode_number(
+            (extras.episode if extras is not None else None) or _text(entry, "itunes_episode")
+        ),
+        season=_episode_number(
+            (extras.season if extras is not None else None) or _text(entry, "itunes_season")
+        ),
         host=item_author or channel_author,
         media_url=_absolute_url(enclosures[0] if enclosures else None, base),
         link=_absolute_url(link, base),
@@ -292,8 +299,11 @@ def _published(entry: Any) -> dt.date | None:
 
 
 def _episode_number(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
-        return int(value.strip())
+    # podcast:episode may be "5.5" (a bonus between 5 and 6): its whole part is the number.
+    text = (value or "").strip()
+    whole = text.split(".", 1)[0] if re.fullmatch(r"\d+(?:\.\d+)?", text) else text
+    if whole.isdigit() and len(whole) <= 9:
+        return int(whole)
     return None
 
 
@@ -375,6 +385,8 @@ class _ItemExtras:
     author: str | None = None
     persons: tuple[tuple[str, str | None], ...] = ()
     transcripts: tuple[TranscriptLink, ...] = ()
+    episode: str | None = None
+    season: str | None = None
 
 
 def _read_extras(data: bytes) -> tuple[_ChannelExtras, list[_ItemExtras]]:
@@ -430,7 +442,17 @@ def _item_extras(item: Any) -> _ItemExtras:
         author=_child_text(item, f"{{{_ITUNES_NS}}}author"),
         persons=_persons(item),
         transcripts=tuple(transcripts),
+        episode=_podcast_text(item, "episode") or _child_text(item, f"{{{_ITUNES_NS}}}episode"),
+        season=_podcast_text(item, "season") or _child_text(item, f"{{{_ITUNES_NS}}}season"),
     )
+
+
+def _podcast_text(parent: Any, name: str) -> str | None:
+    for el in _podcast_children(parent, name):
+        text = "".join(el.itertext()).strip()
+        if text:
+            return text
+    return None
 
 
 def _podcast_children(parent: Any, name: str) -> list[Any]:
@@ -494,6 +516,7 @@ def episode_fingerprint(
         "host": item.host,
         "media_url": item.media_url,
         "link": item.link,
+        "season": item.season,
         "show": show,
         "source": source,
     }
@@ -516,9 +539,10 @@ def episodes_from_feed(
 ) -> tuple[list[Episode], list[IngestFailure], FeedSyncStats]:
     """Turn every item of ``feed`` into an Episode, fetching its best working transcript.
 
-    Transcript links are tried best first; each one that fails (HTTP error, timeout,
-    unparseable) is reported as an IngestFailure for its URL and the next is tried. An item
-    whose links all fail, or that has none, is indexed from its description. Items with no
+    Transcript links are tried best first; when one fails (HTTP error, timeout,
+    unparseable) the next is tried. Only when all of an item's links fail is each reported
+    as an IngestFailure for its URL, and the item indexed from its description (as is one
+    with no link). Items with no
     guid, link or enclosure are reported and skipped, as are repeats of an id already seen
     (feeds list newest first, so the first is kept). ``stats.fingerprints`` maps each
     episode's id to its ``episode_fingerprint``.
@@ -542,12 +566,13 @@ def episodes_from_feed(
         transcript: Transcript | None = None
         used: TranscriptLink | None = None
         raw: bytes | None = None
+        dead: list[IngestFailure] = []
         for link in item.transcripts:
             try:
                 result = fetcher.get(link.url)
                 parsed = _parse_transcript(result.data, link, result.final_url, result.content_type)
             except (FetchError, IngestError) as exc:
-                failures.append(IngestFailure(link.url, exc.reason))
+                dead.append(IngestFailure(link.url, exc.reason))
                 continue
             if result.changed:
                 downloads += 1
@@ -555,10 +580,16 @@ def episodes_from_feed(
                 cache_hits += 1
             transcript, used, raw = parsed, link, result.data
             break
+        if transcript is None:
+            # A dead link is worth an error only when no other link of the item worked:
+            # otherwise every sync would report it, though nothing is missing.
+            failures.extend(dead)
 
         source = used.url if used else f"{feed_source}#{key}"
         body, cues = episode_text(item, transcript)
         metadata = {"feed": feed_source}
+        if item.season is not None:
+            metadata["season"] = str(item.season)
         if used and used.type:
             metadata["transcript_type"] = used.type
         episodes.append(
