@@ -31,7 +31,7 @@ def test_one_stray_label_names_nobody() -> None:
 
 def test_sporadic_captioner_labels_name_only_their_own_cues() -> None:
     lines = [f"Caption number {n} goes here." for n in range(300)]
-    lines[10] = "MARK: I disagree."
+    lines[10] = ">> MARK: I disagree."
     lines[150] = "MARK: Same again."
     lines[200] = "SARAH: Fine."
     cues = parse_vtt(_vtt(lines), "a.vtt").cues
@@ -95,6 +95,11 @@ def test_a_time_opening_one_line_of_prose_is_text() -> None:
 def test_voice_tags_in_text_are_speakers_not_words() -> None:
     cues = parse_plain_transcript("<v Ana Lima>Hello there.\n<v Bo>Hi.</v>\n", "a.txt").cues
     assert [(c.speaker, c.text) for c in cues] == [("Ana Lima", "Hello there."), ("Bo", "Hi.")]
+    timed = "00:25:04 <v Ana Lima>RICK: Read this.\n00:25:11 <v Bo>Yes.\n00:25:12 Sure.\n"
+    cues = parse_plain_transcript(timed, "a.txt").cues
+    assert [(c.start, c.speaker, c.text) for c in cues] == [
+        (1504.0, "Ana Lima", "RICK: Read this."), (1511.0, "Bo", "Yes."), (1512.0, "Bo", "Sure.")
+    ]  # fmt: skip
 
 
 def test_entities_decoded_in_text_and_markdown() -> None:

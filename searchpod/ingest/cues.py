@@ -18,6 +18,7 @@ _TIME = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+)(?:[.,](\d+))?", re.ASCII)
 # followed by a space is text, not a tag, so "a < b" survives.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _LABEL = re.compile(r"([^:\n]{1,40}):(?:\s+|$)")
+_TURN_MARK = re.compile(r"\s*(?:>>|-)\s+")
 _SENTENCE_END = frozenset(".?!…")
 _CLOSERS = "\"'”’)]»」"
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[.'’-](?=[^\W\d_])|\.$)*")
@@ -154,7 +155,9 @@ def looks_like_speaker(label: str) -> bool:
 
 def split_speaker(text: str) -> tuple[str | None, str]:
     """A leading ``Name:`` label and the text after it, or ``(None, text)`` if there is none."""
-    m = _LABEL.match(text)
+    # Captioners mark a change of speaker with ">>" (or "- "), often before the name.
+    marker = _TURN_MARK.match(text)
+    m = _LABEL.match(text, marker.end() if marker else 0)
     if m and looks_like_speaker(m.group(1)):
         return m.group(1).strip(), text[m.end() :]
     return None, text

@@ -80,6 +80,9 @@ def _read_line(line: str, bare_ok: bool) -> _Line:
     if m:
         voice, line = clean_text(m.group(1)), _VOICE_END.sub("", line[m.end() :])
     time, rest = _leading_time(line, bare_ok)
+    m = _VOICE.match(rest) if voice is None else None
+    if m:  # "00:25:04 <v Name>text", as caption tools export timed text
+        voice, rest = clean_text(m.group(1)), _VOICE_END.sub("", rest[m.end() :])
     if time is None:
         # "Name: [12:35] text", "Name (12:35): text", or "Name  0:03" on its own line.
         m = _NAME_TIME.fullmatch(line) or _NAME_TIME.match(line)
