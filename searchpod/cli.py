@@ -278,7 +278,11 @@ def show(
     if as_json:
         data = episode.to_dict()
         if start is not None:
-            data["cues"] = [c for c in data["cues"] if (c["end"] or c["start"] or 0) >= start]
+            data["cues"] = [
+                c.from_time(start).to_dict()
+                for c in episode.cues
+                if (c.end if c.end is not None else c.start or 0) >= start
+            ]
         _dump(data)
         return
     from searchpod.render import print_episode

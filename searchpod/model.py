@@ -30,6 +30,21 @@ class Cue:
         """``parts``, or the whole cue as its one part."""
         return self.parts or ((0, self.start, self.end),)
 
+    def from_time(self, at: float) -> Cue:
+        """This cue from the source cue said at ``at`` on (itself if that is its first).
+
+        ``show --at`` starts there, so the first line shown carries its own time.
+        """
+        later = [p for p in self.parts if p[1] is not None and p[1] <= at]
+        if not later or later[-1][0] == 0:
+            return self
+        offset = later[-1][0]
+        parts = tuple((o - offset, s, e) for o, s, e in self.parts if o >= offset)
+        return Cue(
+            self.text[offset:].lstrip(), later[-1][1], self.end, self.speaker,
+            parts if len(parts) > 1 else (),
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}
 

@@ -178,6 +178,8 @@ def print_episode(
         last = cue.end if cue.end is not None else cue.start
         if at is not None and last is not None and last < at:
             continue
+        if at is not None:
+            cue = cue.from_time(at)  # a joined cue: from the source cue said at that time
         line = Styled(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
         if cue.speaker and cue.speaker != speaker:
             line.append(f"{cue.speaker}: ", style="bold magenta")

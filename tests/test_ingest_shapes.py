@@ -240,3 +240,17 @@ def test_speaker_labels_can_be_turned_off(tmp_path: Path) -> None:
     )
     assert cli.exit_code == 1
     assert Index(tmp_path / "ix2").search("falconry", speaker="lima").total == 0
+
+
+def test_show_at_starts_at_the_source_cue_said_then(tmp_path: Path) -> None:
+    index = str(tmp_path / "ix")
+    CliRunner().invoke(main, ["--index", index, "index", str(SHAPES)])
+    shown = CliRunner().invoke(main, ["--index", index, "show", "shapes/falconry.srt", "--at", "6"])
+    first = shown.stdout.split("\n\n", 1)[1].splitlines()[0]
+    assert first == "[00:00:05] Ana Lima: and leather gauntlets."
+    data = json.loads(
+        CliRunner()
+        .invoke(main, ["--index", index, "show", "shapes/falconry.srt", "--at", "6", "--json"])
+        .stdout
+    )
+    assert (data["cues"][0]["start"], data["cues"][0]["text"]) == (5.0, "and leather gauntlets.")
