@@ -42,6 +42,11 @@ GOOD: dict[str, tuple[str, list[tuple[float | None, str | None, str]]]] = {
         (48, FELIX, "Rinds grow bloomy moulds."),
         (150, ANA, "Affineurs turn cheeses weekly."),
     ]),
+    "regatta.html": ("Regatta Radio", [
+        (4, MARA, "Spinnakers billow downwind."),
+        (31, OSTIN, "Tacking needs crisp winches."),
+        (72, MARA, "Buoys mark each leg."),
+    ]),
     "otter.txt": ("Otter", [
         (3, ANA, "Bridges rust from within."),
         (15, FELIX, "Galvanised girders resist corrosion."),

@@ -200,6 +200,11 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
         title = clean_text(title_tag.get_text()) if title_tag else ""
         for tag in soup.find_all(_HTML_NOISE):
             tag.decompose()
+        for row in soup.find_all("tr"):
+            line = _table_line([c.get_text(" ") for c in row.find_all(["td", "th"])])
+            if line is not None:
+                row.clear()
+                row.append(line)
         for tag in soup.find_all("br"):
             tag.replace_with("\n")
         for tag in soup.find_all(_HTML_BLOCKS):
@@ -210,6 +215,20 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
         raise IngestError(source, f"unreadable HTML ({type(exc).__name__})") from exc
     # Entities are decoded by the parser; a literal "&amp;" left must stay as it is.
     return body.replace("&", "&amp;"), title or None
+
+
+def _table_line(cells: list[str]) -> str | None:
+    """A transcript table row (time, name, text cells in any order) as one text line."""
+    cells = [" ".join(c.split()) for c in cells]
+    times = [c for c in cells if _BRACKETED.fullmatch(c) or _BARE.fullmatch(c)]
+    names = [c for c in cells if c not in times and looks_like_speaker(c.rstrip(":"))]
+    if not times or len(cells) < 2:
+        return None
+    name = names[0] if names and len(cells) > 2 else None
+    text = " ".join(c for c in cells if c is not times[0] and c is not name)
+    stamp = _BRACKETED.sub(r"\1", times[0])
+    label = f"{name.rstrip(':')}: " if name else ""
+    return f"[{stamp}] {label}{text}"
 
 
 def parse_html_transcript(text: str, source: str, *, labels: bool = True) -> Transcript:
