@@ -196,7 +196,8 @@ def label_speakers(cues: Iterable[Cue], *, labels: bool = True) -> list[Cue]:
         text = rest.strip() if name is not None else cue.text
         if text:
             out.append(dataclasses.replace(cue, text=text, speaker=speaker))
-    return out
+    # Nothing but labels ("Ana:"): the labels are then the only text there is.
+    return out or cues
 
 
 def ends_sentence(text: str) -> bool:
