@@ -24,6 +24,8 @@ _START_KEYS = ("startTime", "start", "start_time", "startMs", "start_ms", "begin
 _END_KEYS = ("endTime", "end", "end_time", "endMs", "end_ms", "to", "end_seconds")
 _SPEAKER_KEYS = ("speaker", "speaker_name", "speakerName", "speaker_label", "voice")
 _MS_HINT = ("ms", "Ms", "_ms", "millis")
+# A typical cue this long in seconds would be a 4-minute monologue: it must be milliseconds.
+_MS_TYPICAL_CUE = 250
 
 
 def parse_transcript_json(text: str, source: str, *, labels: bool = True) -> Transcript:
@@ -34,8 +36,8 @@ def parse_transcript_json(text: str, source: str, *, labels: bool = True) -> Tra
     top-level list of cues (``[{"start", "end", "text"}]``, in seconds or milliseconds, or
     ``startTime``/``body``), and word-level JSON, one word (or punctuation mark) per segment.
     Times are milliseconds when a key says so (``startMs``) or integer times run past a day
-    or give cues 100+ units long. A segment without a speaker inherits the previous one's;
-    segments without text or a readable start are skipped; words and split sentences are
+    or give cues a typical length of 250+ units. A segment without a speaker inherits the
+    previous one's; segments without text or a readable start are skipped; words and split sentences are
     joined for display, each keeping its own time (see ``merge_cues``). Raises IngestError
     naming ``source`` for invalid JSON, JSON of another shape, or no usable segment.
     """
@@ -103,7 +105,7 @@ def _in_milliseconds(cues: list[Cue], start_key: str, end_key: str | None) -> bo
     if max(starts) > 86400:
         return True
     lengths = sorted(c.end - c.start for c in cues if c.end is not None and c.start is not None)
-    return bool(lengths) and lengths[len(lengths) // 2] >= 100
+    return bool(lengths) and lengths[len(lengths) // 2] >= _MS_TYPICAL_CUE
 
 
 def _cues(

@@ -93,8 +93,7 @@ def _read_line(line: str, bare_ok: bool) -> _Line:
             if seconds is not None and (not is_bare or bare_ok or m.end() == len(line)):
                 time = seconds
                 rest = m.group(1).rstrip(":") + ": " + line[m.end() :].lstrip(" :-–—|")
-    if voice is None and time is None and rest.endswith(":") and looks_like_speaker(rest[:-1]):
-        return _Line("", label_only=rest[:-1].strip())
+    rest = rest.strip()
     if voice is None and rest.endswith(":") and looks_like_speaker(rest[:-1]):
         return _Line("", time=time, label_only=rest[:-1].strip())
     return _Line(clean_text(rest), time, voice)
