@@ -79,6 +79,24 @@ GOOD: dict[str, tuple[str, list[tuple[float | None, str | None, str]]]] = {
         (7.25, None, "before mountain creases."),
         (65, None, "Washi tears cleanly."),
     ]),
+    "tidepool.json": ("Tidepool", [
+        (0.5, ANA, "Anemones"),
+        (1.0, ANA, "sting"),
+        (1.4, ANA, "shrimp."),
+        (95.2, FELIX, "Urchins"),
+        (96.0, FELIX, "graze algae."),
+    ]),
+    "fjords.json": ("Fjords", [
+        (0.0, None, "Fjords were carved"),
+        (3.2, None, "by glacial ice."),
+        (301.7, None, "Sediment settles slowly."),
+    ]),
+    "interview.txt": ("Interview", [
+        (None, ANA, "Thanks for joining our apiculture chat."),
+        (None, FELIX, "Happy to talk about wax moths. They damage frames badly."),
+        (None, ANA, "How do you stop them?"),
+        (None, FELIX, "Freezing frames overnight works."),
+    ]),
     "pottery.json": ("Pottery", [
         (61, MARA, "Stoneware fires hotter than earthenware."),
         (64, OSTIN, "Glazes contain silica"),
@@ -230,7 +248,9 @@ def test_good_transcript_beside_a_broken_one_is_read_from_its_own_file(index: In
 def test_stats_counts_only_timed_transcripts_as_timed(index: Index) -> None:
     stats = index.stats()
     assert stats.episodes == len(GOOD)
-    assert stats.timed_episodes == len(GOOD) - 1  # marmots.txt has no times
+    untimed = [name for name, (_, cues) in GOOD.items() if cues[0][0] is None]
+    assert sorted(untimed) == ["interview.txt", "marmots.txt"]
+    assert stats.timed_episodes == len(GOOD) - len(untimed)
 
 
 def test_speaker_labels_can_be_turned_off(tmp_path: Path) -> None:
