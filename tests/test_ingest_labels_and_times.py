@@ -152,3 +152,13 @@ def test_html_transcript_from_a_feed_keeps_times_and_speakers() -> None:
         (5.0, "Ana", "Hi."),
         (70.0, "Bo", "Hello."),
     ]
+
+
+def test_markdown_break_marks_time_the_turns_after_them() -> None:
+    md = (
+        "# Episode 500\n\n**Ana Lima:** Compilers today.\n\n**Bo Reef:** Parsers first.\n\n"
+        "**Break:** \\[00:29:15\\]\n\n**Ana Lima:** Back with linkers.\n"
+    )
+    cues = parse_markdown_transcript(md, "a.md").cues
+    assert [(c.start, c.speaker) for c in cues if "linkers" in c.text] == [(1755.0, "Ana Lima")]
+    assert "Break" not in {c.speaker for c in cues}

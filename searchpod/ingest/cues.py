@@ -38,6 +38,7 @@ _NOT_SPEAKER = frozenset({
     "her", "their", "what", "why", "how", "when", "where", "who", "which", "if", "because",
     "also", "plus", "like", "just", "anyway", "basically", "first", "second", "third",
     "finally", "next", "last", "see", "thanks", "hello", "hi", "hey", "oh", "um", "uh",
+    "break", "laughter", "laughs", "applause", "crosstalk", "inaudible", "silence", "pause",
 })  # fmt: skip
 # Lower-case name particles allowed after the first word: "Ludwig van Beethoven".
 _PARTICLES = frozenset({

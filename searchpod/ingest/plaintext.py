@@ -86,13 +86,19 @@ def _read_line(line: str, bare_ok: bool) -> _Line:
     if time is None:
         # "Name: [12:35] text", "Name (12:35): text", or "Name  0:03" on its own line.
         m = _NAME_TIME.fullmatch(line) or _NAME_TIME.match(line)
-        if m and looks_like_speaker(m.group(1).rstrip(":")):
-            stamp = m.group(2)
+        if m:
+            name, stamp = m.group(1).rstrip(":"), m.group(2)
             is_bare = not stamp.startswith(("[", "(", "\\"))
             seconds = _seconds(_BRACKETED.sub(r"\1", stamp))
-            if seconds is not None and (not is_bare or bare_ok or m.end() == len(line)):
-                time = seconds
-                rest = m.group(1).rstrip(":") + ": " + line[m.end() :].lstrip(" :-–—|")
+            tail = line[m.end() :].lstrip(" :-–—|")
+            if seconds is None:
+                pass
+            elif looks_like_speaker(name):
+                if not is_bare or bare_ok or not tail:
+                    time, rest = seconds, f"{name}: {tail}"
+            elif not is_bare and not tail:
+                # A marked moment, "Break: [00:29:15]": the time counts, the words stay text.
+                time, rest = seconds, name
     rest = rest.strip()
     if voice is None and rest.endswith(":") and looks_like_speaker(rest[:-1]):
         return _Line("", time=time, label_only=rest[:-1].strip())
@@ -153,8 +159,10 @@ def _cues(lines: list[_Line | None]) -> list[Cue]:
             voice = line.voice
         if not line.text:
             continue
-        if parts and _opens_turn(line.text):
-            flush()
+        if _opens_turn(line.text):
+            if parts:
+                flush()
+            label = None  # a line's own label wins over one standing above it
         if not parts:
             start, speaker_voice = time, voice
         parts.append(line.text)
