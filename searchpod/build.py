@@ -23,7 +23,7 @@ from typing import Any
 from searchpod import analysis
 from searchpod.codec import PodcastCodec
 from searchpod.errors import IngestError, SearchpodError
-from searchpod.ingest.sources import SourceGroup, load_group
+from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 from searchpod.store import INDEXING_WORKER
@@ -54,7 +54,9 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
+    doc = episode_document(
+        episode, fingerprint=with_failures(fingerprint, partial), path=str(group.main.resolve())
+    )
     postings = {
         name: encode_postings(value)
         for name, value in doc.items()

@@ -414,6 +414,7 @@ def _ingest(
         write_segments,
     )
     from searchpod.codec import PodcastCodec
+    from searchpod.ingest.sources import split_failures
 
     added: list[str] = []
     updated: list[str] = []
@@ -436,8 +437,10 @@ def _ingest(
             continue
         if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
-        if known and known[0] == fingerprint:
+        stored, broken = split_failures(known[0]) if known else ("", [])
+        if known and stored == fingerprint:
             unchanged.append(group.id)
+            failures.extend(broken)  # a broken file beside good ones is named on every run
         else:
             todo.append((group, fingerprint))
     from_feeds: list[Prepared] = []

@@ -186,6 +186,13 @@ def test_mixed_folder_indexes_every_good_file_names_each_bad_one_lists_skipped(
         assert failed[name].startswith(reason), failed[name]
     assert {(s["suffix"], s["count"]) for s in report["skipped"]} == {(".md", 1), (".xyz", 1)}
     assert any("README" in s["reason"] for s in report["skipped"])
+    again = CliRunner().invoke(
+        main, ["--index", str(tmp_path / "ix"), "index", str(SHAPES), "--json"]
+    )
+    assert again.exit_code == 1  # nothing changed, and the broken files are named again
+    report = json.loads(again.stdout)
+    assert (report["added"], report["unchanged"]) == (0, len(GOOD))
+    assert {Path(f["source"]).name for f in report["failed"]} == BROKEN.keys()
     plain = CliRunner().invoke(main, ["--index", str(tmp_path / "ix2"), "index", str(SHAPES)])
     assert "skipped 2 files: 1 .md (README files are notes, not episodes), 1 .xyz" in plain.output
 

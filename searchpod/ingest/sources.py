@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -74,6 +75,29 @@ class SourceGroup:
             h.update(f.name.encode())
             h.update(f.read_bytes())
         return h.hexdigest()
+
+
+# Separates a fingerprint from the files of its group that could not be read.
+_FAILED_MARK = "|failed:"
+
+
+def with_failures(fingerprint: str, failures: list[IngestFailure]) -> str:
+    """The fingerprint to store for an episode built despite ``failures`` among its files,
+    so that an unchanged run still names them (``split_failures``)."""
+    if not failures:
+        return fingerprint
+    return fingerprint + _FAILED_MARK + json.dumps([[f.source, f.reason] for f in failures])
+
+
+def split_failures(stored: str) -> tuple[str, list[IngestFailure]]:
+    """A stored fingerprint's own part, and the failures remembered with it."""
+    fingerprint, mark, rest = stored.partition(_FAILED_MARK)
+    if not mark:
+        return stored, []
+    try:
+        return fingerprint, [IngestFailure(str(s), str(r)) for s, r in json.loads(rest)]
+    except (ValueError, TypeError):
+        return fingerprint, []
 
 
 def discover(
