@@ -45,8 +45,10 @@ class FeedBatch:
     downloads: int = 0
 
 
-def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
-    """Read each feed and fetch its transcripts; a feed that fails is reported, not fatal."""
+def fetch_feeds(sources: Sequence[str], index_path: Path, *, labels: bool = True) -> FeedBatch:
+    """Read each feed and fetch its transcripts; a feed that fails is reported, not fatal.
+
+    ``labels=False``: no speakers from ``Name:`` labels in transcript text."""
     from searchpod.fetch import Fetcher
     from searchpod.ingest.feed import episodes_from_feed, load_feed
 
@@ -58,7 +60,7 @@ def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
             feed = load_feed(source, fetcher)
         except IngestError as exc:
             # Not a feed: a URL may be one transcript or episode page ("index URL").
-            single = document_episode(source, fetcher) if _is_url(source) else None
+            single = document_episode(source, fetcher, labels=labels) if _is_url(source) else None
             if isinstance(single, tuple):
                 batch.episodes.append((*single, key))
                 batch.live[key] = {single[0].id}
@@ -69,7 +71,9 @@ def fetch_feeds(sources: Sequence[str], index_path: Path) -> FeedBatch:
         except FetchError as exc:
             batch.failures.append(IngestFailure(source, exc.reason))
             continue
-        episodes, failures, stats = episodes_from_feed(feed, fetcher, feed_source=source)
+        episodes, failures, stats = episodes_from_feed(
+            feed, fetcher, feed_source=source, labels=labels
+        )
         batch.failures.extend(failures)
         batch.downloads += stats.downloads
         batch.live[key] = {ep.id for ep in episodes}
@@ -81,7 +85,7 @@ def _is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def document_episode(url: str, fetcher: Any) -> tuple[Episode, str] | str:
+def document_episode(url: str, fetcher: Any, *, labels: bool = True) -> tuple[Episode, str] | str:
     """The episode one URL holds when it is a transcript or an episode page, with its
     fingerprint; else why not. Fetched through ``fetcher``'s cache, so no second download.
     """
@@ -103,14 +107,16 @@ def document_episode(url: str, fetcher: Any) -> tuple[Episode, str] | str:
         suffix = name.suffix.lower()
         page = None
         if mime in {"text/html", "application/xhtml+xml"} or suffix in {".html", ".htm"}:
-            read = read_html_file(text, url)
+            read = read_html_file(text, url, labels=labels)
             page, transcript = (read, None) if isinstance(read, Page) else (None, read)
         else:
-            transcript = parse_transcript(text, url, suffix=suffix, content_type=mime or None)
+            transcript = parse_transcript(
+                text, url, suffix=suffix, content_type=mime or None, labels=labels
+            )
     except (FetchError, IngestError) as exc:
         return exc.reason
     episode = assemble_episode(url, url, page, transcript, fallback_title=name.stem or url)
-    return episode, hashlib.sha256(result.data).hexdigest()
+    return episode, hashlib.sha256(result.data + (b"" if labels else b"\0no-labels")).hexdigest()
 
 
 def check_feed(source: str, index_path: Path) -> None:

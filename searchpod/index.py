@@ -164,7 +164,11 @@ class Index:
         skipped: dict[tuple[str, str], int] = {}
         groups, failures = discover(file_paths, labels=speaker_labels, skipped=skipped)
         # Network work first, outside the lock: only writing needs to be exclusive.
-        feeds = fetch_feeds(feed_sources, self._dir.path) if feed_sources else FeedBatch()
+        feeds = (
+            fetch_feeds(feed_sources, self._dir.path, labels=speaker_labels)
+            if feed_sources
+            else FeedBatch()
+        )
         failures.extend(feeds.failures)
         with self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:

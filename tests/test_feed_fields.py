@@ -81,3 +81,15 @@ def test_index_url_that_is_neither_says_so(server: LocalServer, tmp_path: Path) 
     result = cli(tmp_path / "ix", "index", server.url("/x.bin"))
     assert result.exit_code == 1
     assert "not an RSS/Atom feed" in result.stderr and "nor a transcript" in result.stderr
+
+
+def test_no_speaker_labels_reaches_downloaded_transcripts(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    srt = b"1\n00:00:01,000 --> 00:00:02,000\nAna: Cockles.\n\n2\n00:00:03,000 --> 00:00:04,000\nBo: Mussels.\n"
+    server.routes["/t/ep.srt"] = _cached_route(srt, "application/x-subrip")
+    for flag, speaker in (("--no-speaker-labels", None), (None, "Ana")):
+        index = tmp_path / f"ix{bool(flag)}"
+        cli(index, "index", server.url("/t/ep.srt"), *([flag] if flag else []))
+        hit = json.loads(cli(index, "search", "cockles", "--json").stdout)["hits"][0]
+        assert hit["snippets"][0]["speaker"] == speaker

@@ -535,7 +535,7 @@ def episode_text(item: FeedItem, transcript: Transcript | None) -> tuple[str, tu
 
 
 def episodes_from_feed(
-    feed: Feed, fetcher: Fetcher, *, feed_source: str
+    feed: Feed, fetcher: Fetcher, *, feed_source: str, labels: bool = True
 ) -> tuple[list[Episode], list[IngestFailure], FeedSyncStats]:
     """Turn every item of ``feed`` into an Episode, fetching its best working transcript.
 
@@ -570,7 +570,9 @@ def episodes_from_feed(
         for link in item.transcripts:
             try:
                 result = fetcher.get(link.url)
-                parsed = _parse_transcript(result.data, link, result.final_url, result.content_type)
+                parsed = _parse_transcript(
+                    result.data, link, result.final_url, result.content_type, labels=labels
+                )
             except (FetchError, IngestError) as exc:
                 dead.append(IngestFailure(link.url, exc.reason))
                 continue
@@ -609,14 +611,22 @@ def episodes_from_feed(
                 cues=cues,
             )
         )
-        fingerprints[key] = episode_fingerprint(item, raw, show=feed.title, source=source)
+        # "no-labels" only when set, so fingerprints stored before the option stay valid.
+        fingerprints[key] = episode_fingerprint(
+            item, raw, show=feed.title, source=source if labels else f"{source} no-labels"
+        )
 
     stats = FeedSyncStats(downloads, cache_hits, len(failures), fingerprints)
     return episodes, failures, stats
 
 
 def _parse_transcript(
-    data: bytes, link: TranscriptLink, final_url: str, served_type: str | None
+    data: bytes,
+    link: TranscriptLink,
+    final_url: str,
+    served_type: str | None,
+    *,
+    labels: bool = True,
 ) -> Transcript:
     # Imported here: the transcript parsers are only needed once something was fetched.
     from searchpod.ingest.transcript import parse_transcript_bytes
@@ -625,7 +635,9 @@ def _parse_transcript(
     # The feed's declared type first: servers often send .vtt/.srt as text/plain or
     # application/octet-stream.
     content_type = _media_type(link.type) or _media_type(served_type)
-    transcript = parse_transcript_bytes(data, link.url, suffix=suffix, content_type=content_type)
+    transcript = parse_transcript_bytes(
+        data, link.url, suffix=suffix, content_type=content_type, labels=labels
+    )
     if not any(cue.text.strip() for cue in transcript.cues):
         raise IngestError(link.url, "transcript has no text")
     return transcript
