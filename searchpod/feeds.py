@@ -97,7 +97,6 @@ def document_episode(url: str, fetcher: Any, *, labels: bool = True) -> tuple[Ep
     from searchpod.ingest.htmlpage import read_html_file
     from searchpod.ingest.sources import assemble_episode
     from searchpod.ingest.transcript import parse_transcript
-    from searchpod.model import Page
 
     try:
         result = fetcher.get(url)
@@ -107,8 +106,7 @@ def document_episode(url: str, fetcher: Any, *, labels: bool = True) -> tuple[Ep
         suffix = name.suffix.lower()
         page = None
         if mime in {"text/html", "application/xhtml+xml"} or suffix in {".html", ".htm"}:
-            read = read_html_file(text, url, labels=labels)
-            page, transcript = (read, None) if isinstance(read, Page) else (None, read)
+            page, transcript = read_html_file(text, url, labels=labels)
         else:
             transcript = parse_transcript(
                 text, url, suffix=suffix, content_type=mime or None, labels=labels

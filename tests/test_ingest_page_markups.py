@@ -128,4 +128,5 @@ def test_seed_in_any_markup_reads_as_its_plain_text_form(
 def test_a_page_is_read_as_a_page_not_a_transcript(
     seed_page: Page, markup: Callable[[Page], str]
 ) -> None:
-    assert isinstance(read_html_file(markup(seed_page), "p.html"), Page)
+    page, transcript = read_html_file(markup(seed_page), "p.html")
+    assert isinstance(page, Page) and transcript is None

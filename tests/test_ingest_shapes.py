@@ -47,6 +47,12 @@ GOOD: dict[str, tuple[str, list[tuple[float | None, str | None, str]]]] = {
         (31, OSTIN, "Tacking needs crisp winches."),
         (72, MARA, "Buoys mark each leg."),
     ]),
+    # An episode page whose content is a timed transcript: page fields, transcript cues.
+    "harbour-page.html": ("Eps 31: Harbour pilots", [
+        (5, ANA, "Tugboats nudge freighters."),
+        (40, FELIX, "Pilots board by rope ladder."),
+        (130, ANA, "Hawsers hold moored hulls."),
+    ]),
     "otter.txt": ("Otter", [
         (3, ANA, "Bridges rust from within."),
         (15, FELIX, "Galvanised girders resist corrosion."),
@@ -244,6 +250,12 @@ def test_file_names_give_number_date_and_title_case(index: Index) -> None:
     results = index.search("widgets OR tramways", sort="newest")
     assert results.hits[0].id == "shapes/news_2024-01-25.srt"
     assert any("1 of 2 results have no date" in w for w in results.warnings)
+
+
+def test_page_with_a_timed_transcript_keeps_page_fields_and_times(index: Index) -> None:
+    episode = index.get("shapes/harbour-page.html")
+    assert (episode.episode, episode.host, episode.show) == (31, "Ana Lima", "Harbour Hour")
+    assert episode.body.count("Tugboats") == 1  # indexed once, as a timed cue
 
 
 def test_good_transcript_beside_a_broken_one_is_read_from_its_own_file(index: Index) -> None:

@@ -428,26 +428,42 @@ def _text(value: str) -> str:
     return _SURROGATES.sub("\ufffd", _WS.sub(" ", value)).strip()
 
 
-def read_html_file(html: str, source: str, *, labels: bool = True) -> Page | Transcript:
-    """An HTML file as what it is: a transcript (times or speaker turns, as in the Podcast
-    Index ``<cite>``/``<time>``/``<p>`` shape) or an episode page.
+def read_html_file(
+    html: str, source: str, *, labels: bool = True
+) -> tuple[Page | None, Transcript | None]:
+    """An HTML file as what it is: an episode page, a transcript (times or speaker turns, as
+    in the Podcast Index ``<cite>``/``<time>``/``<p>`` shape), or both — a page whose
+    content is a timed transcript gives the page's fields and the transcript's cues.
 
     Raises IngestError "not an episode page or a transcript" when it is neither.
     """
-    from searchpod.ingest.plaintext import parse_html_transcript, transcript_evidence
+    from searchpod.ingest.plaintext import (
+        parse_html_transcript,
+        parse_plain_transcript,
+        transcript_evidence,
+    )
 
     try:
-        return parse_html_page(html, source)
+        page = parse_html_page(html, source)
     except IngestError as exc:
         if exc.reason == "empty file":
             raise
         not_a_page = exc
+    else:
+        try:
+            within = parse_plain_transcript(page.body, source, labels=labels)
+        except IngestError:
+            return page, None
+        if sum(c.start is not None for c in within.cues) < 2:
+            return page, None
+        # The content is the transcript: its text is indexed once, as timed cues.
+        return dataclasses.replace(page, body=""), within
     try:
         transcript = parse_html_transcript(html, source, labels=labels)
     except IngestError:
         transcript = None
     if transcript is not None and transcript_evidence(transcript):
-        return transcript
+        return None, transcript
     raise IngestError(
         source,
         f"not an episode page or a transcript ({not_a_page.reason}; no timed or labelled lines)",

@@ -238,11 +238,11 @@ def load_group(
             if suffix in PAGE_SUFFIXES:
                 from searchpod.ingest.htmlpage import read_html_file
 
-                read = read_html_file(text, label, labels=group.labels)
-                if isinstance(read, Page):
-                    page = page or read
+                found_page, found = read_html_file(text, label, labels=group.labels)
+                page = page or found_page
+                if found is None:
                     continue
-                parsed = read
+                parsed = found
             elif page is None and suffix in TEXT_SUFFIXES and looks_like_text_page(text):
                 page = parse_text_page(text, label)
                 continue
