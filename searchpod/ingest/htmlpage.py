@@ -464,7 +464,7 @@ def read_html_file(
         transcript = None
     if transcript is not None and transcript_evidence(transcript):
         return None, transcript
+    why = not_a_page.reason.removeprefix("not an episode page: ")
     raise IngestError(
-        source,
-        f"not an episode page or a transcript ({not_a_page.reason}; no timed or labelled lines)",
+        source, f"not an episode page or a transcript ({why}; no timed or labelled lines)"
     ) from not_a_page
