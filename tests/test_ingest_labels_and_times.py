@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from searchpod.ingest.cues import label_speakers
 from searchpod.ingest.jsontranscript import parse_transcript_json
 from searchpod.ingest.markdown import markdown_to_text, parse_markdown_transcript
 from searchpod.ingest.plaintext import parse_plain_transcript
+from searchpod.ingest.sources import facts_from_name
 from searchpod.ingest.srt import parse_srt
 from searchpod.ingest.transcript import parse_transcript
 from searchpod.ingest.vtt import parse_vtt
@@ -162,3 +165,26 @@ def test_markdown_break_marks_time_the_turns_after_them() -> None:
     cues = parse_markdown_transcript(md, "a.md").cues
     assert [(c.start, c.speaker) for c in cues if "linkers" in c.text] == [(1755.0, "Ana Lima")]
     assert "Break" not in {c.speaker for c in cues}
+
+
+@pytest.mark.parametrize(
+    ("stem", "title", "episode", "published"),
+    [
+        ("530-anywidget", "Anywidget", 530, None),
+        ("news_2024-01-25", "News 2024-01-25", None, "2024-01-25"),
+        ("20240125-daily", "Daily 2024-01-25", None, "2024-01-25"),
+        ("LaLaLand", "LaLaLand", None, None),
+        ("001-intro-to-pip-9", "Intro to pip 9", 1, None),
+        ("show-ep-42-final", "Show ep 42 final", 42, None),
+        ("Episode_7", "Episode 7", 7, None),
+        ("2023_recap", "2023 recap", None, None),
+        ("python-3.6-news", "Python 3.6 news", None, None),
+        ("12", "Episode 12", 12, None),
+    ],
+)
+def test_file_names_give_number_date_and_title(
+    stem: str, title: str, episode: int | None, published: str | None
+) -> None:
+    facts = facts_from_name(stem)
+    assert (facts.title, facts.episode) == (title, episode)
+    assert (facts.published.isoformat() if facts.published else None) == published

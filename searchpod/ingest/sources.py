@@ -355,6 +355,7 @@ class NameFacts:
 _NAME_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
 )
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _NAME_NUMBER = re.compile(
     r"^(?:(?:ep|eps|episode|e|no|nr|#)[-_ .]*)?(\d{1,5})(?=$|[-_ .])|[-_ .](?:ep|eps|episode)[-_ .]*(\d{1,5})(?!\d)",
     re.I,
@@ -381,7 +382,8 @@ def facts_from_name(stem: str) -> NameFacts:
             rest = stem[: m.start()] + " " + stem[m.end() :]
     episode = None
     n = _NAME_NUMBER.search(rest)
-    if n:
+    # A lone 19xx/20xx opening a name ("2023_recap") is a year, not episode 2023.
+    if n and not (n.group(1) and _YEAR.fullmatch(n.group(1))):
         episode = int(n.group(1) or n.group(2))
         if n.group(1):  # a leading number is the episode's, not part of its title
             rest = rest[n.end() :]
