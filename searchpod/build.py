@@ -25,7 +25,7 @@ from typing import Any
 from searchpod import analysis
 from searchpod.codec import PodcastCodec
 from searchpod.errors import IngestError, SearchpodError
-from searchpod.ingest.sources import SourceGroup, load_episode
+from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 from searchpod.store import INDEXING_WORKER
@@ -43,24 +43,30 @@ class Prepared:
     postings: dict[str, list[tuple[str, int, float, bytes]]] = field(default_factory=dict)
     failure: IngestFailure | None = None
     stems: list[tuple[str, str]] = field(default_factory=list)
+    # Files of the group that failed while the episode was built from the others.
+    partial: list[IngestFailure] = field(default_factory=list)
 
 
 def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     """Parse one group and pre-encode the postings of its long text fields."""
     try:
-        episode = load_episode(group)
+        episode, partial = load_group(group)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
+    doc = episode_document(
+        episode, fingerprint=with_failures(fingerprint, partial), path=str(group.main.resolve())
+    )
     postings = {
         name: encode_postings(value)
         for name, value in doc.items()
         if name == "body" or name.startswith(SAID_PREFIX)
     }
-    return Prepared(group.id, doc=doc, postings=postings, stems=analysis.take_new_stems())
+    return Prepared(
+        group.id, doc=doc, postings=postings, stems=analysis.take_new_stems(), partial=partial
+    )
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
@@ -137,6 +143,7 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
                 os._exit(1)
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
+            result.failed.extend(prepared.partial)
             if prepared.doc is None:
                 result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
             else:

@@ -124,6 +124,12 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     help="Seconds to wait for another indexing run to finish.",
 )
 @_allow_private_hosts
+@click.option(
+    "--no-speaker-labels",
+    "no_labels",
+    is_flag=True,
+    help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
+)
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -133,6 +139,7 @@ def index_cmd(
     as_json: bool,
     lock_timeout: float,
     allow_private_hosts: bool,
+    no_labels: bool,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -154,6 +161,7 @@ def index_cmd(
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
                 allow_private_hosts=allow_private_hosts,
+                speaker_labels=not no_labels,
             )
     except SearchpodError as exc:
         _fail(str(exc))
@@ -328,7 +336,11 @@ def show(
     if as_json:
         data = episode.to_dict()
         if start is not None:
-            data["cues"] = [c for c in data["cues"] if (c["end"] or c["start"] or 0) >= start]
+            data["cues"] = [
+                c.from_time(start).to_dict()
+                for c in episode.cues
+                if (c.end if c.end is not None else c.start or 0) >= start
+            ]
         _dump(data)
         return
     from searchpod.render import print_episode
@@ -380,14 +392,19 @@ def _feed_store(ctx: click.Context) -> Any:
 
 @feed.command("add")
 @click.argument("url")
+@_allow_private_hosts
 @click.pass_context
-def feed_add(ctx: click.Context, url: str) -> None:
+def feed_add(ctx: click.Context, url: str, allow_private_hosts: bool) -> None:
     """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
+    from searchpod.feeds import check_feed
     from searchpod.index import Index
     from searchpod.safe import terminal_safe
 
     try:
         Index.create(ctx.obj["index"])  # the feed list lives in the index directory
+        # Fetched once now, through the cache 'feed sync' uses: a URL that is no feed is
+        # refused here rather than failing every sync.
+        check_feed(url, Path(ctx.obj["index"]), allow_private_hosts=allow_private_hosts)
         added = _feed_store(ctx).add(url)
     except SearchpodError as exc:
         _fail(str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import itertools
 import os
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
 from searchpod.errors import EpisodeNotFoundError, IndexWriteError, SearchpodError
-from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults, SkippedFiles
 from searchpod.schema import (
+    Timing,
     build_schema,
     episode_document,
     episode_from_stored,
@@ -110,22 +112,25 @@ class Index:
         sources: Iterable[str | os.PathLike[str]],
         *,
         progress: Progress | None = None,
+        speaker_labels: bool = True,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
-        next attempt simply starts again.
+        next attempt simply starts again. ``speaker_labels=False``: no speakers from
+        ``Name:`` labels in transcript text.
         """
         from searchpod.feeds import FeedBatch
         from searchpod.ingest.sources import discover
 
         index_dir = IndexDir(path)
-        groups, failures = discover(list(sources))
+        skipped: dict[tuple[str, str], int] = {}
+        groups, failures = discover(list(sources), labels=speaker_labels, skipped=skipped)
         with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
             report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
-        return cls(path), report
+        return cls(path), _with_skipped(report, skipped)
 
     @property
     def path(self) -> Path:
@@ -143,14 +148,17 @@ class Index:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
         allow_private_hosts: bool = False,
+        speaker_labels: bool = True,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
         ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
         new index beside this one and switches to it only when complete. Files that cannot
-        be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        be ingested are reported in ``IndexReport.failed``; the rest are still indexed;
+        files inside folders that are not indexed are counted in ``IndexReport.skipped``.
         Feeds given as URLs may not send searchpod to loopback, private or link-local
         addresses unless ``allow_private_hosts``.
+        ``speaker_labels=False``: no speakers from ``Name:`` labels in transcript text.
         """
         # Imported here, as in build(): a search never reads source files or feeds.
         from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
@@ -160,10 +168,16 @@ class Index:
         paths = list(paths)
         feed_sources = [str(p) for p in paths if is_feed_source(p)]
         file_paths = [p for p in paths if str(p) not in feed_sources]
-        groups, failures = discover(file_paths)
+        skipped: dict[tuple[str, str], int] = {}
+        groups, failures = discover(file_paths, labels=speaker_labels, skipped=skipped)
         # Network work first, outside the lock: only writing needs to be exclusive.
         feeds = (
-            fetch_feeds(feed_sources, self._dir.path, allow_private_hosts=allow_private_hosts)
+            fetch_feeds(
+                feed_sources,
+                self._dir.path,
+                allow_private_hosts=allow_private_hosts,
+                labels=speaker_labels,
+            )
             if feed_sources
             else FeedBatch()
         )
@@ -183,7 +197,7 @@ class Index:
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
         self._reopen()
-        return report
+        return _with_skipped(report, skipped)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -275,7 +289,8 @@ class Index:
                 shows[fields["show"]] = shows.get(fields["show"], 0) + 1
             if fields.get("host"):
                 hosts[fields["host"]] = hosts.get(fields["host"], 0) + 1
-            timed += bool(fields.get("timing"))
+            # Untimed transcripts (plain text) have cues too, with no start.
+            timed += bool(fields.get("timing")) and Timing(fields["timing"]).timed
         size = sum(f.stat().st_size for f in self._gen.iterdir() if f.is_file())
         return IndexStats(
             path=str(self.path),
@@ -445,6 +460,11 @@ def _counting(progress: Progress, total: int) -> Callable[[str], None]:
     return one_more
 
 
+def _with_skipped(report: IndexReport, skipped: dict[tuple[str, str], int]) -> IndexReport:
+    found = tuple(SkippedFiles(suffix, n, why) for (suffix, why), n in sorted(skipped.items()))
+    return dataclasses.replace(report, skipped=found) if found else report
+
+
 def _ingest(
     gen: Path,
     groups: Sequence[SourceGroup],
@@ -466,6 +486,7 @@ def _ingest(
         write_segments,
     )
     from searchpod.codec import PodcastCodec
+    from searchpod.ingest.sources import split_failures
 
     added: list[str] = []
     updated: list[str] = []
@@ -488,8 +509,10 @@ def _ingest(
             continue
         if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
-        if known and known[0] == fingerprint:
+        stored, broken = split_failures(known[0]) if known else ("", [])
+        if known and stored == fingerprint:
             unchanged.append(group.id)
+            failures.extend(broken)  # a broken file beside good ones is named on every run
         else:
             todo.append((group, fingerprint))
     from_feeds: list[Prepared] = []
@@ -543,6 +566,7 @@ def _ingest(
         for done, prepared in enumerate(everything, done_before + 1):
             if progress:
                 progress(done, total, prepared.group_id)
+            failures.extend(prepared.partial)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue

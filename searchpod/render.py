@@ -206,6 +206,8 @@ def print_episode(
         last = cue.end if cue.end is not None else cue.start
         if at is not None and last is not None and last < at:
             continue
+        if at is not None:
+            cue = cue.from_time(at)  # a joined cue: from the source cue said at that time
         line = Styled(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
         if cue.speaker and cue.speaker != speaker:
             line.append(f"{cue.speaker}: ", style="bold magenta")
@@ -217,6 +219,10 @@ def print_episode(
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:
     for failure in report.failed:
         console.print(Styled(f"error: {failure}", style="red"))
+    if report.skipped:
+        total = sum(s.count for s in report.skipped)
+        kinds = ", ".join(f"{s.count} {s.suffix} ({s.reason})" for s in report.skipped)
+        console.print(Styled(f"skipped {total} files: {kinds}", style="yellow"))
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",

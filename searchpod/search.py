@@ -94,6 +94,14 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
                 f"no exact matches; showing near spellings (did you mean {suggestion!r}?)"
             )
     hits = tuple(_hits(searcher, results, query))
+    undated = sum(h.published is None for h in hits)
+    if options.sort != "relevance" and undated:
+        # Transcript-only folders often carry no dates at all: say so rather than let
+        # "newest" look like it worked.
+        warnings.append(
+            f"{undated} of {len(hits)} results have no date, so --sort {options.sort} "
+            "cannot place them (they are listed last)"
+        )
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
         query=text,

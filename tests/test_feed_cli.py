@@ -21,7 +21,7 @@ def cli(index: Path, *args: str):
 def test_feed_add_sync_search_and_resync(server: LocalServer, tmp_path: Path) -> None:
     index = tmp_path / "ix"
     url = server.url("/feed.xml")
-    assert cli(index, "feed", "add", url).exit_code == 0
+    assert cli(index, "feed", "add", url, "--allow-private-hosts").exit_code == 0
     assert cli(index, "feed", "list").stdout.split() == [url]
 
     first = cli(index, "feed", "sync", "--json", "--allow-private-hosts")

@@ -91,7 +91,8 @@ def by_title_number(feed: Feed, number: int) -> FeedItem:
 def test_channel_fields(show: Feed) -> None:
     assert show.title == "The Tidepool Hour"
     assert show.url == "http://podcast.test/"
-    assert show.author == "Saltmarsh Audio"
+    # podcast:person role="host" before itunes:author, which here names the company.
+    assert show.author == "Inès Marrow"
     assert show.source == "show.xml"
     assert [item.episode for item in show.items] == [5, 4, 3, 2, 1]
 
@@ -149,10 +150,11 @@ def test_three_transcript_links_give_three() -> None:
     ]
 
 
-def test_host_falls_back_from_itunes_author_to_person_to_channel(show: Feed) -> None:
+def test_host_from_person_then_itunes_author_then_the_channels_host(show: Feed) -> None:
     assert by_title_number(show, 5).host == "Inès Marrow"  # itunes:author
     assert by_title_number(show, 4).host == "Rowan Tide"  # podcast:person role=host
-    assert by_title_number(show, 3).host == "Saltmarsh Audio"  # the channel's author
+    # The channel's podcast:person host, not its itunes:author (the company).
+    assert by_title_number(show, 3).host == "Inès Marrow"
 
 
 def test_person_without_role_is_a_host_and_hosts_are_joined() -> None:
@@ -429,10 +431,8 @@ def test_failing_links_fall_through_to_the_next(server: LocalServer, tmp_path: P
 
     assert episodes[0].source == server.url("/transcripts/ep5.srt")
     assert len(episodes[0].cues) == 2
-    reasons = {f.source.rsplit("/", 1)[1]: f.reason for f in failures}
-    assert reasons["ep5.json"] == "timed out after 0.5s"
-    assert "binary" in reasons["ep5.vtt"]
-    assert all("\n" not in r for r in reasons.values())
+    # Dead links that fell back to a working one are no error (else every sync says so).
+    assert not any("ep5" in f.source for f in failures)
 
 
 def test_item_whose_links_all_fail_is_indexed_from_its_description(
@@ -448,6 +448,7 @@ def test_item_whose_links_all_fail_is_indexed_from_its_description(
     assert episodes[0].body == feed.items[0].summary
     assert episodes[0].source == "show.xml#tidepool-0005"
     assert stats.failures == len(failures) == 5  # four ep5 links and ep1's
+    assert all("\n" not in f.reason for f in failures)
 
 
 def test_changed_transcript_changes_only_its_fingerprint(

@@ -98,6 +98,7 @@ class FeedItem:
     media_url: str | None = None
     link: str | None = None
     transcripts: tuple[TranscriptLink, ...] = ()
+    season: int | None = None
 
     @property
     def key(self) -> str | None:
@@ -174,7 +175,7 @@ def parse_feed(data: bytes, source: str) -> Feed:
     channel, extra_items = _read_extras(data)
     feed_info = parsed.get("feed") or {}
     base = source if _is_http(source) else None
-    author = channel.author or _text(feed_info, "author") or _hosts(channel.persons)
+    author = _hosts(channel.persons) or channel.author or _text(feed_info, "author")
 
     items = []
     for position, entry in enumerate(raw_entries):
@@ -233,7 +234,8 @@ def _feed_item(
     if extras is not None:
         summary = extras.description or extras.itunes_summary or extras.content
         transcripts = extras.transcripts
-        item_author = extras.author or _hosts(extras.persons)
+        # podcast:person role="host" names people; itunes:author is often the company.
+        item_author = _hosts(extras.persons) or extras.author
     else:
         # The lxml pass could not read this item: take what feedparser kept.
         summary = None
@@ -255,7 +257,12 @@ def _feed_item(
         title=_title(entry),
         summary=_plain_text(summary),
         published=_published(entry),
-        episode=_episode_number(_text(entry, "itunes_episode")),
+        episode=_episode_number(
+            (extras.episode if extras is not None else None) or _text(entry, "itunes_episode")
+        ),
+        season=_episode_number(
+            (extras.season if extras is not None else None) or _text(entry, "itunes_season")
+        ),
         host=item_author or channel_author,
         media_url=_absolute_url(enclosures[0] if enclosures else None, base),
         link=_absolute_url(link, base),
@@ -299,8 +306,11 @@ def _published(entry: Any) -> dt.date | None:
 
 
 def _episode_number(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
-        return int(value.strip())
+    # podcast:episode may be "5.5" (a bonus between 5 and 6): its whole part is the number.
+    text = (value or "").strip()
+    whole = text.split(".", 1)[0] if re.fullmatch(r"\d+(?:\.\d+)?", text) else text
+    if whole.isdigit() and len(whole) <= 9:
+        return int(whole)
     return None
 
 
@@ -396,6 +406,8 @@ class _ItemExtras:
     author: str | None = None
     persons: tuple[tuple[str, str | None], ...] = ()
     transcripts: tuple[TranscriptLink, ...] = ()
+    episode: str | None = None
+    season: str | None = None
 
 
 def _read_extras(data: bytes) -> tuple[_ChannelExtras, list[_ItemExtras]]:
@@ -451,7 +463,17 @@ def _item_extras(item: Any) -> _ItemExtras:
         author=_child_text(item, f"{{{_ITUNES_NS}}}author"),
         persons=_persons(item),
         transcripts=tuple(transcripts),
+        episode=_podcast_text(item, "episode") or _child_text(item, f"{{{_ITUNES_NS}}}episode"),
+        season=_podcast_text(item, "season") or _child_text(item, f"{{{_ITUNES_NS}}}season"),
     )
+
+
+def _podcast_text(parent: Any, name: str) -> str | None:
+    for el in _podcast_children(parent, name):
+        text = "".join(el.itertext()).strip()
+        if text:
+            return text
+    return None
 
 
 def _podcast_children(parent: Any, name: str) -> list[Any]:
@@ -515,6 +537,7 @@ def episode_fingerprint(
         "host": item.host,
         "media_url": item.media_url,
         "link": item.link,
+        "season": item.season,
         "show": show,
         "source": source,
     }
@@ -539,12 +562,14 @@ def episodes_from_feed(
     feed_source: str,
     item_time_limit: float = ITEM_TIME_LIMIT,
     until: float | None = None,
+    labels: bool = True,
 ) -> tuple[list[Episode], list[IngestFailure], FeedSyncStats]:
     """Turn every item of ``feed`` into an Episode, fetching its best working transcript.
 
-    Transcript links are tried best first; each one that fails (HTTP error, timeout,
-    unparseable) is reported as an IngestFailure for its URL and the next is tried. An item
-    whose links all fail, or that has none, is indexed from its description. Items with no
+    Transcript links are tried best first; when one fails (HTTP error, timeout,
+    unparseable) the next is tried. Only when all of an item's links fail is each reported
+    as an IngestFailure for its URL, and the item indexed from its description (as is one
+    with no link). Items with no
     guid, link or enclosure are reported and skipped, as are repeats of an id already seen
     (feeds list newest first, so the first is kept). ``stats.fingerprints`` maps each
     episode's id to its ``episode_fingerprint``.
@@ -579,21 +604,24 @@ def episodes_from_feed(
         if until is not None:
             item_until = min(item_until, until)
         untried = 0
+        dead: list[IngestFailure] = []
         for position, link in enumerate(item.transcripts):
             if time.monotonic() >= item_until:
                 untried = len(item.transcripts) - position
                 break
             try:
                 result = fetcher.get(link.url, until=item_until)
-                parsed = _parse_transcript(result.data, link, result.final_url, result.content_type)
+                parsed = _parse_transcript(
+                    result.data, link, result.final_url, result.content_type, labels=labels
+                )
             except (FetchError, IngestError) as exc:
-                failures.append(IngestFailure(link.url, exc.reason))
+                dead.append(IngestFailure(link.url, exc.reason))
                 continue
             except Exception as exc:
                 # A transcript is someone else's file: whatever a parser throws on it, it
                 # is this link's failure, never the end of the feed's (or others') sync.
                 reason = " ".join(str(exc).split()) or type(exc).__name__
-                failures.append(IngestFailure(link.url, f"cannot parse transcript ({reason})"))
+                dead.append(IngestFailure(link.url, f"cannot parse transcript ({reason})"))
                 continue
             if result.changed:
                 downloads += 1
@@ -604,6 +632,10 @@ def episodes_from_feed(
         if used is None and item.transcripts and until is not None and time.monotonic() >= until:
             deferred.append(key)  # the feed is out of time: keep the indexed version
             continue
+        if transcript is None:
+            # A dead link is worth an error only when no other link of the item worked:
+            # otherwise every sync would report it, though nothing is missing.
+            failures.extend(dead)
         if used is None and untried:
             failures.append(
                 IngestFailure(
@@ -616,6 +648,8 @@ def episodes_from_feed(
         source = used.url if used else f"{feed_source}#{key}"
         body, cues = episode_text(item, transcript)
         metadata = {"feed": feed_source}
+        if item.season is not None:
+            metadata["season"] = str(item.season)
         if used and used.type:
             metadata["transcript_type"] = used.type
         episodes.append(
@@ -635,7 +669,10 @@ def episodes_from_feed(
                 cues=cues,
             )
         )
-        fingerprints[key] = episode_fingerprint(item, raw, show=feed.title, source=source)
+        # "no-labels" only when set, so fingerprints stored before the option stay valid.
+        fingerprints[key] = episode_fingerprint(
+            item, raw, show=feed.title, source=source if labels else f"{source} no-labels"
+        )
 
     if deferred:
         failures.append(
@@ -652,7 +689,12 @@ def episodes_from_feed(
 
 
 def _parse_transcript(
-    data: bytes, link: TranscriptLink, final_url: str, served_type: str | None
+    data: bytes,
+    link: TranscriptLink,
+    final_url: str,
+    served_type: str | None,
+    *,
+    labels: bool = True,
 ) -> Transcript:
     # Imported here: the transcript parsers are only needed once something was fetched.
     from searchpod.ingest.transcript import parse_transcript_bytes
@@ -661,7 +703,9 @@ def _parse_transcript(
     # The feed's declared type first: servers often send .vtt/.srt as text/plain or
     # application/octet-stream.
     content_type = _media_type(link.type) or _media_type(served_type)
-    transcript = parse_transcript_bytes(data, link.url, suffix=suffix, content_type=content_type)
+    transcript = parse_transcript_bytes(
+        data, link.url, suffix=suffix, content_type=content_type, labels=labels
+    )
     if not any(cue.text.strip() for cue in transcript.cues):
         raise IngestError(link.url, "transcript has no text")
     return transcript

@@ -20,12 +20,14 @@ from bs4.element import PreformattedString
 from searchpod.errors import IngestError
 from searchpod.ingest.textpage import (
     _BODY_HEADINGS,
+    _HOST_HEADINGS,
+    _SUMMARY_HEADINGS,
     _episode_number,
     _heading,
     page_from_lines,
     parse_date,
 )
-from searchpod.model import Page
+from searchpod.model import Page, Transcript
 from searchpod.safe import safe_url
 
 _NOISE_TAGS = (
@@ -52,7 +54,7 @@ _NOISE_TAGS = (
 )
 _NOISE_HINT = re.compile(
     r"cookie|consent|gdpr|newsletter|subscribe|breadcrumb|share|social|related|promo|advert"
-    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|menu|footer",
+    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|\bnav(?:bar)?\b|menu|footer",
     re.I,
 )
 _NOISE_ROLES = frozenset(
@@ -65,6 +67,8 @@ _BLOCK_TAGS = frozenset(
 )
 _LAYOUT_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "table", "main", "article", "section")
 _LABEL_HINT = re.compile(r"label|key|term|name|field", re.I)
+# Labels that open a section of the page rather than name one value.
+_SECTION_HEADINGS = _BODY_HEADINGS | _HOST_HEADINGS | _SUMMARY_HEADINGS
 # Most specific first: a page's @graph often lists its WebPage before the PodcastEpisode.
 _EPISODE_TYPES = (
     "podcastepisode",
@@ -268,7 +272,39 @@ def _rows(el: Tag) -> list[list[str]] | None:
     if el.name == "dl":
         return _dl_rows(el)
     row = _row_cells(el)
-    return None if row is None else [row] if row else []
+    if row is None:
+        return _grid_rows(el)
+    return [row] if row else []
+
+
+def _grid_rows(el: Tag) -> list[list[str]] | None:
+    """Rows of a label/value grid laid out as sibling elements: label, value, label, ...
+
+    Site builders emit such grids (``<div class="grid"><div>Seed data:</div><div>Link
+    1</div>…``); each label ends with ":" or carries a label-like class.
+    """
+    if el.name in {"table", "thead", "tbody", "tr", "dl", "ul", "ol", "html", "body"}:
+        return None
+    kids = [c for c in el.children if isinstance(c, Tag)]
+    if len(kids) < 4 or len(kids) % 2 or _loose_text(el):
+        return None
+    rows = []
+    for label_el, value_el in zip(kids[::2], kids[1::2], strict=True):
+        label, value = _text(label_el.get_text(" ")), _text(value_el.get_text(" "))
+        if not (_is_label(label_el, label) and value) or value_el.find(_LAYOUT_TAGS):
+            return None
+        rows.append([label, value])
+    return rows
+
+
+def _loose_text(el: Tag) -> str:
+    return "".join(str(c) for c in el.children if isinstance(c, NavigableString)).strip()
+
+
+def _is_label(el: Tag, text: str) -> bool:
+    if not 0 < len(text) <= 40 or _heading(text) in _SECTION_HEADINGS:
+        return False
+    return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(el.get("class", []))))
 
 
 def _dl_rows(dl: Tag) -> list[list[str]] | None:
@@ -295,13 +331,13 @@ def _row_cells(el: Tag) -> list[str] | None:
     if el.name in {"table", "thead", "tbody", "dl", "ul", "ol", "html", "body"}:
         return None
     kids = [c for c in el.children if isinstance(c, Tag)]
-    loose_text = "".join(str(c) for c in el.children if isinstance(c, NavigableString)).strip()
-    if len(kids) != 2 or loose_text:
+    if len(kids) != 2 or _loose_text(el):
         return None
     label, value = _text(kids[0].get_text(" ")), _text(kids[1].get_text(" "))
-    is_label = label.endswith(":") or _LABEL_HINT.search(" ".join(kids[0].get("class", [])))
-    if kids[0].name == "dt" or (is_label and 0 < len(label) <= 40 and value):
+    if kids[0].name == "dt" or (_is_label(kids[0], label) and value):
         return [label, value]
+    # A section label in one element and its content in the next ("Podcast Content" then
+    # the rich text) are a heading and its section, read as blocks.
     return None
 
 
@@ -396,3 +432,45 @@ def _int(value: Any) -> int | None:
 def _text(value: str) -> str:
     # JSON-LD may escape lone surrogates ("\ud800"); they could not be written to the index.
     return _SURROGATES.sub("\ufffd", _WS.sub(" ", value)).strip()
+
+
+def read_html_file(
+    html: str, source: str, *, labels: bool = True
+) -> tuple[Page | None, Transcript | None]:
+    """An HTML file as what it is: an episode page, a transcript (times or speaker turns, as
+    in the Podcast Index ``<cite>``/``<time>``/``<p>`` shape), or both — a page whose
+    content is a timed transcript gives the page's fields and the transcript's cues.
+
+    Raises IngestError "not an episode page or a transcript" when it is neither.
+    """
+    from searchpod.ingest.plaintext import (
+        parse_html_transcript,
+        parse_plain_transcript,
+        transcript_evidence,
+    )
+
+    try:
+        page = parse_html_page(html, source)
+    except IngestError as exc:
+        if exc.reason == "empty file":
+            raise
+        not_a_page = exc
+    else:
+        try:
+            within = parse_plain_transcript(page.body, source, labels=labels)
+        except IngestError:
+            return page, None
+        if sum(c.start is not None for c in within.cues) < 2:
+            return page, None
+        # The content is the transcript: its text is indexed once, as timed cues.
+        return dataclasses.replace(page, body=""), within
+    try:
+        transcript = parse_html_transcript(html, source, labels=labels)
+    except IngestError:
+        transcript = None
+    if transcript is not None and transcript_evidence(transcript):
+        return None, transcript
+    why = not_a_page.reason.removeprefix("not an episode page: ")
+    raise IngestError(
+        source, f"not an episode page or a transcript ({why}; no timed or labelled lines)"
+    ) from not_a_page
