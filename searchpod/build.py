@@ -24,7 +24,7 @@ from searchpod import analysis
 from searchpod.codec import PodcastCodec
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_episode
-from searchpod.model import IngestFailure
+from searchpod.model import Episode, IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 from searchpod.store import INDEXING_WORKER
 
@@ -52,13 +52,28 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
-    postings = {
-        name: encode_postings(value)
-        for name, value in doc.items()
-        if name == "body" or name.startswith(SAID_PREFIX)
-    }
-    return Prepared(group.id, doc=doc, postings=postings, stems=analysis.take_new_stems())
+    return prepare_episode(
+        episode, fingerprint, path=str(group.main.resolve()), label=str(group.main)
+    )
+
+
+def prepare_episode(episode: Episode, fingerprint: str, *, path: str, label: str) -> Prepared:
+    """An episode's document and pre-encoded postings, or a failure naming ``label``."""
+    try:
+        doc = episode_document(episode, fingerprint=fingerprint, path=path)
+        for value in doc.values():
+            if isinstance(value, str):
+                value.encode("utf-8")  # else Whoosh fails on it mid-commit, aborting the run
+        postings = {
+            name: encode_postings(value)
+            for name, value in doc.items()
+            if name == "body" or name.startswith(SAID_PREFIX)
+        }
+    except UnicodeEncodeError as exc:
+        # A lone surrogate ("\ud800" in a JSON string) cannot be written to the index.
+        reason = f"text is not valid Unicode ({exc.reason}: {exc.object[exc.start : exc.end]!a})"
+        return Prepared(episode.id, failure=IngestFailure(label, reason))
+    return Prepared(episode.id, doc=doc, postings=postings, stems=analysis.take_new_stems())
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
+from searchpod.ingest.files import check_name, display_name, read_source, stat_source
 from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -66,8 +67,54 @@ class SourceGroup:
         h = hashlib.sha256(PARSER_VERSION.encode())
         for f in self.files:
             h.update(f.name.encode())
-            h.update(f.read_bytes())
+            h.update(read_source(f))
         return h.hexdigest()
+
+
+def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[Path, str]:
+    """The id prefix of each indexed folder: its name, unless another folder has it.
+
+    ``existing`` maps the index's ids to their files' paths. A folder keeps the prefix it
+    already has; a second folder of the same name (``a/tr``, then ``b/tr``) gets its name
+    plus a hash of its path (``tr~1f0c3a9e``), so its episodes never replace the first's.
+    A folder whose episodes' files are all gone (it was moved) hands its name on.
+    """
+    out: dict[Path, str] = {}
+    claimed: dict[str, Path] = {}  # prefix -> the folder that has it in this run
+    for root in roots:
+        resolved = root.resolve()
+        mine = [prefix for prefix, folder in claimed.items() if folder == resolved]
+        if mine:
+            out[root] = mine[0]
+            continue
+        name = resolved.name
+        inside = str(resolved).rstrip(os.sep) + os.sep
+        hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
+        # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
+        taken = name in claimed or any(
+            doc_id.startswith(name + "/") and not path.startswith(inside) and _exists(path)
+            for doc_id, path in existing.items()
+        )
+        had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
+        prefix = hashed if had_hashed or taken else name
+        claimed[prefix] = resolved
+        out[root] = prefix
+    return out
+
+
+def file_is_gone(path: str) -> bool:
+    """True only when ``path`` is known not to exist (not when it merely cannot be seen)."""
+    return not _exists(path)
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True  # cannot tell: count it as there
+    return True
 
 
 def discover(
@@ -76,25 +123,35 @@ def discover(
     """Find the episodes under files and folders (recursively, skipping hidden ones).
 
     A file named explicitly is taken whatever its extension; inside folders only known
-    extensions count, so a folder of pages with images beside them indexes cleanly.
+    extensions count, so a folder of pages with images beside them indexes cleanly. Files
+    named together pair as they would in their folder (``ep.html`` + ``ep.vtt``). What
+    cannot be read or is not a regular file (a folder that cannot be listed, a dangling
+    symlink, a FIFO, a name that is not UTF-8) is a failure naming it, not an episode.
     """
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
+    named: dict[Path, list[Path]] = {}
+    found: list[tuple[Path, list[Path]]] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            failures.append(IngestFailure(str(raw), "no such file or folder"))
-            continue
-        if path.is_dir():
-            root, files = path, sorted(_walk(path))
+        if not path.exists() and not path.is_symlink():
+            failures.append(IngestFailure(display_name(raw), "no such file or folder"))
+        elif path.is_dir():
+            found.append((path, sorted(_walk(path, failures))))
         else:
-            root, files = path.parent, [path]
+            named.setdefault(path.parent, []).append(path)
+    for root, files in [*found, *named.items()]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
         fresh = []
         for f in files:
-            st = f.stat()
+            try:
+                check_name(f)
+                st = stat_source(f)
+            except IngestError as exc:
+                failures.append(IngestFailure(exc.source, exc.reason))
+                continue
             if (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
                 fresh.append(f)
@@ -102,8 +159,12 @@ def discover(
     return groups, failures
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk(folder: Path, failures: list[IngestFailure]) -> Iterator[Path]:
+    def unreadable(exc: OSError) -> None:
+        name = display_name(exc.filename or folder)
+        failures.append(IngestFailure(name, f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if not name.startswith(".") and Path(name).suffix.lower() in KNOWN_SUFFIXES:
@@ -144,10 +205,7 @@ def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Epi
     transcript: Transcript | None = None
     for f in group.files:
         label = str(f)
-        try:
-            data = f.read_bytes()
-        except OSError as exc:
-            raise IngestError(label, f"cannot read: {exc.strerror or exc}") from exc
+        data = read_source(f)
         text = decode_bytes(data, label)
         suffix = f.suffix.lower()
         if suffix in PAGE_SUFFIXES:
