@@ -83,18 +83,23 @@ def read_source(path: Path) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise IngestError(label, f"not a regular file ({_kind(st.st_mode)}): not read")
         try:
-            head = f.read(SNIFF_BYTES)
-            # A gigabyte of NULs (a sparse file, an image renamed .vtt) is refused here, not
-            # after reading it whole.
+            # A gigabyte of NULs (a sparse file, an image renamed .vtt) is refused from its
+            # first bytes, not after reading it whole.
+            head = os.pread(fd, SNIFF_BYTES, 0)
             if b"\x00" in head and not head.startswith(_WIDE_BOMS):
                 raise IngestError(label, "binary file, not text")
             if st.st_size > limit:
                 raise IngestError(label, _too_large(st.st_size, limit))
-            # Read one byte past the cap: a file growing while it is read is caught too.
-            rest = f.read(limit + 1 - len(head))
+            # One read of the size stat gave (one buffer, no copies), one byte more to see
+            # whether the file grew meanwhile, then the rest in chunks up to the cap.
+            data = f.read(st.st_size + 1)
+            while len(data) > st.st_size and len(data) <= limit:
+                more = f.read(2**20)
+                if not more:
+                    break
+                data += more
         except OSError as exc:
             raise IngestError(label, f"cannot read: {exc.strerror or exc}") from exc
-    data = head + rest
     if len(data) > limit:
         raise IngestError(label, _too_large(len(data), limit))
     return data

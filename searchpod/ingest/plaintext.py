@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from searchpod.errors import IngestError
-from searchpod.ingest.cues import clean_text, split_speaker
+from searchpod.ingest.cues import clean_text, collapse_spaces, split_speaker
 from searchpod.model import Cue, Transcript
 
 _HTML_BLOCKS = (
@@ -31,7 +31,7 @@ def parse_plain_transcript(text: str, source: str, *, title: str | None = None) 
         lines.clear()
         if label is not None:
             speaker = label
-        body = " ".join(body.split())
+        body = collapse_spaces(body)
         if body:
             cues.append(Cue(body, speaker=speaker))
 
@@ -58,6 +58,9 @@ def parse_html_transcript(text: str, source: str) -> Transcript:
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
     from bs4.builder import XMLParsedAsHTMLWarning
 
+    from searchpod.ingest.htmlpage import check_markup_size
+
+    check_markup_size(text, source)
     try:
         with warnings.catch_warnings():
             # A short text that looks like a URL, or XHTML: parsed as given, nothing to warn.
