@@ -141,7 +141,10 @@ def collapse_spaces(text: str) -> str:
             part = part[1:]  # a run of spaces across the cut
         if part:
             parts.append(part)
-    return "".join(parts).strip()
+    # Stripped before joining: stripping the joined text would copy it once more.
+    parts[0] = parts[0].lstrip()
+    parts[-1] = parts[-1].rstrip()
+    return "".join(parts)
 
 
 def looks_like_speaker(label: str) -> bool:

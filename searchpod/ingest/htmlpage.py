@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, P
 from bs4.element import PreformattedString
 
 from searchpod.errors import IngestError
+from searchpod.ingest.cues import collapse_spaces
 from searchpod.ingest.textpage import (
     _BODY_HEADINGS,
     _episode_number,
@@ -235,7 +236,7 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
 
     def flush() -> None:
         nonlocal in_body
-        text = _WS.sub(" ", "".join(current)).strip()
+        text = collapse_spaces("".join(current))
         current.clear()
         if text:
             lines.append(text)
