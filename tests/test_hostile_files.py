@@ -283,39 +283,21 @@ def test_a_sparse_gigabyte_is_refused_as_binary_from_its_first_bytes(tmp_path: P
     assert error_lines(run.stderr) == [f"error: {sparse}: binary file, not text"]
 
 
-def test_deeply_nested_definition_lists_parse_in_linear_time(tmp_path: Path) -> None:
-    page = tmp_path / "nested.html"
-    depth = 5000  # 78 KB; quadratic parsing took 99 s of CPU on it
-    page.write_text(
-        "<html><body><h1>Nested</h1>"
-        + "<dl><dt>term</dt><dd>" * depth
-        + "deep"
-        + "</dd></dl>" * depth
-        + "</body></html>"
-    )
-    run = bounded("--index", str(tmp_path / "ix"), "index", str(page), budget_mb=64, cpu_s=15)
-    assert_clean(run.stderr)
-    assert run.returncode in (0, 1)
-    outcome = [x for x in run.stderr.splitlines() if x.startswith(("error:", "indexed:"))]
-    assert outcome[0].startswith((f"error: {page}: ", "indexed: 1 added"))
-
-
 @pytest.mark.parametrize(
-    ("shape", "expect"),
+    ("opening", "closing"),
     [
-        ("deep_headers", "indexed: 1 added"),
-        ("deep_tables", "indexed: 1 added"),
-        ("deep_label_pairs", "indexed: 1 added"),
+        ("<dl><dt>term</dt><dd>", "</dd></dl>"),  # 5,000 levels took 99 s when quadratic
+        ("<header>", "</header>"),
+        ("<table><tr><td>", "</td></tr></table>"),
+        ("<div><b>Host:</b><div>", "</div></div>"),
     ],
+    ids=["dl", "header", "table", "label-pairs"],
 )
-def test_other_deep_markup_parses_in_linear_time(tmp_path: Path, shape: str, expect: str) -> None:
+def test_deeply_nested_markup_parses_in_linear_time(
+    tmp_path: Path, opening: str, closing: str
+) -> None:
     depth = 5000
-    opening, closing = {
-        "deep_headers": ("<header>", "</header>"),
-        "deep_tables": ("<table><tr><td>", "</td></tr></table>"),
-        "deep_label_pairs": ("<div><b>Host:</b><div>", "</div></div>"),
-    }[shape]
-    page = tmp_path / f"{shape}.html"
+    page = tmp_path / "deep.html"
     page.write_text(
         "<html><body><main><h1>Deep</h1><p>Podcast Content</p>"
         + opening * depth
@@ -323,10 +305,11 @@ def test_other_deep_markup_parses_in_linear_time(tmp_path: Path, shape: str, exp
         + closing * depth
         + "</main></body></html>"
     )
-    run = bounded("--index", str(tmp_path / "ix"), "index", str(page), budget_mb=96, cpu_s=15)
+    # 8 CPU seconds for the whole process, imports and index included (~1 s when linear).
+    run = bounded("--index", str(tmp_path / "ix"), "index", str(page), budget_mb=64, cpu_s=8)
     assert_clean(run.stderr)
-    assert run.returncode in (0, 1), run.stderr
-    assert any(line.startswith(("indexed:", "error:")) for line in run.stderr.splitlines())
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines()[-1].startswith("indexed: 1 added")
 
 
 def test_a_million_paragraphs_are_refused_before_building_a_tree(tmp_path: Path) -> None:
