@@ -172,7 +172,9 @@ class Index:
                 existing = _existing(self._open_whoosh(gen))
                 groups, prefixes = _unique_ids(groups, file_paths, existing)
                 stale = (
-                    _stale_ids(existing, groups, prefixes, feeds, unseen=failures) if prune else []
+                    _stale_ids(existing, groups, file_paths, prefixes, feeds, unseen=failures)
+                    if prune
+                    else []
                 )
                 report = _ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
@@ -363,6 +365,7 @@ def _unique_ids(
 def _stale_ids(
     existing: dict[str, tuple[str, str]],
     groups: Sequence[SourceGroup],
+    paths: Sequence[str | os.PathLike[str]],
     prefixes: dict[Path, str],
     feeds: FeedBatch,
     *,
@@ -376,13 +379,16 @@ def _stale_ids(
     from searchpod.ingest.sources import file_is_gone
 
     live = {g.id for g in groups}
-    roots = [r.resolve() for r in prefixes]
+    roots = [Path(p).resolve() for p in paths]
     under = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
-    blind = [Path(f.source).resolve() for f in unseen]
+    # A failure about something still there (a folder that cannot be listed, a file that
+    # cannot be read) hides what is under it; one about a path that is gone does not.
+    blind = [Path(f.source).resolve() for f in unseen if not file_is_gone(f.source)]
     blind_under = tuple(str(b).rstrip(os.sep) + os.sep for b in blind)
     # A folder that was moved or renamed still owns the episodes indexed from its old place
     # (their ids start with its prefix) once their files are gone from there.
-    owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.is_dir())
+    folders = {r for r in roots if r.is_dir()}  # given as folders, not a named file's parent
+    owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.resolve() in folders)
     stale = []
     for doc_id, (_, path) in existing.items():
         if path in feeds.live:

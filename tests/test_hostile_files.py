@@ -527,3 +527,24 @@ def test_collapsing_spaces_in_chunks_equals_splitting_words(text: str) -> None:
         assert cues.collapse_spaces(text) == " ".join(text.split())
     finally:
         cues._COLLAPSE_CHUNK = chunk
+
+
+def test_prune_still_removes_a_named_file_that_is_gone(cli, folder: Path) -> None:
+    gone = folder / "gone.vtt"
+    gone.write_text(VTT.format(word="dodo"), encoding="utf-8")
+    cli("index", str(folder))
+    gone.unlink()
+    result = cli("index", str(gone), "--prune", "--json")
+    assert json.loads(result.stdout)["removed"] == 1
+    assert ids(cli, "dodo") == set()
+
+
+def test_pruning_a_named_file_leaves_its_folders_other_episodes(cli, folder: Path) -> None:
+    (folder / "other.vtt").write_text(VTT.format(word="dodo"), encoding="utf-8")
+    cli("index", str(folder))
+    moved = folder.parent / "elsewhere"
+    moved.mkdir()
+    (folder / "other.vtt").rename(moved / "other.vtt")  # gone from tr/, not pruned by name
+    result = cli("index", str(folder / "good.vtt"), "--prune", "--json")
+    assert json.loads(result.stdout)["removed"] == 0
+    assert ids(cli, "dodo") == {"tr/other.vtt"}
