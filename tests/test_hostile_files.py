@@ -548,3 +548,13 @@ def test_pruning_a_named_file_leaves_its_folders_other_episodes(cli, folder: Pat
     result = cli("index", str(folder / "good.vtt"), "--prune", "--json")
     assert json.loads(result.stdout)["removed"] == 0
     assert ids(cli, "dodo") == {"tr/other.vtt"}
+
+
+def test_a_feed_file_over_the_size_cap_is_one_named_failure(cli, folder: Path) -> None:
+    feed = folder.parent / "huge.xml"
+    feed.write_bytes(rss("<item><title>Padded</title><guid>p-1</guid></item>" * 30_000))
+    result = cli("index", "--max-file-mb", "1", str(feed), str(folder))
+    assert result.exit_code == 1
+    [line] = error_lines(result.stderr)
+    assert line.startswith(f"error: {feed}: cannot read feed: too large (")
+    assert ids(cli, "lighthouse") == {"tr/good.vtt"}
