@@ -356,7 +356,8 @@ def _unique_ids(
     """``groups`` with ids prefixed by their own folder's prefix (see ``folder_prefixes``)."""
     from searchpod.ingest.sources import folder_prefixes
 
-    folders = [Path(p) for p in paths if Path(p).is_dir()]
+    # os.path.isdir: False, not PermissionError, for a path inside a folder we cannot enter.
+    folders = [Path(p) for p in paths if os.path.isdir(p)]
     roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
     return [dataclasses.replace(g, folder=prefixes[g.root]) for g in groups], prefixes
@@ -387,7 +388,7 @@ def _stale_ids(
     blind_under = tuple(str(b).rstrip(os.sep) + os.sep for b in blind)
     # A folder that was moved or renamed still owns the episodes indexed from its old place
     # (their ids start with its prefix) once their files are gone from there.
-    folders = {r for r in roots if r.is_dir()}  # given as folders, not a named file's parent
+    folders = {r for r in roots if os.path.isdir(r)}  # given as folders, not a named file's parent
     owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.resolve() in folders)
     stale = []
     for doc_id, (_, path) in existing.items():

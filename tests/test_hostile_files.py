@@ -558,3 +558,52 @@ def test_a_feed_file_over_the_size_cap_is_one_named_failure(cli, folder: Path) -
     [line] = error_lines(result.stderr)
     assert line.startswith(f"error: {feed}: cannot read feed: too large (")
     assert ids(cli, "lighthouse") == {"tr/good.vtt"}
+
+
+def test_real_permissions_named_files_and_folders(tmp_path: Path) -> None:
+    """The same, with the OS refusing: as root, the run drops to user 'nobody' (setpriv)."""
+    import shutil
+    import tempfile
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot drop privileges")
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    # Outside tmp_path, whose parents are private to root.
+    work = Path(tempfile.mkdtemp(prefix="searchpod-perm-"))
+    try:
+        work.chmod(0o777)
+        write_show(work / "tr", ok="albatross")
+        write_show(work / "tr" / "locked", hidden="bittern")
+        (work / "tr" / "secret.vtt").write_text(VTT.format(word="kestrel"))
+        ix = str(work / "ix")
+
+        def searchpod(*args: str) -> subprocess.CompletedProcess[str]:
+            command = [*prefix, sys.executable, "-m", "searchpod.cli", "--index", ix, *args]
+            run = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=work)
+            assert_clean(run.stderr)
+            return run
+
+        assert searchpod("index", "tr").returncode == 0
+        (work / "tr" / "secret.vtt").chmod(0)
+        (work / "tr" / "locked").chmod(0)
+        named = searchpod("index", "tr/ok.vtt", "tr/secret.vtt", "tr/locked/hidden.vtt")
+        assert named.returncode == 1
+        assert sorted(error_lines(named.stderr)) == [
+            "error: tr/locked/hidden.vtt: cannot read: Permission denied",
+            "error: tr/secret.vtt: cannot read: Permission denied",
+        ]
+        pruned = searchpod("index", "--prune", "tr")
+        assert pruned.returncode == 1
+        assert "error: tr/locked: cannot read folder: Permission denied" in pruned.stderr
+        assert "0 removed" in pruned.stderr
+        found = searchpod("search", "bittern OR kestrel OR albatross", "--json")
+        assert {h["id"] for h in json.loads(found.stdout)["hits"]} == {
+            "tr/ok.vtt",
+            "tr/secret.vtt",
+            "tr/locked/hidden.vtt",
+        }
+    finally:
+        (work / "tr" / "locked").chmod(0o755)
+        shutil.rmtree(work)

@@ -107,9 +107,9 @@ def file_is_gone(path: str) -> bool:
     return not _exists(path)
 
 
-def _exists(path: str) -> bool:
+def _exists(path: str | os.PathLike[str], *, follow_symlinks: bool = True) -> bool:
     try:
-        os.stat(path)
+        os.stat(path, follow_symlinks=follow_symlinks)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except (OSError, ValueError):
@@ -135,9 +135,12 @@ def discover(
     found: list[tuple[Path, list[Path]]] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists() and not path.is_symlink():
+        # os.path.isdir: False, not PermissionError, inside a folder we may not enter
+        # (stat_source below then names the reason).
+        is_dir = os.path.isdir(path)
+        if not is_dir and not _exists(path, follow_symlinks=False):
             failures.append(IngestFailure(display_name(raw), "no such file or folder"))
-        elif path.is_dir():
+        elif is_dir:
             found.append((path, sorted(_walk(path, failures))))
         else:
             named.setdefault(path.parent, []).append(path)
