@@ -607,3 +607,13 @@ def test_real_permissions_named_files_and_folders(tmp_path: Path) -> None:
     finally:
         (work / "tr" / "locked").chmod(0o755)
         shutil.rmtree(work)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_wide_unicode_files_are_not_mistaken_for_binary(tmp_path: Path, encoding: str) -> None:
+    from searchpod.ingest.files import read_source
+
+    path = tmp_path / "wide.vtt"
+    bom = {"utf-16-be": "\ufeff", "utf-32-be": "\ufeff"}.get(encoding, "")
+    path.write_bytes((bom + VTT.format(word="gannet")).encode(encoding))
+    assert read_source(path).decode(encoding).lstrip("\ufeff").startswith("WEBVTT")

@@ -22,7 +22,7 @@ MAX_FILE_ENV = "SEARCHPOD_MAX_FILE_MB"
 # Enough to tell text from binary: decode.py looks at the same prefix.
 SNIFF_BYTES = 8192
 # Byte-order marks of UTF-16/32, whose text is full of NUL bytes.
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def max_file_bytes() -> int:
