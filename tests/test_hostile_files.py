@@ -617,3 +617,13 @@ def test_wide_unicode_files_are_not_mistaken_for_binary(tmp_path: Path, encoding
     bom = {"utf-16-be": "\ufeff", "utf-32-be": "\ufeff"}.get(encoding, "")
     path.write_bytes((bom + VTT.format(word="gannet")).encode(encoding))
     assert read_source(path).decode(encoding).lstrip("\ufeff").startswith("WEBVTT")
+
+
+def test_a_folder_with_a_symlink_to_a_file_elsewhere_keeps_its_ids(cli, tmp_path: Path) -> None:
+    elsewhere = write_show(tmp_path / "store", real="osprey")
+    tr = write_show(tmp_path / "tr", ep1="albatross")
+    (tr / "linked.vtt").symlink_to(elsewhere / "real.vtt")
+    assert json.loads(cli("index", str(tr), "--json").stdout)["added"] == 2
+    again = json.loads(cli("index", str(tr), "--prune", "--json").stdout)
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 2)
+    assert ids(cli, "osprey") == {"tr/linked.vtt"}

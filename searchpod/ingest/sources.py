@@ -91,9 +91,16 @@ def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[
         inside = str(resolved).rstrip(os.sep) + os.sep
         hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
         # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
-        taken = name in claimed or any(
-            doc_id.startswith(name + "/") and not path.startswith(inside) and _exists(path)
-            for doc_id, path in existing.items()
+        taken = (
+            name in claimed
+            or any(
+                doc_id.startswith(name + "/")
+                and not path.startswith(inside)
+                and _exists(path)
+                # A symlink in this folder to a file elsewhere is still this folder's episode.
+                and str((resolved / doc_id[len(name) + 1 :]).resolve()) != path
+                for doc_id, path in existing.items()
+            )
         )
         had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
         prefix = hashed if had_hashed or taken else name
