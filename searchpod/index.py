@@ -387,7 +387,7 @@ def _stale_ids(
     blind = [Path(f.source).resolve() for f in unseen if not file_is_gone(f.source)]
     blind_under = tuple(str(b).rstrip(os.sep) + os.sep for b in blind)
     # A folder that was moved or renamed still owns the episodes indexed from its old place
-    # (their ids start with its prefix) once their files are gone from there.
+    # (their ids start with its prefix, which no other folder has).
     folders = {r for r in roots if os.path.isdir(r)}  # given as folders, not a named file's parent
     owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.resolve() in folders)
     stale = []
@@ -400,7 +400,7 @@ def _stale_ids(
         elif (
             any(path == str(r) for r in roots)
             or path.startswith(under)
-            or (owned and doc_id.startswith(owned) and file_is_gone(path))
+            or (owned and doc_id.startswith(owned))
         ):
             stale.append(doc_id)
     return stale

@@ -627,3 +627,7 @@ def test_a_folder_with_a_symlink_to_a_file_elsewhere_keeps_its_ids(cli, tmp_path
     again = json.loads(cli("index", str(tr), "--prune", "--json").stdout)
     assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 2)
     assert ids(cli, "osprey") == {"tr/linked.vtt"}
+    (tr / "linked.vtt").unlink()  # the link goes, its target stays: the episode goes
+    pruned = json.loads(cli("index", str(tr), "--prune", "--json").stdout)
+    assert pruned["removed"] == 1
+    assert ids(cli, "osprey") == set()

@@ -88,25 +88,31 @@ def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[
             out[root] = mine[0]
             continue
         name = resolved.name
-        inside = str(resolved).rstrip(os.sep) + os.sep
         hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
         # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
-        taken = (
-            name in claimed
-            or any(
-                doc_id.startswith(name + "/")
-                and not path.startswith(inside)
-                and _exists(path)
-                # A symlink in this folder to a file elsewhere is still this folder's episode.
-                and str((resolved / doc_id[len(name) + 1 :]).resolve()) != path
-                for doc_id, path in existing.items()
-            )
+        taken = name in claimed or any(
+            doc_id.startswith(name + "/") and _in_other_folder(doc_id, path, resolved)
+            for doc_id, path in existing.items()
         )
         had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
         prefix = hashed if had_hashed or taken else name
         claimed[prefix] = resolved
         out[root] = prefix
     return out
+
+
+def _in_other_folder(doc_id: str, path: str, folder: Path) -> bool:
+    """Whether episode ``doc_id`` (file ``path``) came from another folder named like
+    ``folder``, which still holds it.
+
+    That folder is the path less the id's relative part; a symlink in ``folder`` to a file
+    elsewhere (whose path does not end that way) proves nothing.
+    """
+    rel = doc_id.partition("/")[2]
+    if not rel or not path.endswith("/" + rel):
+        return False
+    other = path[: -len(rel) - 1]
+    return other != str(folder) and os.path.basename(other) == folder.name and _exists(path)
 
 
 def file_is_gone(path: str) -> bool:
