@@ -360,7 +360,12 @@ def _unique_ids(
     folders = [Path(p) for p in paths if os.path.isdir(p)]
     roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
-    return [dataclasses.replace(g, folder=prefixes[g.root]) for g in groups], prefixes
+    # replace() only where the prefix differs: it costs more than the rest of a no-change run.
+    unique = [
+        g if g.folder == prefixes[g.root] else dataclasses.replace(g, folder=prefixes[g.root])
+        for g in groups
+    ]
+    return unique, prefixes
 
 
 def _stale_ids(

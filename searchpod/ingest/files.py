@@ -56,13 +56,13 @@ def stat_source(path: Path) -> os.stat_result:
     Raises IngestError naming the file: a dangling symlink, a symlink loop, a FIFO, a
     device, a socket, or a file that cannot be seen.
     """
-    label = display_name(path)
     try:
         st = path.stat()
     except OSError as exc:
-        raise IngestError(label, _why_not_found(path, exc)) from exc
+        raise IngestError(display_name(path), _why_not_found(path, exc)) from exc
     if not stat.S_ISREG(st.st_mode):
-        raise IngestError(label, f"not a regular file ({_kind(st.st_mode)}): not read")
+        kind = _kind(st.st_mode)
+        raise IngestError(display_name(path), f"not a regular file ({kind}): not read")
     return st
 
 
