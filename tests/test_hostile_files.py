@@ -59,7 +59,7 @@ for group in groups:
 
 
 def bounded(
-    *args: str, budget_mb: float, cpu_s: int = 20, mode: str = "cli", env: dict | None = None
+    *args: str, budget_mb: float, cpu_s: int = 20, mode: str = "cli"
 ) -> subprocess.CompletedProcess[str]:
     """``searchpod ARGS`` (mode "cli") or parse-only (mode "parse") under resource limits.
 
@@ -70,7 +70,7 @@ def bounded(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "SEARCHPOD_WORKERS": "0", **(env or {})},
+        env={**os.environ, "SEARCHPOD_WORKERS": "0"},
     )
 
 
