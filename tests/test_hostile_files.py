@@ -187,6 +187,15 @@ def test_lone_surrogate_from_a_feed_does_not_break_the_other_feed(
     assert ids(cli, "seahorses") == {"fine-1"}
     assert ids(cli, "kelp")  # the other feed's episodes are searchable
 
+    # The same through remembered feeds: 'feed sync' goes on past the bad transcript.
+    synced = tmp_path / "synced"
+    for feed in (hostile, good):
+        assert cli("feed", "add", str(feed), index=synced).exit_code == 0
+    sync = cli("feed", "sync", "--json", index=synced)
+    assert sync.exit_code == 1
+    assert json.loads(sync.stdout)["added"] == report["added"]
+    assert ids(cli, "kelp", index=synced) == ids(cli, "kelp")
+
 
 @pytest.mark.parametrize(
     ("make", "reason"),
