@@ -26,7 +26,7 @@ from searchpod import analysis
 from searchpod.codec import PodcastCodec
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
-from searchpod.model import IngestFailure
+from searchpod.model import Episode, IngestFailure
 from searchpod.schema import SAID_PREFIX, encode_postings, episode_document, use_precomputed
 from searchpod.store import INDEXING_WORKER
 
@@ -56,17 +56,34 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    doc = episode_document(
-        episode, fingerprint=with_failures(fingerprint, partial), path=str(group.main.resolve())
+    prepared = prepare_episode(
+        episode,
+        with_failures(fingerprint, partial),
+        path=str(group.main.resolve()),
+        label=str(group.main),
     )
-    postings = {
-        name: encode_postings(value)
-        for name, value in doc.items()
-        if name == "body" or name.startswith(SAID_PREFIX)
-    }
-    return Prepared(
-        group.id, doc=doc, postings=postings, stems=analysis.take_new_stems(), partial=partial
-    )
+    prepared.group_id = group.id
+    prepared.partial = partial
+    return prepared
+
+
+def prepare_episode(episode: Episode, fingerprint: str, *, path: str, label: str) -> Prepared:
+    """An episode's document and pre-encoded postings, or a failure naming ``label``."""
+    try:
+        doc = episode_document(episode, fingerprint=fingerprint, path=path)
+        for value in doc.values():
+            if isinstance(value, str):
+                value.encode("utf-8")  # else Whoosh fails on it mid-commit, aborting the run
+        postings = {
+            name: encode_postings(value)
+            for name, value in doc.items()
+            if name == "body" or name.startswith(SAID_PREFIX)
+        }
+    except UnicodeEncodeError as exc:
+        # A lone surrogate ("\ud800" in a JSON string) cannot be written to the index.
+        reason = f"text is not valid Unicode ({exc.reason}: {exc.object[exc.start : exc.end]!a})"
+        return Prepared(episode.id, failure=IngestFailure(label, reason))
+    return Prepared(episode.id, doc=doc, postings=postings, stems=analysis.take_new_stems())
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
@@ -260,6 +277,9 @@ def commit_with_segments(writer: Any, segments: Sequence[Any]) -> None:
 
 # Segments of one size tier (1-9 documents, 10-99, ...) allowed before they are merged.
 MERGE_FACTOR = 10
+# A segment with more of its documents deleted (replaced or pruned) than this is rewritten
+# without them at the next commit, so the index stays within ~1.25x of its live size.
+MAX_DELETED_FRACTION = 0.2
 
 
 def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
@@ -269,8 +289,9 @@ def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
     each weekly episode re-wrote all the recent ones: commits grew from 0.1 s to over 1 s
     within a few additions. Merging by tiers (as Lucene does) keeps most commits to writing
     the new episode, rewrites each document about log10(N) times in the index's life, and
-    keeps searches to a few segments per tier. Segments that are mostly deleted documents
-    are merged at once to reclaim their space.
+    keeps searches to a few segments per tier. A segment whose deleted documents pass
+    MAX_DELETED_FRACTION is merged at once to reclaim their space: with tiers alone, the
+    big old segment would only ever grow as episodes in it are updated.
     """
     from whoosh.reading import SegmentReader
 
@@ -279,7 +300,7 @@ def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
     merge: list[Any] = []
     for segment in segments:
         total = segment.doc_count_all()
-        if total and segment.deleted_count() * 2 > total:
+        if total and segment.deleted_count() > total * MAX_DELETED_FRACTION:
             merge.append(segment)
         else:
             tiers.setdefault(len(str(max(1, total))), []).append(segment)

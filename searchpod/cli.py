@@ -111,7 +111,8 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, type=click.Path())
+# readable=False: an unreadable file is one failure in the report (exit 1), not a usage error.
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -130,6 +131,11 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     is_flag=True,
     help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
 )
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(0, min_open=True),
+    help="Refuse source files larger than this (default 16; or set SEARCHPOD_MAX_FILE_MB).",
+)
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -140,6 +146,7 @@ def index_cmd(
     lock_timeout: float,
     allow_private_hosts: bool,
     no_labels: bool,
+    max_file_mb: float | None,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -147,6 +154,11 @@ def index_cmd(
     skipped. --prune also drops episodes whose files are gone.
     """
     from searchpod.index import Index
+    from searchpod.ingest.files import MAX_FILE_ENV
+
+    if max_file_mb is not None:
+        # Through the environment, so indexing worker processes apply the same cap.
+        os.environ[MAX_FILE_ENV] = f"{max_file_mb:g}"
 
     err = _console(stderr=True)
     targets = list(paths) or [DEFAULT_DATA]

@@ -31,7 +31,7 @@ def is_feed_source(source: str | os.PathLike[str]) -> bool:
     if text.startswith(("http://", "https://")):
         return True
     path = Path(text)
-    return path.suffix.lower() in FEED_SUFFIXES and path.is_file()
+    return path.suffix.lower() in FEED_SUFFIXES and os.path.isfile(path)
 
 
 def feed_key(source: str) -> str:

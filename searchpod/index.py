@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.errors import EpisodeNotFoundError, IndexWriteError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, IndexWriteError, IngestError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults, SkippedFiles
 from searchpod.schema import (
     Timing,
     build_schema,
-    episode_document,
     episode_from_stored,
     use_precomputed,
 )
@@ -124,10 +123,12 @@ class Index:
         from searchpod.ingest.sources import discover
 
         index_dir = IndexDir(path)
+        sources = list(sources)
         skipped: dict[tuple[str, str], int] = {}
-        groups, failures = discover(list(sources), labels=speaker_labels, skipped=skipped)
+        groups, failures = discover(sources, labels=speaker_labels, skipped=skipped)
         with _disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = _create_generation(index_dir)
+            groups, _ = _unique_ids(groups, list(sources), existing={})
             report = _ingest(gen, groups, FeedBatch(), failures, existing={}, progress=progress)
             index_dir.publish(gen)
         return cls(path), _with_skipped(report, skipped)
@@ -185,6 +186,7 @@ class Index:
         with _disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = _create_generation(self._dir)
+                groups, _ = _unique_ids(groups, file_paths, existing={})
                 report = _ingest(gen, groups, feeds, failures, existing={}, progress=progress)
                 self._dir.publish(gen)
             else:
@@ -192,7 +194,12 @@ class Index:
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
                 existing = _existing(self._open_whoosh(gen))
-                stale = _stale_ids(existing, groups, file_paths, feeds) if prune else []
+                groups, prefixes = _unique_ids(groups, file_paths, existing)
+                stale = (
+                    _stale_ids(existing, groups, file_paths, prefixes, feeds, unseen=failures)
+                    if prune
+                    else []
+                )
                 report = _ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
@@ -422,28 +429,64 @@ def _existing(ix: Any) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _unique_ids(
+    groups: Sequence[SourceGroup],
+    paths: Sequence[str | os.PathLike[str]],
+    existing: dict[str, tuple[str, str]],
+) -> tuple[list[SourceGroup], dict[Path, str]]:
+    """``groups`` with ids prefixed by their own folder's prefix (see ``folder_prefixes``)."""
+    from searchpod.ingest.sources import folder_prefixes
+
+    # os.path.isdir: False, not PermissionError, for a path inside a folder we cannot enter.
+    folders = [Path(p) for p in paths if os.path.isdir(p)]
+    roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
+    prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
+    # replace() only where the prefix differs: it costs more than the rest of a no-change run.
+    unique = [
+        g if g.folder == prefixes[g.root] else dataclasses.replace(g, folder=prefixes[g.root])
+        for g in groups
+    ]
+    return unique, prefixes
+
+
 def _stale_ids(
     existing: dict[str, tuple[str, str]],
     groups: Sequence[SourceGroup],
     paths: Sequence[str | os.PathLike[str]],
+    prefixes: dict[Path, str],
     feeds: FeedBatch,
+    *,
+    unseen: Sequence[IngestFailure] = (),
 ) -> list[str]:
-    """Episodes whose files under ``paths`` are gone, or whose feed no longer lists them."""
+    """Episodes whose files under the indexed folders are gone, or whose feed dropped them.
+
+    Never one under a folder or file that could not be read (``unseen``): what could not
+    be seen is not known to be gone.
+    """
+    from searchpod.ingest.sources import file_is_gone
+
     live = {g.id for g in groups}
     roots = [Path(p).resolve() for p in paths]
-    under = [str(r).rstrip(os.sep) + os.sep for r in roots]
-    # Ids start with the indexed folder's name, so a folder that was moved or renamed
-    # still owns the episodes indexed from its old place.
-    prefixes = tuple(f"{r.name}/" for r in roots if r.is_dir())
+    under = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
+    # A failure about something still there (a folder that cannot be listed, a file that
+    # cannot be read) hides what is under it; one about a path that is gone does not.
+    blind = [Path(f.source).resolve() for f in unseen if not file_is_gone(f.source)]
+    blind_under = tuple(str(b).rstrip(os.sep) + os.sep for b in blind)
+    # A folder that was moved or renamed still owns the episodes indexed from its old place
+    # (their ids start with its prefix, which no other folder has).
+    folders = {r for r in roots if os.path.isdir(r)}  # given as folders, not a named file's parent
+    owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.resolve() in folders)
     stale = []
     for doc_id, (_, path) in existing.items():
         if path in feeds.live:
             if doc_id not in feeds.live[path]:
                 stale.append(doc_id)
-        elif doc_id not in live and (
+        elif doc_id in live or path in map(str, blind) or path.startswith(blind_under):
+            continue
+        elif (
             any(path == str(r) for r in roots)
-            or path.startswith(tuple(under))
-            or (prefixes and doc_id.startswith(prefixes))
+            or path.startswith(under)
+            or (owned and doc_id.startswith(owned))
         ):
             stale.append(doc_id)
     return stale
@@ -481,6 +524,7 @@ def _ingest(
     from searchpod.build import (
         Prepared,
         commit_with_segments,
+        prepare_episode,
         prepared_documents,
         worker_count,
         write_segments,
@@ -507,6 +551,9 @@ def _ingest(
         except OSError as exc:
             failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
             continue
+        except IngestError as exc:
+            failures.append(IngestFailure(exc.source, exc.reason))
+            continue
         if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
         stored, broken = split_failures(known[0]) if known else ("", [])
@@ -521,8 +568,7 @@ def _ingest(
         if known and known[0] == fingerprint:
             unchanged.append(episode.id)
         else:
-            doc = episode_document(episode, fingerprint=fingerprint, path=feed)
-            from_feeds.append(Prepared(episode.id, doc=doc))
+            from_feeds.append(prepare_episode(episode, fingerprint, path=feed, label=episode.id))
     total = len(todo) + len(from_feeds)
     if not total and not prune:
         if cache.items() - old_cache.items():

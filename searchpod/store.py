@@ -130,10 +130,20 @@ class IndexDir:
         self.remove_stale(keep=gen)
 
     def remove_stale(self, keep: Path) -> None:
+        """Under the write lock: drop what interrupted runs left behind."""
         # Left by a rebuild that was interrupted, or superseded by one that finished.
         for other in self.path.glob("g[0-9]*"):
             if other.is_dir() and not other.is_symlink() and other.name != keep.name:
                 shutil.rmtree(other, ignore_errors=True)
+        # atomic_write's temporary files, from a run killed between writing and renaming;
+        # only ones written under the lock we hold (feeds.json is written without it).
+        for folder, pattern in (
+            (self.path, f".{CURRENT_FILE}.*.tmp"),
+            (keep, ".*.tmp"),
+            (keep / STEMS_DIR, ".*.tmp"),
+        ):
+            for tmp in folder.glob(pattern):
+                tmp.unlink(missing_ok=True)
 
     @contextmanager
     def write_lock(

@@ -199,10 +199,13 @@ def load_feed(source: str, fetcher: Fetcher) -> Feed:
     if _is_http(source):
         data = fetcher.get(source).data
     else:
+        from searchpod.ingest.files import read_source
+
         try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise IngestError(source, f"cannot read feed: {exc.strerror or exc}") from exc
+            data = read_source(Path(source))  # a regular file, within the size cap
+        except IngestError as exc:
+            reason = exc.reason.removeprefix("cannot read: ")
+            raise IngestError(source, f"cannot read feed: {reason}") from exc
     return parse_feed(data, source)
 
 

@@ -12,12 +12,14 @@ import dataclasses
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
 from bs4.element import PreformattedString
 
 from searchpod.errors import IngestError
+from searchpod.ingest.cues import collapse_spaces
 from searchpod.ingest.textpage import (
     _BODY_HEADINGS,
     _HOST_HEADINGS,
@@ -85,12 +87,19 @@ _STRUCTURED_EPISODES = frozenset(_EPISODE_TYPES[:3])
 _DATELINE_MAX = 80
 _WS = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Real episode pages have a few thousand tags, interactive transcripts one per word (~20,000
+# for two hours); past this a page costs BeautifulSoup over 100 MB and seconds.
+MAX_HTML_TAGS = 100_000
+# A label ("Host:") is a few words: looking further into an element costs, on deeply nested
+# markup, time quadratic in its depth.
+_LABEL_MAX_NODES = 64
 
 
 def parse_html_page(html: str, source: str) -> Page:
     """Parse an HTML episode page. Raises IngestError when the page is not one."""
     if not html.strip():
         raise IngestError(source, "empty file")
+    check_markup_size(html, source)
     soup = _soup(html)
     ld = _json_ld(soup)
     meta = _meta_tags(soup)
@@ -129,6 +138,21 @@ def parse_html_page(html: str, source: str) -> Page:
         url=page.url or _first_url(ld.get("url"), meta.get("og:url"), canonical_href),
         media_url=page.media_url or _first_url(_media_url(ld), meta.get("og:audio"), player_src),
     )
+
+
+def check_markup_size(html: str, source: str) -> None:
+    """Refuse markup with more tags than any episode page has, before building a tree.
+
+    BeautifulSoup spends ~1 KB and ~50 µs per element: a million ``<p>`` in 8 MB would take
+    a gigabyte and minutes. Counting ``<`` is one linear pass in C and an upper bound.
+    """
+    tags = html.count("<")
+    if tags > MAX_HTML_TAGS:
+        raise IngestError(
+            source,
+            f"too much markup to be an episode page ({tags:,} tags; the limit is "
+            f"{MAX_HTML_TAGS:,})",
+        )
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -177,22 +201,25 @@ def _remove_noise(soup: BeautifulSoup, *, keep: Tag | None) -> None:
     ``Tag.decomposed`` does, via ``__getattr__``) made this quadratic on deep pages.
     """
     spared = {id(keep), *(id(p) for p in keep.parents)} if keep is not None else set()
-    todo = [c for c in soup.contents if isinstance(c, Tag)]
+    # Each element comes with whether it is inside <main> or <article>: asking its parents
+    # instead costs, on headers nested thousands deep, time quadratic in the depth.
+    todo = [(c, False) for c in soup.contents if isinstance(c, Tag)]
     while todo:
-        el = todo.pop()
-        if _is_noise(el) and id(el) not in spared:
+        el, in_main = todo.pop()
+        if _is_noise(el, in_main) and id(el) not in spared:
             el.decompose()
         else:
-            todo.extend(c for c in el.contents if isinstance(c, Tag))
+            in_main = in_main or el.name in ("main", "article")
+            todo.extend((c, in_main) for c in el.contents if isinstance(c, Tag))
 
 
-def _is_noise(el: Tag) -> bool:
+def _is_noise(el: Tag, in_main: bool) -> bool:
     if el.name == "form":
         # ASP.NET pages wrap the whole page in one <form>; only a small form is furniture.
-        return el.find(["main", "article", "h1", "h2", "h3"]) is None
+        return _first_tag(el, {"main", "article", "h1", "h2", "h3"}) is None
     if el.name in _NOISE_TAGS:
         return True
-    if el.name == "header" and el.find_parent(["main", "article"]) is None:
+    if el.name == "header" and not in_main:
         return True  # the site's masthead, not an article's own header
     hints = " ".join([*el.get("class", []), str(el.get("id", ""))])
     return str(el.get("role", "")).lower() in _NOISE_ROLES or bool(
@@ -214,7 +241,7 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
 
     def flush() -> None:
         nonlocal in_body
-        text = _WS.sub(" ", "".join(current)).strip()
+        text = collapse_spaces("".join(current))
         current.clear()
         if text:
             lines.append(text)
@@ -259,12 +286,15 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
 
 
 def _is_dateline(el: Tag) -> bool:
-    # Cheapest test first: most blocks hold other blocks, and find() stops at the first.
-    return (
-        el.find(_BLOCK_TAGS) is None
-        and el.find("time", attrs={"datetime": True}) is not None
-        and len(_text(el.get_text(" "))) <= _DATELINE_MAX
-    )
+    # One walk, stopping at the first block (most blocks hold other blocks): bs4's find()
+    # with a list of names builds its matcher anew per call, a millisecond per block.
+    has_time = False
+    for node in _nodes(el):
+        if isinstance(node, Tag):
+            if node.name in _BLOCK_TAGS:
+                return False
+            has_time = has_time or (node.name == "time" and node.has_attr("datetime"))
+    return has_time and len(_text(el.get_text(" "))) <= _DATELINE_MAX
 
 
 def _rows(el: Tag) -> list[list[str]] | None:
@@ -309,6 +339,10 @@ def _is_label(el: Tag, text: str) -> bool:
 
 def _dl_rows(dl: Tag) -> list[list[str]] | None:
     # <dt>/<dd> may be children of the <dl> or wrapped in a <div> each (both are valid HTML).
+    if _first_tag(dl, {"dl"}) is not None:
+        # Nested lists are read as blocks: as rows, each level would repeat the text of
+        # all the levels inside it (quadratic in the depth).
+        return None
     rows: list[list[str]] = []
     for item in dl.find_all(["dt", "dd"]):
         text = _text(item.get_text(" "))
@@ -324,7 +358,7 @@ def _row_cells(el: Tag) -> list[str] | None:
     """Cells when an element is a table row or a two-part label/value row, else None."""
     if el.name == "tr":
         tds = el.find_all(["th", "td"], recursive=False)
-        if any(td.find(_LAYOUT_TAGS) for td in tds):
+        if any(_first_tag(td, set(_LAYOUT_TAGS)) for td in tds):
             return None  # a table laying out the page, as old sites do: read its cells as blocks
         cells = [_text(c.get_text(" ")) for c in tds]
         return cells if any(cells) else []
@@ -333,11 +367,49 @@ def _row_cells(el: Tag) -> list[str] | None:
     kids = [c for c in el.children if isinstance(c, Tag)]
     if len(kids) != 2 or _loose_text(el):
         return None
-    label, value = _text(kids[0].get_text(" ")), _text(kids[1].get_text(" "))
-    if kids[0].name == "dt" or (_is_label(kids[0], label) and value):
-        return [label, value]
-    # A section label in one element and its content in the next ("Podcast Content" then
-    # the rich text) are a heading and its section, read as blocks.
+    if kids[0].name == "dt":
+        return [_text(kids[0].get_text(" ")), _text(kids[1].get_text(" "))]
+    # The value's text only once the label qualifies: on markup nested thousands deep,
+    # reading every level's text would be quadratic. A section label in one element and
+    # its content in the next ("Podcast Content" then the rich text) are a heading and its
+    # section, read as blocks.
+    label = _label_text(kids[0])
+    if label is None or not _is_label(kids[0], label):
+        return None
+    value = _text(kids[1].get_text(" "))
+    return [label, value] if value else None
+
+
+def _label_text(el: Tag) -> str | None:
+    """``el``'s text if it is small enough to be a label, else None (looking no further)."""
+    parts = []
+    for count, node in enumerate(_nodes(el)):
+        if count > _LABEL_MAX_NODES:
+            return None
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            parts.append(str(node))
+    return _text(" ".join(parts))
+
+
+def _nodes(el: Tag) -> Iterator[PageElement]:
+    """``el``'s descendants in document order, lazily.
+
+    Not bs4's ``descendants`` (nor ``find``, which uses it): it first walks to the last
+    descendant, so even a search that stops at once costs the depth of the tree below.
+    """
+    todo = list(reversed(el.contents))
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, Tag):
+            todo.extend(reversed(node.contents))
+
+
+def _first_tag(el: Tag, names: set[str]) -> Tag | None:
+    """The first element below ``el`` with one of ``names``, or None."""
+    for node in _nodes(el):
+        if isinstance(node, Tag) and node.name in names:
+            return node
     return None
 
 
@@ -449,6 +521,7 @@ def read_html_file(
         transcript_evidence,
     )
 
+    check_markup_size(html, source)  # once, for both readings
     try:
         page = parse_html_page(html, source)
     except IngestError as exc:

@@ -20,6 +20,7 @@ import html
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from searchpod.errors import IngestError
 from searchpod.ingest.cues import clean_text, label_speakers, looks_like_speaker, parse_timestamp
@@ -197,6 +198,9 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
     from bs4.builder import XMLParsedAsHTMLWarning
 
+    from searchpod.ingest.htmlpage import check_markup_size
+
+    check_markup_size(text, source)
     try:
         with warnings.catch_warnings():
             # A short text that looks like a URL, or XHTML: parsed as given, nothing to warn.
@@ -212,16 +216,39 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
             if line is not None:
                 row.clear()
                 row.append(line)
-        for tag in soup.find_all("br"):
-            tag.replace_with("\n")
-        for tag in soup.find_all(_HTML_BLOCKS):
-            tag.insert_before("\n\n")
-            tag.insert_after("\n\n")
-        body = soup.get_text()
+        body = _text_with_breaks(soup)
     except Exception as exc:  # BeautifulSoup/lxml failures, whatever their type
         raise IngestError(source, f"unreadable HTML ({type(exc).__name__})") from exc
     # Entities are decoded by the parser; a literal "&amp;" left must stay as it is.
     return body.replace("&", "&amp;"), title or None
+
+
+_BLOCK_NAMES = frozenset(_HTML_BLOCKS)
+
+
+def _text_with_breaks(root: Any) -> str:
+    """``root.get_text()`` with a blank line around each block element and a line break
+    for each ``<br>``, in one walk: inserting break strings into the tree instead costs a
+    sibling search per insert, quadratic in a page of 20,000 paragraphs."""
+    from bs4 import CData, NavigableString
+
+    out: list[str] = []
+    todo: list[Any] = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, NavigableString):
+            if type(node) in (NavigableString, CData):  # not comments or doctypes
+                out.append(str(node))
+        elif isinstance(node, str):
+            out.append(node)  # a break this walk queued after a block's content
+        elif node.name == "br":
+            out.append("\n")
+        else:
+            if node.name in _BLOCK_NAMES:
+                out.append("\n\n")
+                todo.append("\n\n")
+            todo.extend(reversed(node.contents))
+    return "".join(out)
 
 
 def _table_line(cells: list[str]) -> str | None:

@@ -14,12 +14,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
+from searchpod.ingest.files import check_name, display_name, read_source, stat_source
 from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -73,7 +74,7 @@ class SourceGroup:
         h = hashlib.sha256(PARSER_VERSION.encode() + (b"" if self.labels else b" no-labels"))
         for f in self.files:
             h.update(f.name.encode())
-            h.update(f.read_bytes())
+            h.update(read_source(f))
         return h.hexdigest()
 
 
@@ -100,6 +101,65 @@ def split_failures(stored: str) -> tuple[str, list[IngestFailure]]:
         return fingerprint, []
 
 
+def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[Path, str]:
+    """The id prefix of each indexed folder: its name, unless another folder has it.
+
+    ``existing`` maps the index's ids to their files' paths. A folder keeps the prefix it
+    already has; a second folder of the same name (``a/tr``, then ``b/tr``) gets its name
+    plus a hash of its path (``tr~1f0c3a9e``), so its episodes never replace the first's.
+    A folder whose episodes' files are all gone (it was moved) hands its name on.
+    """
+    out: dict[Path, str] = {}
+    claimed: dict[str, Path] = {}  # prefix -> the folder that has it in this run
+    for root in roots:
+        resolved = root.resolve()
+        mine = [prefix for prefix, folder in claimed.items() if folder == resolved]
+        if mine:
+            out[root] = mine[0]
+            continue
+        name = resolved.name
+        hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
+        # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
+        taken = name in claimed or any(
+            doc_id.startswith(name + "/") and _in_other_folder(doc_id, path, resolved)
+            for doc_id, path in existing.items()
+        )
+        had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
+        prefix = hashed if had_hashed or taken else name
+        claimed[prefix] = resolved
+        out[root] = prefix
+    return out
+
+
+def _in_other_folder(doc_id: str, path: str, folder: Path) -> bool:
+    """Whether episode ``doc_id`` (file ``path``) came from another folder named like
+    ``folder``, which still holds it.
+
+    That folder is the path less the id's relative part; a symlink in ``folder`` to a file
+    elsewhere (whose path does not end that way) proves nothing.
+    """
+    rel = doc_id.partition("/")[2]
+    if not rel or not path.endswith("/" + rel):
+        return False
+    other = path[: -len(rel) - 1]
+    return other != str(folder) and os.path.basename(other) == folder.name and _exists(path)
+
+
+def file_is_gone(path: str) -> bool:
+    """True only when ``path`` is known not to exist (not when it merely cannot be seen)."""
+    return not _exists(path)
+
+
+def _exists(path: str | os.PathLike[str], *, follow_symlinks: bool = True) -> bool:
+    try:
+        os.stat(path, follow_symlinks=follow_symlinks)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True  # cannot tell: count it as there
+    return True
+
+
 def discover(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -111,26 +171,38 @@ def discover(
     A file named explicitly is taken whatever its extension; inside folders only known
     extensions count, so a folder of pages with images beside them indexes cleanly, and
     ``skipped`` (when given) counts the other files by suffix and reason, so nothing is
-    left out unsaid.
-    ``labels=False``: no speakers from ``Name:`` labels in transcript text.
+    left out unsaid. Files named together pair as they would in their folder (``ep.html``
+    + ``ep.vtt``). What cannot be read or is not a regular file (a folder that cannot be
+    listed, a dangling symlink, a FIFO, a name that is not UTF-8) is a failure naming it,
+    not an episode. ``labels=False``: no speakers from ``Name:`` labels in transcript text.
     """
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
+    named: dict[Path, list[Path]] = {}
+    found: list[tuple[Path, list[Path]]] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            failures.append(IngestFailure(str(raw), "no such file or folder"))
-            continue
-        if path.is_dir():
-            root, files = path, sorted(_walk(path, skipped))
+        # os.path.isdir: False, not PermissionError, inside a folder we may not enter
+        # (stat_source below then names the reason).
+        is_dir = os.path.isdir(path)
+        if not is_dir and not _exists(path, follow_symlinks=False):
+            failures.append(IngestFailure(display_name(raw), "no such file or folder"))
+        elif is_dir:
+            found.append((path, sorted(_walk(path, failures, skipped))))
         else:
-            root, files = path.parent, [path]
+            named.setdefault(path.parent, []).append(path)
+    for root, files in [*found, *named.items()]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
         fresh = []
         for f in files:
-            st = f.stat()
+            try:
+                check_name(f)
+                st = stat_source(f)
+            except IngestError as exc:
+                failures.append(IngestFailure(exc.source, exc.reason))
+                continue
             if (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
                 fresh.append(f)
@@ -157,8 +229,16 @@ def _skip_reason(name: str) -> str | None:
     return "not a known format"
 
 
-def _walk(folder: Path, skipped: dict[tuple[str, str], int] | None = None) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk(
+    folder: Path,
+    failures: list[IngestFailure],
+    skipped: dict[tuple[str, str], int] | None = None,
+) -> Iterator[Path]:
+    def unreadable(exc: OSError) -> None:
+        name = display_name(exc.filename or folder)
+        failures.append(IngestFailure(name, f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.startswith("."):
@@ -229,11 +309,8 @@ def load_group(
     for f in group.files:
         label = str(f)
         try:
-            try:
-                data = f.read_bytes()
-            except OSError as exc:
-                raise IngestError(label, f"cannot read: {exc.strerror or exc}") from exc
-            text = decode_bytes(data, label)
+            # Not kept: the bytes are garbage once decoded (a 50 MB file is 50 MB less to hold).
+            text = decode_bytes(read_source(f), label)
             suffix = f.suffix.lower()
             if suffix in PAGE_SUFFIXES:
                 from searchpod.ingest.htmlpage import read_html_file
