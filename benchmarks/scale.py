@@ -441,7 +441,8 @@ def run_scale(
         }
 
         # Warm queries: each query's median over `repeats`, then p50/p95 over the queries.
-        sets = query_sets(files, random.Random(seed), queries)
+        # A tiny corpus may have no rare words to draw: such a kind is left out.
+        sets = {k: v for k, v in query_sets(files, random.Random(seed), queries).items() if v}
         r["query_words"] = sets
         open_engines = {e: Engine(e, index[e], corpus) for e in engines}
         for eng in open_engines.values():
