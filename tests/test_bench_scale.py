@@ -98,6 +98,7 @@ def test_a_tiny_scale_run_reports_every_row_for_each_engine(scale, tmp_path, cap
         "common words top-10+snippets p50 (ms)",
         "add one episode, warm (s)",
         "add one episode, fresh process (s)",
+        "rare-word search, fresh process (s)",
     ):
         assert set(rows[label]) == set(engines), label
     assert set(rows["no-change reindex (s)"]) == {"searchpod"}
