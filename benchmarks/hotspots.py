@@ -1,13 +1,13 @@
 """Profile one row of the scale benchmark with cProfile: where searchpod's time goes.
 
-    python benchmarks/hotspots.py --scale 1000 --row add --work /tmp/hot   # build, add, nochange, common
+    python benchmarks/hotspots.py --scale 1000 --row add --work /tmp/hot  # or build, nochange, common
 
-The corpus (and, for `add` and `common`, an index) is made in --work once and reused, so
-rows can be profiled one after the other. `build` profiles a full in-process build
+The corpus (and, for the other rows, an index) is made in --work once and reused, so rows
+can be profiled one after the other. `build` profiles a full in-process build
 (SEARCHPOD_WORKERS=0: the work each worker does, in one process); `add` adds one new
-episode to the built index, `--times` times over, in one warm process; `nochange` reruns it with nothing
-changed; `common` runs the scale benchmark's common-word queries. Prints the top functions by own and by cumulative
-time; --dump keeps the raw profile for pstats/snakeviz.
+episode to the built index, `--times` times over, in one warm process; `nochange` reruns
+it with nothing changed; `common` runs the scale benchmark's common-word queries. Prints
+the top functions by own and by cumulative time; --dump keeps the raw profile for pstats.
 """
 
 from __future__ import annotations
