@@ -94,8 +94,43 @@ def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
     for group, _ in todo:
         size += sum(f.stat().st_size for f in group.files if f.exists())
         if size >= PARALLEL_MIN_BYTES:
-            return max(1, os.cpu_count() or 1)
+            # On one usable CPU a worker only adds its start-up and its memory.
+            cpus = usable_cpus()
+            return cpus if cpus > 1 else 0
     return 0
+
+
+def usable_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may run on: its affinity mask, capped by any cgroup CPU quota.
+
+    ``os.cpu_count()`` counts the machine's CPUs, which overstates a container limited to
+    fewer (``docker --cpus``, ``taskset``); a worker per counted CPU then only competes.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota(cgroup_root)
+    if quota is not None:
+        cpus = min(cpus, max(1, int(quota)))
+    return max(1, cpus)
+
+
+def _cgroup_cpu_quota(root: Path) -> float | None:
+    """The cgroup's CPU quota in CPUs (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), or None."""
+    try:
+        v2 = (root / "cpu.max").read_text().split()
+        if v2 and v2[0] != "max":
+            return int(v2[0]) / int(v2[1])
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def prepared_documents(todo: Sequence[tuple[SourceGroup, str]]) -> Iterator[Prepared]:
