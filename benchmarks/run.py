@@ -2,6 +2,7 @@
 incremental updates and known-item ranking quality.
 
     python benchmarks/run.py --corpus ../shared/corpus/harmontown [--quick] [--json]
+    python benchmarks/run.py --scale N [--builds 3] [--quick] [--json]   # + tantivy, N episodes
 
 Medians of repeated runs; the machine is noisy, so the ratios are the figures that matter.
 """
@@ -150,7 +151,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--known-items", type=int, default=200)
     ap.add_argument("--out", type=Path, default=None, help="working folder (default: temp)")
+    ap.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="N episodes from ../shared/corpus (copies past the real ones): searchpod, FTS5 "
+        "and tantivy side by side (see benchmarks/scale.py)",
+    )
+    ap.add_argument("--builds", type=int, default=3, help="full builds per engine with --scale")
     args = ap.parse_args()
+    if args.scale:
+        import scale
+
+        scale.main(args)
+        return
     if not args.corpus.is_dir():
         sys.exit(f"no corpus at {args.corpus}")
     files = sorted(args.corpus.glob("*.tsv"), key=lambda p: (len(p.stem), p.stem))

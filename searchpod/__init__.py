@@ -13,10 +13,12 @@ from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
+    IndexWriteError,
     IngestError,
     OptionError,
     QueryError,
     SearchpodError,
+    UnsafeIndexError,
 )
 from searchpod.index import Index, IndexStats
 from searchpod.model import (
@@ -28,6 +30,7 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
+from searchpod.moments import Moment, MomentResults
 from searchpod.options import SearchOptions, Sort
 
 __version__ = "0.1.0"
@@ -44,8 +47,11 @@ __all__ = [
     "IndexReport",
     "IndexStats",
     "IndexVersionError",
+    "IndexWriteError",
     "IngestError",
     "IngestFailure",
+    "Moment",
+    "MomentResults",
     "OptionError",
     "QueryError",
     "SearchOptions",
@@ -53,5 +59,6 @@ __all__ = [
     "SearchpodError",
     "Snippet",
     "Sort",
+    "UnsafeIndexError",
     "__version__",
 ]

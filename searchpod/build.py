@@ -10,6 +10,7 @@ index in its one commit, so the index still changes all at once or not at all.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import pickle
 import queue
@@ -29,8 +30,8 @@ from searchpod import analysis
 from searchpod.engine.fields import encode_postings
 from searchpod.engine.writing import MERGE_FACTOR, SegmentBuilder, tiered_merge
 from searchpod.errors import IngestError, SearchpodError
-from searchpod.ingest.sources import SourceGroup, load_episode
-from searchpod.model import IngestFailure
+from searchpod.ingest.sources import SourceGroup, load_group, with_failures
+from searchpod.model import Episode, IngestFailure
 from searchpod.schema import SAID_PREFIX, episode_document
 from searchpod.store import INDEXING_WORKER, StemShards
 
@@ -47,24 +48,49 @@ class Prepared:
     postings: dict[str, list[tuple[str, int, float, bytes]]] = field(default_factory=dict)
     failure: IngestFailure | None = None
     stems: list[tuple[str, str]] = field(default_factory=list)
+    # Files of the group that failed while the episode was built from the others.
+    partial: list[IngestFailure] = field(default_factory=list)
 
 
 def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     """Parse one group and pre-encode the postings of its long text fields."""
     try:
-        episode = load_episode(group)
+        episode, partial = load_group(group)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    doc = episode_document(episode, fingerprint=fingerprint, path=str(group.main.resolve()))
-    postings = {
-        name: encode_postings(value)
-        for name, value in doc.items()
-        if name == "body" or name.startswith(SAID_PREFIX)
-    }
-    return Prepared(group.id, doc=doc, postings=postings, stems=analysis.current().take_new_stems())
+    prepared = prepare_episode(
+        episode,
+        with_failures(fingerprint, partial),
+        path=str(group.main.resolve()),
+        label=str(group.main),
+    )
+    prepared.group_id = group.id
+    prepared.partial = partial
+    return prepared
+
+
+def prepare_episode(episode: Episode, fingerprint: str, *, path: str, label: str) -> Prepared:
+    """An episode's document and pre-encoded postings, or a failure naming ``label``."""
+    try:
+        doc = episode_document(episode, fingerprint=fingerprint, path=path)
+        for value in doc.values():
+            if isinstance(value, str):
+                value.encode("utf-8")  # else Whoosh fails on it mid-commit, aborting the run
+        postings = {
+            name: encode_postings(value)
+            for name, value in doc.items()
+            if name == "body" or name.startswith(SAID_PREFIX)
+        }
+    except UnicodeEncodeError as exc:
+        # A lone surrogate ("\ud800" in a JSON string) cannot be written to the index.
+        reason = f"text is not valid Unicode ({exc.reason}: {exc.object[exc.start : exc.end]!a})"
+        return Prepared(episode.id, failure=IngestFailure(label, reason))
+    return Prepared(
+        episode.id, doc=doc, postings=postings, stems=analysis.current().take_new_stems()
+    )
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
@@ -81,8 +107,43 @@ def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
     for group, _ in todo:
         size += sum(f.stat().st_size for f in group.files if f.exists())
         if size >= PARALLEL_MIN_BYTES:
-            return max(1, os.cpu_count() or 1)
+            # On one usable CPU a worker only adds its start-up and its memory.
+            cpus = usable_cpus()
+            return cpus if cpus > 1 else 0
     return 0
+
+
+def usable_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may run on: its affinity mask, capped by any cgroup CPU quota.
+
+    ``os.cpu_count()`` counts the machine's CPUs, which overstates a container limited to
+    fewer (``docker --cpus``, ``taskset``); a worker per counted CPU then only competes.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota(cgroup_root)
+    if quota is not None:
+        cpus = min(cpus, max(1, int(quota)))
+    return max(1, cpus)
+
+
+def _cgroup_cpu_quota(root: Path) -> float | None:
+    """The cgroup's CPU quota in CPUs (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), or None."""
+    try:
+        v2 = (root / "cpu.max").read_text().split()
+        if v2 and v2[0] != "max":
+            return int(v2[0]) / int(v2[1])
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def prepared_documents(todo: Sequence[tuple[SourceGroup, str]]) -> Iterator[Prepared]:
@@ -100,6 +161,10 @@ class SegmentResult:
     failed: list[IngestFailure] = field(default_factory=list)
     stems: list[tuple[str, str]] = field(default_factory=list)
 
+
+# A worker's exit code for "the disk is full" (ENOSPC or EDQUOT while writing its segment).
+WORKER_NO_SPACE = 28
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 # Set in each worker process: where to report "one more episode done".
 _progress_queue: Any = None
@@ -144,8 +209,13 @@ def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> No
     # workers don't each print a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _progress_queue = done_queue
-    with analysis.using(analysis.Analyser(StemShards(Path(gen)))):
-        result = _write_segment(gen, items)
+    try:
+        with analysis.using(analysis.Analyser(StemShards(Path(gen)))):
+            result = _write_segment(gen, items)
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            sys.exit(WORKER_NO_SPACE)  # the parent says so in one line, not a traceback
+        raise
     Path(out).write_bytes(pickle.dumps(result))
     parent = parent_process()
     if parent is not None and not parent.is_alive():
@@ -165,6 +235,7 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
                 os._exit(1)
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
+            result.failed.extend(prepared.partial)
             if prepared.doc is None:
                 result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
             else:
@@ -233,6 +304,8 @@ def write_segments(
                     proc.terminate()
                 proc.join()
         failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
+        if WORKER_NO_SPACE in failed:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if failed:
             raise SearchpodError(
                 f"an indexing worker process failed (exit code {failed[0]}; its error is above, "

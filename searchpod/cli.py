@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +25,12 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 # Ctrl-C can land just after the commit, so the run may or may not be in: never part of it.
 INTERRUPTED = "interrupted: the index keeps its last committed state, never part of a run"
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
+_allow_private_hosts = click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    help="Let feed URLs reach loopback, private and link-local addresses (trusted feeds only).",
+)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -33,12 +40,18 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"searchpod: {message}", err=True)
+    from searchpod.safe import terminal_safe
+
+    # Messages name files, URLs and queries from elsewhere: one line, no escape sequences.
+    click.echo(f"searchpod: {terminal_safe(message)}", err=True)
     sys.exit(code)
 
 
 def _dump(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # json escapes C0 controls itself; C1 controls and line separators only ever occur
+    # inside strings, where \uXXXX means the same and cannot reach the terminal raw.
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 class _Commands(click.Group):
@@ -66,10 +79,21 @@ class _Commands(click.Group):
 def main(ctx: click.Context, index_path: str) -> None:
     """Search podcast episodes and transcripts: which episode, and when."""
     ctx.obj = {"index": index_path}
+    if ctx.get_parameter_source("index_path") is click.core.ParameterSource.DEFAULT:
+        from searchpod.store import untrusted_default
+
+        problem = untrusted_default(Path(index_path))
+        if problem:
+            # Opening an index can run code (Whoosh pickles): never someone else's by default.
+            _fail(
+                f"refusing the default index ./{index_path}: {problem}; "
+                f"name it with --index {index_path} only if you trust it"
+            )
 
 
 def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     from searchpod.index import Index
+    from searchpod.safe import terminal_safe
 
     path = ctx.obj["index"]
     try:
@@ -82,12 +106,13 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     click.echo(f"searchpod: no index yet: building {path}/ from {source}/ (first use)", err=True)
     ix, report = Index.build(path, [source])
     for failure in report.failed:
-        click.echo(f"searchpod: {failure}", err=True)
+        click.echo(f"searchpod: {terminal_safe(str(failure))}", err=True)
     return ix
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, type=click.Path())
+# readable=False: an unreadable file is one failure in the report (exit 1), not a usage error.
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -99,6 +124,18 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     type=click.FloatRange(0),
     help="Seconds to wait for another indexing run to finish.",
 )
+@_allow_private_hosts
+@click.option(
+    "--no-speaker-labels",
+    "no_labels",
+    is_flag=True,
+    help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
+)
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(0, min_open=True),
+    help="Refuse source files larger than this (default 16; or set SEARCHPOD_MAX_FILE_MB).",
+)
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -107,6 +144,9 @@ def index_cmd(
     rebuild: bool,
     as_json: bool,
     lock_timeout: float,
+    allow_private_hosts: bool,
+    no_labels: bool,
+    max_file_mb: float | None,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
@@ -114,6 +154,11 @@ def index_cmd(
     skipped. --prune also drops episodes whose files are gone.
     """
     from searchpod.index import Index
+    from searchpod.ingest.files import MAX_FILE_ENV
+
+    if max_file_mb is not None:
+        # Through the environment, so indexing worker processes apply the same cap.
+        os.environ[MAX_FILE_ENV] = f"{max_file_mb:g}"
 
     err = _console(stderr=True)
     targets = list(paths) or [DEFAULT_DATA]
@@ -127,6 +172,8 @@ def index_cmd(
                 progress=progress,
                 lock_timeout=lock_timeout,
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
+                allow_private_hosts=allow_private_hosts,
+                speaker_labels=not no_labels,
             )
     except SearchpodError as exc:
         _fail(str(exc))
@@ -147,7 +194,10 @@ class _progress:
     def __enter__(self) -> Any:
         if not self.enabled:
             return None
+        from rich.markup import escape
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from searchpod.safe import terminal_safe
 
         self.bar = Progress(
             TextColumn("indexing"),
@@ -161,7 +211,8 @@ class _progress:
         self.task = self.bar.add_task("", total=None)
 
         def update(done: int, total: int, label: str) -> None:
-            self.bar.update(self.task, completed=done, total=total, description=Path(label).name)
+            name = escape(terminal_safe(Path(label).name))  # a file name is not rich markup
+            self.bar.update(self.task, completed=done, total=total, description=name)
 
         return update
 
@@ -188,6 +239,7 @@ class _progress:
 @click.option("--episode", help="Episode number or range: 12, 10..20, 10.., ..20.")
 @click.option("--facets", is_flag=True, help="Count hits per host and show.")
 @click.option("--fuzzy", is_flag=True, help="Also match near spellings of every word.")
+@click.option("--moments", is_flag=True, help="Best moments across episodes, not episodes.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (see README).")
 @click.option(
     "--format",
@@ -212,12 +264,20 @@ def search(
     episode: str | None,
     facets: bool,
     fuzzy: bool,
+    moments: bool,
     as_json: bool,
     fmt: str,
 ) -> None:
     """Search the index. QUERY uses the query language described in the README."""
     try:
         ix = _open(ctx, build_default=True)
+        if moments:
+            found = ix.moments(
+                query, limit=limit, page=page, sort=sort, host=host, show=show_name,
+                speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
+            )  # fmt: skip
+            _print_moments(found, as_json, fmt)
+            return
         results = ix.search(
             query,
             limit=limit,
@@ -245,13 +305,31 @@ def search(
 
         print_results(_console(), results)
     else:
-        from searchpod.highlight import snippet_html, snippet_plain
+        from searchpod.highlight import hit_lines
 
-        render = snippet_html if fmt == "html" else snippet_plain
         for hit in results.hits:
-            click.echo(f"{hit.title} ({hit.id})")
-            for snippet in hit.snippets:
-                click.echo("    " + render(snippet))
+            for line in hit_lines(hit, html=fmt == "html"):
+                click.echo(line)
+
+
+def _print_moments(found: Any, as_json: bool, fmt: str) -> None:
+    from searchpod.highlight import format_time, mark
+    from searchpod.safe import escape_html, terminal_safe
+
+    if as_json:
+        _dump(found.to_dict())
+        return
+    for m in found.moments:
+        said = (
+            mark(m.text, m.highlights, "<mark>", "</mark>", escape=True)
+            if fmt == "html"
+            else mark(m.text, m.highlights, "**", "**")
+        )
+        who = f"{m.speaker}: " if m.speaker else ""
+        line = f"{format_time(m.start)} {who}{said}".strip()
+        title = f"{m.title} ({m.id})"
+        click.echo(escape_html(title) if fmt == "html" else terminal_safe(title))
+        click.echo("    " + (line if fmt == "html" else terminal_safe(line)))
 
 
 @main.command()
@@ -274,7 +352,11 @@ def show(
     if as_json:
         data = episode.to_dict()
         if start is not None:
-            data["cues"] = [c for c in data["cues"] if (c["end"] or c["start"] or 0) >= start]
+            data["cues"] = [
+                c.from_time(start).to_dict()
+                for c in episode.cues
+                if (c.end if c.end is not None else c.start or 0) >= start
+            ]
         _dump(data)
         return
     from searchpod.render import print_episode
@@ -326,17 +408,23 @@ def _feed_store(ctx: click.Context) -> Any:
 
 @feed.command("add")
 @click.argument("url")
+@_allow_private_hosts
 @click.pass_context
-def feed_add(ctx: click.Context, url: str) -> None:
+def feed_add(ctx: click.Context, url: str, allow_private_hosts: bool) -> None:
     """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
+    from searchpod.feeds import check_feed
     from searchpod.index import Index
+    from searchpod.safe import terminal_safe
 
     try:
         Index.create(ctx.obj["index"])  # the feed list lives in the index directory
+        # Fetched once now, through the cache 'feed sync' uses: a URL that is no feed is
+        # refused here rather than failing every sync.
+        check_feed(url, Path(ctx.obj["index"]), allow_private_hosts=allow_private_hosts)
         added = _feed_store(ctx).add(url)
     except SearchpodError as exc:
         _fail(str(exc))
-    click.echo(f"{'added' if added else 'already there'}: {url}", err=True)
+    click.echo(terminal_safe(f"{'added' if added else 'already there'}: {url}"), err=True)
 
 
 @feed.command("remove")
@@ -344,27 +432,32 @@ def feed_add(ctx: click.Context, url: str) -> None:
 @click.pass_context
 def feed_remove(ctx: click.Context, url: str) -> None:
     """Forget a feed (its episodes stay until you prune them)."""
+    from searchpod.safe import terminal_safe
+
     try:
         removed = _feed_store(ctx).remove(url)
     except SearchpodError as exc:
         _fail(str(exc))
     if not removed:
         _fail(f"not a remembered feed: {url}")
-    click.echo(f"removed: {url}", err=True)
+    click.echo(terminal_safe(f"removed: {url}"), err=True)
 
 
 @feed.command("list")
 @click.pass_context
 def feed_list(ctx: click.Context) -> None:
     """Print the remembered feeds, one per line."""
+    from searchpod.safe import terminal_safe
+
     for url in _feed_store(ctx).list():
-        click.echo(url)
+        click.echo(terminal_safe(url))
 
 
 @feed.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_allow_private_hosts
 @click.pass_context
-def feed_sync(ctx: click.Context, as_json: bool) -> None:
+def feed_sync(ctx: click.Context, as_json: bool, allow_private_hosts: bool) -> None:
     """Index new and changed episodes of every remembered feed; drop ones they no longer list."""
     from searchpod.index import Index
 
@@ -372,7 +465,9 @@ def feed_sync(ctx: click.Context, as_json: bool) -> None:
     if not feeds:
         _fail("no feeds yet: add one with 'searchpod feed add URL'")
     try:
-        report = Index.create(ctx.obj["index"]).add_paths(feeds, prune=True)
+        report = Index.create(ctx.obj["index"]).add_paths(
+            feeds, prune=True, allow_private_hosts=allow_private_hosts
+        )
     except SearchpodError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -425,6 +520,43 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
         )
     except KeyboardInterrupt:
         stop.set()
+    except SearchpodError as exc:
+        _fail(str(exc))
+
+
+@main.command("mcp")
+@click.pass_context
+def mcp_cmd(ctx: click.Context) -> None:
+    """Serve the index to AI assistants as MCP tools over stdio (needs the 'mcp' extra)."""
+    try:
+        from searchpod.mcp_server import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "mcp":
+            raise
+        _fail("the MCP server needs the 'mcp' extra: pip install 'searchpod[mcp]'")
+    serve(ctx.obj["index"])
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+def serve_cmd(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API and the search page (needs searchpod[serve]). Stop with Ctrl-C."""
+    try:
+        from searchpod.server import LOOPBACK, serve
+    except ImportError as exc:
+        _fail(f"serve needs the serve extra: pip install 'searchpod[serve]' ({exc.name} missing)")
+    try:
+        ix = _open(ctx)
+        click.echo(
+            f"searchpod: serving {ix.path} on http://{host}:{port}/ — Ctrl-C to stop", err=True
+        )
+        if host not in LOOPBACK:
+            click.echo(
+                f"searchpod: {host} is not loopback: whoever reaches it reads the index", err=True
+            )
+        serve(ix.path, host=host, port=port)  # uvicorn stops cleanly on Ctrl-C itself
     except SearchpodError as exc:
         _fail(str(exc))
 

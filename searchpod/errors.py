@@ -86,3 +86,21 @@ class OptionError(QueryError):
         self.option = option
         self.value = value
         self.reason = reason
+
+
+class UnsafeIndexError(SearchpodError):
+    """The index directory holds something searchpod will not follow or open."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"refusing the index at {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexWriteError(SearchpodError):
+    """The index could not be written (e.g. the disk is full); it keeps its last commit."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{reason} while writing {path} (the index keeps its last commit)")
+        self.path = path
+        self.reason = reason

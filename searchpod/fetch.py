@@ -20,7 +20,10 @@ import hashlib
 import http.client
 import json
 import os
+import socket
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from searchpod.errors import FetchError
+from searchpod.hostguard import BlockedAddressError, ConnectionGuard, guarded_opener
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -82,9 +86,12 @@ class Fetcher:
     """Downloads http(s) URLs with limits and a conditional-GET cache in ``cache_dir``.
 
     ``timeout`` applies to connecting and to each read from the socket (like urllib and
-    httpx), so a slow but steady download is not cut off. ``max_bytes`` limits the body
-    after decompression. ``requests`` counts HTTP requests sent (each redirect hop and each
-    304 counts); ``downloads`` counts response bodies actually transferred (200s).
+    httpx); ``deadline`` bounds a whole download, redirects included, so a server sending
+    one byte a second is cut off too. ``max_bytes`` limits the body after decompression.
+    Loopback, private, link-local, multicast and reserved addresses are refused (checked
+    after DNS resolution, on every redirect) unless ``allow_private_hosts``. ``requests``
+    counts HTTP requests sent (each redirect hop and each 304 counts); ``downloads`` counts
+    response bodies actually transferred (200s).
     """
 
     def __init__(
@@ -92,28 +99,61 @@ class Fetcher:
         cache_dir: Path,
         *,
         timeout: float = 15.0,
+        deadline: float = 60.0,
         max_bytes: int = 20 * 2**20,
         max_redirects: int = 5,
         user_agent: str = "searchpod/0.1",
+        allow_private_hosts: bool = False,
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.timeout = timeout
+        self.deadline = deadline
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.user_agent = user_agent
+        self.allow_private_hosts = allow_private_hosts
         self.requests = 0
         self.downloads = 0
+        self._watch: _Watchdog | None = None
+        guard = ConnectionGuard(allow_private=allow_private_hosts, on_connect=self._on_connect)
         # Only our own redirect handling: urllib's would follow http -> ftp:// or file://.
-        self._opener = urllib.request.build_opener(_NoRedirects())
+        self._opener = guarded_opener(guard, _NoRedirects())
 
-    def get(self, url: str) -> FetchResult:
+    def get(self, url: str, *, until: float | None = None) -> FetchResult:
         """Fetch ``url`` (following redirects), using and updating the cache.
 
-        Raises FetchError for a non-http(s) URL, a network error or timeout, an HTTP error
-        status, too many redirects, a body over ``max_bytes``, or a cache that cannot be
-        written.
+        ``until`` (a ``time.monotonic()`` value) ends the download earlier than its own
+        ``deadline`` would: the caller's budget for a feed item or a whole feed.
+
+        Raises FetchError for a non-http(s) URL, a refused address, a network error or
+        timeout, an HTTP error status, too many redirects, a body over ``max_bytes``, or a
+        cache that cannot be written.
         """
         _check_url(url, url)
+        seconds = self.deadline
+        if until is not None:
+            seconds = min(seconds, until - time.monotonic())
+        if seconds <= 0:
+            raise FetchError(url, "not tried: out of time for this feed item or feed")
+        with _Watchdog(seconds) as watch:
+            self._watch = watch
+            try:
+                result = self._get(url)
+            except FetchError as exc:
+                if watch.expired:
+                    raise FetchError(url, watch.reason()) from exc
+                raise
+            finally:
+                self._watch = None
+            if watch.expired:  # a body cut off without a Content-Length looks complete
+                raise FetchError(url, watch.reason())
+        return result
+
+    def _on_connect(self, sock: socket.socket) -> None:
+        if self._watch is not None:
+            self._watch.add(sock)
+
+    def _get(self, url: str) -> FetchResult:
         cached = self._load(url)
         conditional: dict[str, str] = {}
         if cached is not None:
@@ -172,6 +212,12 @@ class Fetcher:
                 if exc.code in _REDIRECTS or exc.code == HTTPStatus.NOT_MODIFIED:
                     return exc.code, exc.headers, None
                 raise FetchError(url, _http_reason(exc.code, exc.reason)) from exc
+        except BlockedAddressError as exc:
+            raise FetchError(url, str(exc)) from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, BlockedAddressError):
+                raise FetchError(url, str(exc.reason)) from exc
+            raise FetchError(url, self._network_reason(exc)) from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
             # URLError is an OSError; HTTPException covers malformed responses; ValueError
             # covers URLs urllib cannot even split (e.g. a bad port).
@@ -186,9 +232,7 @@ class Fetcher:
             raise too_big  # refuse before reading anything
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         if encoding in ("gzip", "x-gzip"):
-            # wbits 16+MAX: gzip framing. Decompress incrementally with max_length so a
-            # small "gzip bomb" cannot expand past the limit in memory.
-            inflater: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            inflater: _Gunzip | None = _Gunzip()
         elif encoding == "identity":
             inflater = None
         else:
@@ -203,11 +247,11 @@ class Fetcher:
                 raise too_big
             if inflater is not None:
                 try:
-                    chunk = inflater.decompress(chunk, self.max_bytes + 1 - size)
+                    chunk = inflater.feed(chunk, self.max_bytes + 1 - size)
+                except _TooBig:
+                    raise too_big from None
                 except zlib.error as exc:
                     raise FetchError(url, f"corrupt gzip body ({exc})") from exc
-                if inflater.unconsumed_tail:
-                    raise too_big  # output capped at max_bytes + 1 with input left over
             size += len(chunk)
             if size > self.max_bytes:
                 raise too_big
@@ -218,14 +262,15 @@ class Fetcher:
             raise FetchError(url, f"connection closed after {raw} of {length} bytes")
         if inflater is not None:
             try:
-                tail = inflater.flush()
+                tail = inflater.finish()
             except zlib.error as exc:
                 raise FetchError(url, f"corrupt gzip body ({exc})") from exc
             if size + len(tail) > self.max_bytes:
                 raise too_big
             parts.append(tail)
-            if not inflater.eof:
-                raise FetchError(url, "corrupt gzip body (truncated)")
+        if self._watch is not None and self._watch.expired:
+            # Cut off by the deadline: what arrived may look complete; never cache it.
+            raise FetchError(url, self._watch.reason())
         return b"".join(parts)
 
     def _network_reason(self, exc: BaseException) -> str:
@@ -296,6 +341,96 @@ class Fetcher:
         except OSError as exc:
             reason = " ".join(str(exc).split())
             raise FetchError(url, f"cannot write cache in {self.cache_dir}: {reason}") from exc
+
+
+class _TooBig(zlib.error):
+    """Decompressed output would pass the limit (reported by the caller as too big)."""
+
+
+class _Gunzip:
+    """Incremental gzip decoding of every member of a body, with capped output.
+
+    A gzip file may hold several members one after the other (``cat a.gz b.gz``); gzip
+    tools decode them all, and so must we, or the second half of a transcript is lost.
+    Output is capped per call (``zlib``'s ``max_length``), so a small "gzip bomb" cannot
+    expand past the limit in memory.
+    """
+
+    def __init__(self) -> None:
+        self._z: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)  # wbits 16+: gzip framing
+        self._started = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``; raises ``_TooBig`` past ``limit`` bytes out (limit >= 1)."""
+        out: list[bytes] = []
+        produced = 0
+        while data:
+            if self._z.eof:
+                if not data.strip(b"\0"):
+                    break  # NUL padding after the last member, as gzip itself allows
+                self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if produced >= limit:
+                raise _TooBig("too big")  # max_length 0 would mean "no limit"
+            self._started = True
+            piece = self._z.decompress(data, limit - produced)
+            produced += len(piece)
+            out.append(piece)
+            if self._z.unconsumed_tail:
+                raise _TooBig("too big")  # output capped with input left over
+            data = self._z.unused_data if self._z.eof else b""
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """The rest of the output; raises zlib.error if the last member is cut off."""
+        tail = self._z.flush()
+        if self._started and not self._z.eof:
+            raise zlib.error("truncated")
+        return tail
+
+
+class _Watchdog:
+    """Cuts off one download's connections when its overall deadline passes.
+
+    Per-read socket timeouts cannot bound a download: a server sending a byte a second
+    never lets a read time out. This closes the sockets (through duplicates, so it also
+    works under TLS) from a timer thread; the blocked read then ends at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def reason(self) -> str:
+        return f"gave up after {self.seconds:.3g}s (time limit for this download)"
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("download deadline passed")
+            self._sockets.append(sock.dup())
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        self._timer.join()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -5,10 +5,10 @@ The terminal (rich) rendering lives in ``render``; these need nothing beyond the
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from searchpod.model import Snippet
+from searchpod.model import Hit, Snippet
+from searchpod.safe import escape_html, terminal_safe
 
 
 def mark(
@@ -22,7 +22,7 @@ def mark(
     """``text`` with each highlight wrapped in ``before``/``after``; ``escape`` for HTML."""
     out: list[str] = []
     at = 0
-    conv = html.escape if escape else str
+    conv = escape_html if escape else str
     for s, e in sorted(highlights):
         if s < at:
             continue  # overlapping spans: the first one wins
@@ -56,5 +56,21 @@ def snippet_html(snippet: Snippet) -> str:
 def _label(snippet: Snippet, *, escape: bool) -> str:
     parts = [format_time(snippet.start)] if snippet.start is not None else []
     if snippet.speaker:
-        parts.append((html.escape(snippet.speaker) if escape else snippet.speaker) + ":")
+        parts.append((escape_html(snippet.speaker) if escape else snippet.speaker) + ":")
     return " ".join(parts) + " " if parts else ""
+
+
+def hit_lines(hit: Hit, *, html: bool) -> Iterator[str]:
+    """``searchpod search --format plain|html``: the title and id, then indented snippets.
+
+    In HTML everything from the index is escaped (only ``<mark>`` is ours); either way each
+    line is made terminal-safe, so a title cannot add lines or control the terminal.
+    """
+    if html:
+        title = mark(hit.title, hit.title_highlights, "<mark>", "</mark>", escape=True)
+        yield terminal_safe(f"{title} ({escape_html(hit.id)})")
+    else:
+        yield terminal_safe(f"{hit.title} ({hit.id})")
+    render = snippet_html if html else snippet_plain
+    for snippet in hit.snippets:
+        yield "    " + terminal_safe(render(snippet))

@@ -18,13 +18,22 @@ from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, SearchResults
 from searchpod.options import SearchOptions, Sort
 from searchpod.planning import stale_ids
-from searchpod.schema import episode_from_stored
+from searchpod.schema import Timing, episode_from_stored
 from searchpod.search import run_search
 from searchpod.store import IndexDir, StemShards, check_meta
-from searchpod.update import Progress, create_generation, gather, ingest
+from searchpod.update import (
+    Progress,
+    create_generation,
+    disk_errors,
+    gather,
+    ingest,
+    unique_ids,
+    with_skipped,
+)
 
 if TYPE_CHECKING:
     from searchpod.ingest.feed import FeedStore
+    from searchpod.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A read that fails because the index changed under it is made again, up to this many times.
@@ -83,7 +92,7 @@ class Index:
         """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
         index_dir = IndexDir(path)
         if not index_dir.exists():
-            with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+            with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
                     gen = create_generation(index_dir)
                     index_dir.publish(gen)
@@ -96,26 +105,29 @@ class Index:
         sources: Iterable[str | os.PathLike[str]],
         *,
         progress: Progress | None = None,
+        speaker_labels: bool = True,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
-        next attempt simply starts again.
+        next attempt simply starts again. ``speaker_labels=False``: no speakers from
+        ``Name:`` labels in transcript text.
         """
         index_dir = IndexDir(path)
-        gathered = gather(list(sources), index_dir.path)
-        with index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+        gathered = gather(list(sources), index_dir.path, labels=speaker_labels)
+        with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = create_generation(index_dir)
+            groups, _ = unique_ids(gathered.groups, gathered.file_paths, existing={})
             report = ingest(
                 gen,
-                gathered.groups,
+                groups,
                 gathered.feeds,
                 gathered.failures,
                 existing={},
                 progress=progress,
             )
             index_dir.publish(gen)
-        return cls(path), report
+        return cls(path), with_skipped(report, gathered.skipped)
 
     @property
     def path(self) -> Path:
@@ -132,20 +144,33 @@ class Index:
         progress: Progress | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
+        allow_private_hosts: bool = False,
+        speaker_labels: bool = True,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
         ``prune`` removes episodes whose files under ``paths`` are gone; ``rebuild`` builds a
         new index beside this one and switches to it only when complete. Files that cannot
-        be ingested are reported in ``IndexReport.failed``; the rest are still indexed.
+        be ingested are reported in ``IndexReport.failed``; the rest are still indexed;
+        files inside folders that are not indexed are counted in ``IndexReport.skipped``.
+        Feeds given as URLs may not send searchpod to loopback, private or link-local
+        addresses unless ``allow_private_hosts``.
+        ``speaker_labels=False``: no speakers from ``Name:`` labels in transcript text.
         """
+        self._dir.refuse_links(self._dir.current())
         paths = list(paths)
-        gathered = gather(paths, self._dir.path)
+        gathered = gather(
+            paths,
+            self._dir.path,
+            allow_private_hosts=allow_private_hosts,
+            labels=speaker_labels,
+        )
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths
-        with self._dir.write_lock(lock_timeout, on_wait):
+        with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = create_generation(self._dir)
+                groups, _ = unique_ids(groups, file_paths, existing={})
                 report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
                 self._dir.publish(gen)
             else:
@@ -153,11 +178,18 @@ class Index:
                 check_meta(gen, self._dir.path)
                 self._dir.remove_stale(keep=gen)
                 existing = live_documents(gen)
-                stale = stale_ids(existing, groups, file_paths, feeds) if prune else []
+                groups, prefixes = unique_ids(groups, file_paths, existing)
+                stale = (
+                    stale_ids(
+                        existing, groups, file_paths, feeds, prefixes=prefixes, unseen=failures
+                    )
+                    if prune
+                    else []
+                )
                 report = ingest(
                     gen, groups, feeds, failures, existing, progress=progress, prune=stale
                 )
-        return report
+        return with_skipped(report, gathered.skipped)
 
     @property
     def feeds(self) -> FeedStore:
@@ -219,6 +251,33 @@ class Index:
         )
         return self._read(lambda searcher: run_search(searcher, query, options), query)
 
+    def moments(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: Sort | str = Sort.RELEVANCE,
+        host: str | None = None,
+        show: str | None = None,
+        speaker: str | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        episodes: range | int | str | None = None,
+        fuzzy: bool = False,
+        episode: str | None = None,
+    ) -> MomentResults:
+        """The best moments (timed passages) across episodes, for the same query and options
+        as ``search``. Raises QueryError (OptionError for an option) like ``search``.
+        """
+        from searchpod.moments import find_moments
+
+        return find_moments(
+            self, query, limit=limit, page=page, sort=sort, host=host, show=show,
+            speaker=speaker, since=since, until=until, episodes=episodes, episode=episode,
+            fuzzy=fuzzy,
+        )  # fmt: skip
+
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
 
@@ -243,7 +302,8 @@ class Index:
                 shows[fields["show"]] = shows.get(fields["show"], 0) + 1
             if fields.get("host"):
                 hosts[fields["host"]] = hosts.get(fields["host"], 0) + 1
-            timed += bool(fields.get("timing"))
+            # Untimed transcripts (plain text) have cues too, with no start.
+            timed += bool(fields.get("timing")) and Timing(fields["timing"]).timed
         gen = self._pool_for(None).gen
         size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
         return IndexStats(
@@ -254,6 +314,15 @@ class Index:
             hosts=dict(sorted(hosts.items())),
             size_bytes=size,
         )
+
+    @property
+    def commit(self) -> tuple[str, int]:
+        """Names the last published commit: it changes with every commit or rebuild.
+
+        Cheap (no searcher is opened), so a server can cache what it computed per commit.
+        """
+        pool = self._pool_for(None)
+        return pool.gen.name, pool.latest_generation()
 
     def __len__(self) -> int:
         return self._read(lambda searcher: int(searcher.doc_count()), "count")

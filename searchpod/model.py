@@ -10,15 +10,42 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchpod.safe import safe_url
+
 
 @dataclass(frozen=True)
 class Cue:
-    """One timed piece of a transcript. Times are seconds from the start of the episode."""
+    """One timed piece of a transcript. Times are seconds from the start of the episode.
+
+    A cue joined from several source cues (a sentence split over captions) lists them in
+    ``parts``: ``(offset in text, start, end)`` of each, so a word's time is its own source
+    cue's, not the first one's. Empty for a cue that is a single source cue.
+    """
 
     text: str
     start: float | None = None
     end: float | None = None
     speaker: str | None = None
+    parts: tuple[tuple[int, float | None, float | None], ...] = ()
+
+    def pieces(self) -> tuple[tuple[int, float | None, float | None], ...]:
+        """``parts``, or the whole cue as its one part."""
+        return self.parts or ((0, self.start, self.end),)
+
+    def from_time(self, at: float) -> Cue:
+        """This cue from the source cue said at ``at`` on (itself if that is its first).
+
+        ``show --at`` starts there, so the first line shown carries its own time.
+        """
+        later = [p for p in self.parts if p[1] is not None and p[1] <= at]
+        if not later or later[-1][0] == 0:
+            return self
+        offset = later[-1][0]
+        parts = tuple((o - offset, s, e) for o, s, e in self.parts if o >= offset)
+        return Cue(
+            self.text[offset:].lstrip(), later[-1][1], self.end, self.speaker,
+            parts if len(parts) > 1 else (),
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}
@@ -81,8 +108,8 @@ class Episode:
             "summary": self.summary,
             "published": self.published.isoformat() if self.published else None,
             "source": self.source,
-            "url": self.url,
-            "media_url": self.media_url,
+            "url": safe_url(self.url),
+            "media_url": safe_url(self.media_url),
             "metadata": dict(self.metadata),
             "cues": [c.to_dict() for c in self.cues],
         }
@@ -122,7 +149,7 @@ class Snippet:
             "start": self.start,
             "end": self.end,
             "speaker": self.speaker,
-            "link": self.link,
+            "link": safe_url(self.link),
         }
 
 
@@ -154,7 +181,7 @@ class Hit:
             "summary": self.summary,
             "published": self.published.isoformat() if self.published else None,
             "source": self.source,
-            "url": self.url,
+            "url": safe_url(self.url),
             "score": round(self.score, 4),
             "title_highlights": [list(h) for h in self.title_highlights],
             "summary_highlights": [list(h) for h in self.summary_highlights],
@@ -205,6 +232,21 @@ class IngestFailure:
 
 
 @dataclass(frozen=True)
+class SkippedFiles:
+    """Files of one suffix left out of an indexing run, and why."""
+
+    suffix: str
+    count: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suffix": self.suffix, "count": self.count, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.suffix} ({self.reason}): {self.count}"
+
+
+@dataclass(frozen=True)
 class IndexReport:
     """What one indexing run did. Counts are episodes; ``failed`` lists files."""
 
@@ -214,6 +256,7 @@ class IndexReport:
     removed: tuple[str, ...] = ()
     failed: tuple[IngestFailure, ...] = ()
     downloads: int = 0
+    skipped: tuple[SkippedFiles, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -227,4 +270,5 @@ class IndexReport:
             "removed": len(self.removed),
             "downloaded": self.downloads,
             "failed": [f.to_dict() for f in self.failed],
+            "skipped": [s.to_dict() for s in self.skipped],
         }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NoReturn
 
 from searchpod.errors import OptionError
@@ -88,6 +88,17 @@ class SearchOptions:
             facets=_flag("facets", facets),
             fuzzy=_flag("fuzzy", fuzzy),
         )
+
+    def keywords(self) -> dict[str, Any]:
+        """These options as ``Index.search`` keyword arguments (typed values)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def in_flags(exc: OptionError) -> OptionError:
+    """``exc`` naming the command line's flag (``--episode``), not the library's option
+    (``episodes``): for the HTTP and MCP servers, whose parameters are the flags' names."""
+    flag = "--episode" if exc.option == "episodes" else f"--{exc.option}"
+    return OptionError(flag, exc.value, exc.reason)
 
 
 def _whole(option: str, value: Any, lo: int, hi: int) -> int:

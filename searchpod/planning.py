@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from searchpod.feeds import FeedBatch
     from searchpod.ingest.sources import SourceGroup
+    from searchpod.model import IngestFailure
 
 
 @dataclass(frozen=True)
@@ -59,23 +60,42 @@ def stale_ids(
     groups: Sequence[SourceGroup],
     paths: Sequence[str | os.PathLike[str]],
     feeds: FeedBatch,
+    *,
+    prefixes: Mapping[Path, str] | None = None,
+    unseen: Sequence[IngestFailure] = (),
 ) -> list[str]:
-    """Episodes whose files under ``paths`` are gone, or whose feed no longer lists them."""
+    """Episodes whose files under the indexed folders are gone, or whose feed dropped them.
+
+    ``prefixes`` are the folders' id prefixes (``folder_prefixes``; by default each folder's
+    name). Never one under a folder or file that could not be read (``unseen``): what could
+    not be seen is not known to be gone.
+    """
+    from searchpod.ingest.sources import file_is_gone
+
     live = {g.id for g in groups}
     roots = [Path(p).resolve() for p in paths]
-    under = [str(r).rstrip(os.sep) + os.sep for r in roots]
-    # Ids start with the indexed folder's name, so a folder that was moved or renamed
-    # still owns the episodes indexed from its old place.
-    prefixes = tuple(f"{r.name}/" for r in roots if r.is_dir())
+    if prefixes is None:
+        prefixes = {r: r.name for r in roots}
+    under = tuple(str(r).rstrip(os.sep) + os.sep for r in roots)
+    # A failure about something still there (a folder that cannot be listed, a file that
+    # cannot be read) hides what is under it; one about a path that is gone does not.
+    blind = [Path(f.source).resolve() for f in unseen if not file_is_gone(f.source)]
+    blind_under = tuple(str(b).rstrip(os.sep) + os.sep for b in blind)
+    # A folder that was moved or renamed still owns the episodes indexed from its old place
+    # (their ids start with its prefix, which no other folder has).
+    folders = {r for r in roots if os.path.isdir(r)}  # given as folders, not a named file's parent
+    owned = tuple(f"{prefix}/" for root, prefix in prefixes.items() if root.resolve() in folders)
     stale = []
     for doc_id, (_, path) in existing.items():
         if path in feeds.live:
             if doc_id not in feeds.live[path]:
                 stale.append(doc_id)
-        elif doc_id not in live and (
+        elif doc_id in live or path in map(str, blind) or path.startswith(blind_under):
+            continue
+        elif (
             any(path == str(r) for r in roots)
-            or path.startswith(tuple(under))
-            or (prefixes and doc_id.startswith(prefixes))
+            or path.startswith(under)
+            or (owned and doc_id.startswith(owned))
         ):
             stale.append(doc_id)
     return stale

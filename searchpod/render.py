@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from searchpod.highlight import format_time
 from searchpod.index import IndexStats
 from searchpod.model import Episode, Hit, IndexReport, SearchResults
+from searchpod.safe import safe_url, terminal_safe
 
 MATCH_STYLE = "bold underline yellow"
 
@@ -45,6 +46,29 @@ class Styled:
     def __str__(self) -> str:
         return self.text
 
+    def terminal_safe(self) -> Styled:
+        """This line with control characters shown as escapes, its styles kept in place.
+
+        Titles, ids, names and file names come from other people's files: a newline in one
+        must not forge a second line, nor an ESC sequence recolour the terminal.
+        """
+        if terminal_safe(self.text) == self.text:
+            return self
+        # Where each character of the old text starts in the new one.
+        starts = [0]
+        pieces = []
+        for char in self.text:
+            piece = terminal_safe(char)
+            pieces.append(piece)
+            starts.append(starts[-1] + len(piece))
+        out = Styled("".join(pieces))
+        out.spans = [(starts[s], starts[e], style) for s, e, style in self.spans]
+        return out
+
+
+def _safe_line(line: Styled | str) -> Styled | str:
+    return line.terminal_safe() if isinstance(line, Styled) else terminal_safe(line)
+
 
 class Console(Protocol):
     is_terminal: bool
@@ -63,7 +87,7 @@ class PlainConsole:
     def print(self, line: Styled | str = "") -> None:
         # Looked up per call so click's test runner, which swaps sys.stdout, sees the output.
         stream = sys.stderr if self._stderr else sys.stdout
-        stream.write(f"{line}\n")
+        stream.write(f"{_safe_line(line)}\n")
         stream.flush()
 
 
@@ -80,6 +104,7 @@ class RichConsole:
     def print(self, line: Styled | str = "") -> None:
         from rich.text import Text
 
+        line = _safe_line(line)
         if isinstance(line, Styled):
             text = Text(line.text)
             for start, end, style in line.spans:
@@ -165,19 +190,24 @@ def print_episode(
         if m
     ]
     console.print(Styled(" · ".join([*meta, episode.id]), style="cyan"))
-    if episode.media_url or episode.url:
-        console.print(Styled(episode.media_url or episode.url or "", style="dim"))
+    link = safe_url(episode.media_url) or safe_url(episode.url)
+    if link:
+        console.print(Styled(link, style="dim"))
     if episode.summary:
         console.print(_styled(episode.summary, highlight_spans(episode.summary, terms), "italic"))
     console.print()
     if not episode.cues:
-        console.print(_styled(episode.body, highlight_spans(episode.body, terms)))
+        # Line by line: each console line is made safe whole, newlines included.
+        for text in episode.body.splitlines():
+            console.print(_styled(text, highlight_spans(text, terms)))
         return
     speaker = None
     for cue in episode.cues:
         last = cue.end if cue.end is not None else cue.start
         if at is not None and last is not None and last < at:
             continue
+        if at is not None:
+            cue = cue.from_time(at)  # a joined cue: from the source cue said at that time
         line = Styled(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
         if cue.speaker and cue.speaker != speaker:
             line.append(f"{cue.speaker}: ", style="bold magenta")
@@ -189,6 +219,10 @@ def print_episode(
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:
     for failure in report.failed:
         console.print(Styled(f"error: {failure}", style="red"))
+    if report.skipped:
+        total = sum(s.count for s in report.skipped)
+        kinds = ", ".join(f"{s.count} {s.suffix} ({s.reason})" for s in report.skipped)
+        console.print(Styled(f"skipped {total} files: {kinds}", style="yellow"))
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",

@@ -12,6 +12,7 @@ from typing import Any
 
 from searchpod.analysis import normalise
 from searchpod.model import Cue, Episode
+from searchpod.safe import safe_url
 
 # Fields a bare query word searches, with their weight in ranking.
 SEARCH_FIELDS = {"title": 4.0, "host": 3.0, "summary": 2.0, "body": 1.0}
@@ -39,8 +40,8 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
         "fingerprint": fingerprint,
         "path": path,
         "source": episode.source,
-        "url": episode.url,
-        "media_url": episode.media_url,
+        "url": safe_url(episode.url),
+        "media_url": safe_url(episode.media_url),
         "metadata": dict(episode.metadata),
     }
     if episode.episode is not None:
@@ -76,16 +77,27 @@ def said_texts(body: str, cues: tuple[Cue, ...]) -> dict[str, str]:
 
 
 class Timing:
-    """Where each cue starts in the body, when it was said, and by whom (decoded lazily)."""
+    """Where each source cue starts in the body, when it was said, and by whom.
 
-    __slots__ = ("ends", "offsets", "speaker_ids", "speakers", "starts")
+    One entry per source cue (a caption, a segment), even where cues were joined for
+    display: a word's time is its own cue's. ``heads`` marks the entries that begin a
+    displayed cue (absent in indexes written before it: then every entry does).
+    """
+
+    __slots__ = ("ends", "heads", "offsets", "speaker_ids", "speakers", "starts")
 
     def __init__(self, blob: bytes) -> None:
-        self.offsets, self.starts, self.ends, self.speaker_ids, self.speakers = marshal.loads(blob)
+        data = marshal.loads(blob)
+        self.offsets, self.starts, self.ends, self.speaker_ids, self.speakers = data[:5]
+        self.heads: list[int] = data[5] if len(data) > 5 else list(range(len(self.offsets)))
 
     def speaker(self, i: int) -> str | None:
         sid = self.speaker_ids[i]
         return self.speakers[sid] if sid >= 0 else None
+
+    @property
+    def timed(self) -> bool:
+        return any(start is not None for start in self.starts)
 
 
 def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
@@ -94,32 +106,26 @@ def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
     # marshal: an order of magnitude faster to load than pickled tuples, for every hit.
     speakers = sorted({c.speaker for c in cues if c.speaker})
     ids = {s: i for i, s in enumerate(speakers)}
-    return marshal.dumps(
-        (
-            cue_offsets(body, cues),
-            [c.start for c in cues],
-            [c.end for c in cues],
-            [ids[c.speaker] if c.speaker else -1 for c in cues],
-            speakers,
-        )
-    )
+    offsets: list[int] = []
+    starts: list[float | None] = []
+    ends: list[float | None] = []
+    speaker_ids: list[int] = []
+    heads: list[int] = []
+    for cue, at in zip(cues, cue_offsets(body, cues), strict=True):
+        heads.append(len(offsets))
+        for offset, start, end in cue.pieces():
+            offsets.append(at + offset)
+            starts.append(start)
+            ends.append(end)
+            speaker_ids.append(ids[cue.speaker] if cue.speaker else -1)
+    return marshal.dumps((offsets, starts, ends, speaker_ids, speakers, heads))
 
 
 def episode_from_stored(fields: dict[str, Any], body: str) -> Episode:
     """Rebuild an episode (with its cues) from a document's stored fields and body text."""
     cues: tuple[Cue, ...] = ()
     if fields.get("timing"):
-        t = Timing(fields["timing"])
-        bounds = [*t.offsets[1:], len(body) + 1]
-        cues = tuple(
-            Cue(
-                text=body[off : bounds[i] - 1],
-                start=t.starts[i],
-                end=t.ends[i],
-                speaker=t.speaker(i),
-            )
-            for i, off in enumerate(t.offsets)
-        )
+        cues = _stored_cues(Timing(fields["timing"]), body)
     published = fields.get("published")
     return Episode(
         id=fields["id"],
@@ -132,10 +138,32 @@ def episode_from_stored(fields: dict[str, Any], body: str) -> Episode:
         summary=fields.get("summary", ""),
         metadata=fields.get("metadata") or {},
         published=published.date() if published else None,
-        url=fields.get("url"),
-        media_url=fields.get("media_url"),
+        # Checked again on the way out: an index written before this check may hold any URL.
+        url=safe_url(fields.get("url")),
+        media_url=safe_url(fields.get("media_url")),
         cues=cues,
     )
+
+
+def _stored_cues(t: Timing, body: str) -> tuple[Cue, ...]:
+    """The displayed cues again, each with the source cues it was joined from."""
+    cues = []
+    limits = [*t.heads[1:], len(t.offsets)]
+    for head, limit in zip(t.heads, limits, strict=True):
+        at = t.offsets[head]
+        until = t.offsets[limit] - 1 if limit < len(t.offsets) else len(body)
+        parts = tuple((t.offsets[i] - at, t.starts[i], t.ends[i]) for i in range(head, limit))
+        known_ends = [e for e in t.ends[head:limit] if e is not None]
+        cues.append(
+            Cue(
+                text=body[at:until],
+                start=t.starts[head],
+                end=max(known_ends) if known_ends else None,
+                speaker=t.speaker(head),
+                parts=parts if len(parts) > 1 else (),
+            )
+        )
+    return tuple(cues)
 
 
 # Pickled into every index by this module's path: resolved from the engine on demand

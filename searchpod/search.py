@@ -35,7 +35,8 @@ from searchpod.engine.query import (
 )
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
-from searchpod.options import MAX_LIMIT, SORTS, SearchOptions
+from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
+from searchpod.safe import safe_url
 from searchpod.schema import SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
@@ -86,6 +87,14 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     if budget.exhausted:
         warnings.append(budget.cut_short())
     hits = tuple(_hits(searcher, results, query))
+    undated = sum(h.published is None for h in hits)
+    if options.sort is not Sort.RELEVANCE and undated:
+        # Transcript-only folders often carry no dates at all: say so rather than let
+        # "newest" look like it worked.
+        warnings.append(
+            f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
+            "cannot place them (they are listed last)"
+        )
     facets = facets_of(searcher, query, filters) if options.facets else None
     return SearchResults(
         query=text,
@@ -217,7 +226,8 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
         fields = searcher.stored_fields(docnum)
         body = bodies[docnum].decode("utf-8")
         timing = Timing(fields["timing"]) if fields.get("timing") else None
-        link_base = fields.get("media_url") or fields.get("url")
+        # Web links only, even from an index written before pages' URLs were checked.
+        link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
         matched = {term_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS}
         terms = frozenset(query_terms | matched)

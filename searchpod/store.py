@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -31,6 +33,7 @@ from searchpod.errors import (
     IndexNotFoundError,
     IndexVersionError,
     SearchpodError,
+    UnsafeIndexError,
 )
 
 # Bump when the schema or stored-field layout changes incompatibly.
@@ -47,6 +50,8 @@ STAT_SETTLE_S = 2.0
 STEM_SHARDS = 64
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
+# What CURRENT may name: a generation folder directly inside the index, nothing else.
+_GENERATION_NAME = re.compile(r"g[0-9]{6,9}")
 # The name of searchpod's indexing worker processes (see build.write_segments).
 INDEXING_WORKER = "searchpod-indexer"
 
@@ -80,10 +85,37 @@ class IndexDir:
             name = (self.path / CURRENT_FILE).read_text(encoding="utf-8").strip()
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise IndexNotFoundError(str(self.path)) from exc
+        if not name:
+            raise IndexNotFoundError(str(self.path))
+        if not _GENERATION_NAME.fullmatch(name):
+            # An absolute path, "../elsewhere" or any other name would send reads and commits
+            # outside the index directory.
+            shown = name if len(name) <= 80 else name[:80] + "…"
+            raise UnsafeIndexError(
+                str(self.path), f"{CURRENT_FILE} names {shown!r}, not a generation folder in it"
+            )
         gen = self.path / name
-        if not name or not gen.is_dir():
+        if gen.is_symlink():
+            raise UnsafeIndexError(str(self.path), f"{name} is a symbolic link")
+        if not gen.is_dir():
             raise IndexNotFoundError(str(self.path))
         return gen
+
+    def refuse_links(self, gen: Path) -> None:
+        """Before writing: no symbolic link among the files a run writes or truncates.
+
+        A link planted as ``write.lock`` or inside the generation would make a commit write
+        (or the lock truncate) a file outside the index directory.
+        """
+        names = [LOCK_FILE, "cache", "feeds.json"]
+        candidates = [self.path / n for n in names]
+        with os.scandir(gen) as entries:
+            candidates.extend(Path(e.path) for e in entries if e.is_symlink())
+        for path in candidates:
+            if path.is_symlink():
+                raise UnsafeIndexError(
+                    str(self.path), f"{path.relative_to(self.path)} is a symbolic link"
+                )
 
     def new_generation(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -98,10 +130,20 @@ class IndexDir:
         self.remove_stale(keep=gen)
 
     def remove_stale(self, keep: Path) -> None:
+        """Under the write lock: drop what interrupted runs left behind."""
         # Left by a rebuild that was interrupted, or superseded by one that finished.
         for other in self.path.glob("g[0-9]*"):
-            if other.is_dir() and other.name != keep.name:
+            if other.is_dir() and not other.is_symlink() and other.name != keep.name:
                 shutil.rmtree(other, ignore_errors=True)
+        # atomic_write's temporary files, from a run killed between writing and renaming;
+        # only ones written under the lock we hold (feeds.json is written without it).
+        for folder, pattern in (
+            (self.path, f".{CURRENT_FILE}.*.tmp"),
+            (keep, ".*.tmp"),
+            (keep / STEMS_DIR, ".*.tmp"),
+        ):
+            for tmp in folder.glob(pattern):
+                tmp.unlink(missing_ok=True)
 
     @contextmanager
     def write_lock(
@@ -113,6 +155,9 @@ class IndexDir:
         _refuse_inside_worker()
 
         self.path.mkdir(parents=True, exist_ok=True)
+        if (self.path / LOCK_FILE).is_symlink():
+            # filelock opens with O_TRUNC: through a link it would empty someone's file.
+            raise UnsafeIndexError(str(self.path), f"{LOCK_FILE} is a symbolic link")
         lock = FileLock(str(self.path / LOCK_FILE))
         try:
             lock.acquire(timeout=0)
@@ -127,6 +172,39 @@ class IndexDir:
             yield
         finally:
             lock.release()
+
+
+def untrusted_default(path: Path) -> str | None:
+    """Why an index found at the default path (``./index``) should not be opened, or None.
+
+    Opening a Whoosh index unpickles its table of contents, which can run code. In a shared
+    folder, ``./index`` may be someone else's: one owned by another user, or that other
+    users may write to, is refused (as git refuses a repository owned by someone else);
+    naming it with ``--index`` opens it anyway. A folder you downloaded or cloned is yours,
+    though: this cannot tell its index from one you built (the README says so).
+    """
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # no owners to compare (Windows)
+        return None
+    try:
+        found = [path.lstat(), path.stat()]
+        current = path / CURRENT_FILE
+        if current.exists():
+            found.append(current.lstat())
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"it cannot be inspected ({exc.strerror or exc})"
+    uid, gid = getuid(), os.getgid()
+    for st in found:
+        if st.st_uid != uid:
+            return f"it belongs to another user (uid {st.st_uid})"
+        if stat.S_ISLNK(st.st_mode):
+            continue
+        # Group-writable is fine for the user's own group (umask 002 with user groups).
+        if st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != gid):
+            return "other users can write to it"
+    return None
 
 
 def _refuse_inside_worker() -> None:

@@ -7,19 +7,22 @@ episodes and removes stale ones in a single commit (or a new generation for a re
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
 from searchpod.engine.writing import Commit, create_engine_index
-from searchpod.model import IndexReport, IngestFailure
+from searchpod.errors import IndexWriteError, IngestError
+from searchpod.model import IndexReport, IngestFailure, SkippedFiles
 from searchpod.planning import plan_updates
-from searchpod.schema import episode_document
 from searchpod.store import (
     STAT_SETTLE_S,
     IndexDir,
@@ -47,21 +50,88 @@ class Gathered:
     failures: list[IngestFailure]
     feeds: FeedBatch
     file_paths: list[str | os.PathLike[str]]
+    # Files inside the folders that are not indexed: (suffix, why) -> how many.
+    skipped: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def gather(sources: list[str | os.PathLike[str]], index_path: Path) -> Gathered:
-    """Files and folders discovered, feeds fetched: the one path for build and add_paths."""
+def gather(
+    sources: list[str | os.PathLike[str]],
+    index_path: Path,
+    *,
+    allow_private_hosts: bool = False,
+    labels: bool = True,
+) -> Gathered:
+    """Files and folders discovered, feeds fetched: the one path for build and add_paths.
+
+    Feeds given as URLs may not send searchpod to loopback, private or link-local addresses
+    unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels.
+    """
     # Imported here: a search never reads source files or feeds.
     from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
     from searchpod.ingest.sources import discover
 
     feed_sources = [str(p) for p in sources if is_feed_source(p)]
     file_paths = [p for p in sources if str(p) not in feed_sources]
-    groups, failures = discover(file_paths)
+    skipped: dict[tuple[str, str], int] = {}
+    groups, failures = discover(file_paths, labels=labels, skipped=skipped)
     # Network work first, outside the lock: only writing needs to be exclusive.
-    feeds = fetch_feeds(feed_sources, index_path) if feed_sources else FeedBatch()
+    feeds = (
+        fetch_feeds(
+            feed_sources, index_path, allow_private_hosts=allow_private_hosts, labels=labels
+        )
+        if feed_sources
+        else FeedBatch()
+    )
     failures.extend(feeds.failures)
-    return Gathered(list(groups), failures, feeds, file_paths)
+    return Gathered(list(groups), failures, feeds, file_paths, skipped)
+
+
+def unique_ids(
+    groups: Sequence[SourceGroup],
+    paths: Sequence[str | os.PathLike[str]],
+    existing: dict[str, tuple[str, str]],
+) -> tuple[list[SourceGroup], dict[Path, str]]:
+    """``groups`` with ids prefixed by their own folder's prefix (see ``folder_prefixes``)."""
+    from searchpod.ingest.sources import folder_prefixes
+
+    # os.path.isdir: False, not PermissionError, for a path inside a folder we cannot enter.
+    folders = [Path(p) for p in paths if os.path.isdir(p)]
+    roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
+    prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
+    # replace() only where the prefix differs: it costs more than the rest of a no-change run.
+    unique = [
+        g if g.folder == prefixes[g.root] else dataclasses.replace(g, folder=prefixes[g.root])
+        for g in groups
+    ]
+    return unique, prefixes
+
+
+def with_skipped(report: IndexReport, skipped: dict[tuple[str, str], int]) -> IndexReport:
+    """``report`` with the files skipped inside indexed folders counted."""
+    found = tuple(SkippedFiles(suffix, n, why) for (suffix, why), n in sorted(skipped.items()))
+    return dataclasses.replace(report, skipped=found) if found else report
+
+
+@contextmanager
+def disk_errors(path: Path) -> Iterator[None]:
+    """An OS error while writing the index becomes one line naming it: a full disk is the
+    usual one. Whoosh cancels the uncommitted writes, so the last commit stays live."""
+    try:
+        yield
+    except OSError as exc:
+        raise IndexWriteError(str(path), _write_problem(exc)) from exc
+
+
+def _write_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno == errno.EDQUOT:
+        return "disk quota exceeded"
+    if exc.errno == errno.EFBIG:
+        return "file size limit exceeded"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename else ""
+    return " ".join(f"{reason}{where}".split()).lower()
 
 
 def create_generation(index_dir: IndexDir) -> Path:
@@ -110,11 +180,13 @@ def _ingest_in(
     # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
     from searchpod.build import (
         Prepared,
+        prepare_episode,
         prepared_documents,
         reclaim_scratch,
         worker_count,
         write_segments,
     )
+    from searchpod.ingest.sources import split_failures
 
     reclaim_scratch(gen)
 
@@ -136,8 +208,17 @@ def _ingest_in(
         except OSError as exc:
             failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
             continue
+        except IngestError as exc:
+            failures.append(IngestFailure(exc.source, exc.reason))
+            continue
         if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
+        # An episode built despite a broken file beside good ones stores its fingerprint
+        # with that file's failure (``with_failures``): unchanged, it is named on every run.
+        stored, broken = split_failures(known[0]) if known else ("", [])
+        if known and stored == fingerprint:
+            fingerprint = known[0]  # so the plan sees it unchanged
+            failures.extend(broken)
         fingerprinted.append((group, fingerprint))
     plan = plan_updates(
         existing,
@@ -148,7 +229,7 @@ def _ingest_in(
     unchanged = list(plan.unchanged)
     todo = [(g, fp) for g, fp in fingerprinted if plan.writes(g.id)]
     from_feeds = [
-        Prepared(episode.id, doc=episode_document(episode, fingerprint=fp, path=feed))
+        prepare_episode(episode, fp, path=feed, label=episode.id)
         for episode, fp, feed in feeds.episodes
         if plan.writes(episode.id)
     ]
@@ -189,6 +270,7 @@ def _ingest_in(
         for done, prepared in enumerate(everything, done_before + 1):
             if progress:
                 progress(done, total, prepared.group_id)
+            failures.extend(prepared.partial)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue

@@ -46,7 +46,8 @@ class Route:
     ``If-Modified-Since`` gets a 304. ``delay`` sleeps before the status line;
     ``body_delay`` sends half the body, then sleeps. ``gzip`` compresses the body when the
     client accepts it. ``send_length=False`` omits Content-Length and ends the body by
-    closing the connection; ``repeat`` sends the body that many times (a long stream).
+    closing the connection; ``repeat`` sends the body that many times (a long stream);
+    ``trickle`` sends the body one byte at a time, that many seconds apart.
     """
 
     body: bytes = b""
@@ -61,6 +62,7 @@ class Route:
     gzip: bool = False
     send_length: bool = True
     repeat: int = 1
+    trickle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,13 @@ class _Handler(BaseHTTPRequestHandler):
             if app._stopping.wait(route.body_delay):
                 return
             body = body[half:]
+        if route.trickle:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if app._stopping.wait(route.trickle):
+                    return
+            return
         self.wfile.write(body)
 
     def _not_modified(self, route: Route) -> bool:

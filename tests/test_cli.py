@@ -197,6 +197,7 @@ def test_index_report_as_json(run, episodes_dir: Path) -> None:
         "removed": 0,
         "downloaded": 0,
         "failed": [],
+        "skipped": [],
     }
     again = json.loads(run("index", str(episodes_dir), "--json").stdout)
     assert again["unchanged"] == 3 and again["added"] == 0

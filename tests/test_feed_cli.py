@@ -21,10 +21,10 @@ def cli(index: Path, *args: str):
 def test_feed_add_sync_search_and_resync(server: LocalServer, tmp_path: Path) -> None:
     index = tmp_path / "ix"
     url = server.url("/feed.xml")
-    assert cli(index, "feed", "add", url).exit_code == 0
+    assert cli(index, "feed", "add", url, "--allow-private-hosts").exit_code == 0
     assert cli(index, "feed", "list").stdout.split() == [url]
 
-    first = cli(index, "feed", "sync", "--json")
+    first = cli(index, "feed", "sync", "--json", "--allow-private-hosts")
     assert first.exit_code == 1  # one transcript link is a 404: a partial failure
     report = json.loads(first.stdout)
     assert (report["added"], report["downloaded"]) == (5, 3)
@@ -34,7 +34,7 @@ def test_feed_add_sync_search_and_resync(server: LocalServer, tmp_path: Path) ->
     assert hits[0]["show"] == "The Tidepool Hour"
     assert hits[0]["snippets"][0]["start"] is not None
 
-    again = json.loads(cli(index, "feed", "sync", "--json").stdout)
+    again = json.loads(cli(index, "feed", "sync", "--json", "--allow-private-hosts").stdout)
     assert (again["added"], again["updated"], again["unchanged"], again["downloaded"]) == (
         0,
         0,
@@ -47,7 +47,7 @@ def test_feed_add_sync_search_and_resync(server: LocalServer, tmp_path: Path) ->
     start = feed.rindex(b"<item>")
     end = feed.index(b"</item>", start) + len(b"</item>")
     server.routes["/feed.xml"] = _cached_route(feed[:start] + feed[end:], "application/rss+xml")
-    pruned = json.loads(cli(index, "feed", "sync", "--json").stdout)
+    pruned = json.loads(cli(index, "feed", "sync", "--json", "--allow-private-hosts").stdout)
     assert (pruned["removed"], pruned["unchanged"]) == (1, 4)
 
 
@@ -61,7 +61,7 @@ def test_index_a_local_feed_file(server: LocalServer, tmp_path: Path) -> None:
 
 
 def test_unreachable_feed_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    result = cli(tmp_path / "ix", "index", "http://127.0.0.1:9/feed.xml")
+    result = cli(tmp_path / "ix", "index", "http://127.0.0.1:9/feed.xml", "--allow-private-hosts")
     assert result.exit_code == 1
     assert "127.0.0.1:9/feed.xml" in result.stderr
 

@@ -32,7 +32,7 @@ def server() -> Iterator[LocalServer]:
 
 @pytest.fixture
 def fetcher(tmp_path: Path) -> Fetcher:
-    return Fetcher(tmp_path / "cache", timeout=TIMEOUT)
+    return Fetcher(tmp_path / "cache", timeout=TIMEOUT, allow_private_hosts=True)
 
 
 def test_get_returns_body_and_headers(server: LocalServer, fetcher: Fetcher) -> None:
@@ -72,9 +72,12 @@ def test_one_redirect_too_many_fails(server: LocalServer, tmp_path: Path) -> Non
     server.routes["/1"] = Route(redirect="/2")
     server.routes["/2"] = Route(redirect="/3")
     server.routes["/3"] = Route(body=b"end")
-    assert Fetcher(tmp_path, max_redirects=2).get(server.url("/1")).data == b"end"
+    assert (
+        Fetcher(tmp_path, max_redirects=2, allow_private_hosts=True).get(server.url("/1")).data
+        == b"end"
+    )
     with pytest.raises(FetchError, match="too many redirects"):
-        Fetcher(tmp_path, max_redirects=1).get(server.url("/1"))
+        Fetcher(tmp_path, max_redirects=1, allow_private_hosts=True).get(server.url("/1"))
 
 
 def test_redirect_to_a_file_url_is_refused(server: LocalServer, fetcher: Fetcher) -> None:
@@ -117,7 +120,9 @@ def test_oversize_body_with_content_length_is_refused_up_front(
 ) -> None:
     server.routes["/big"] = Route(body=b"x" * 5000)
     with pytest.raises(FetchError, match="larger than 1000 bytes"):
-        Fetcher(tmp_path, max_bytes=1000, timeout=TIMEOUT).get(server.url("/big"))
+        Fetcher(tmp_path, max_bytes=1000, timeout=TIMEOUT, allow_private_hosts=True).get(
+            server.url("/big")
+        )
 
 
 def test_oversize_stream_without_content_length_stops_reading(
@@ -125,14 +130,21 @@ def test_oversize_stream_without_content_length_stops_reading(
 ) -> None:
     # 64 MB with no Content-Length: the fetcher must stop at its 1 MB limit, not read it all.
     server.routes["/stream"] = Route(body=b"y" * 65536, repeat=1024, send_length=False)
-    fetcher = Fetcher(tmp_path, max_bytes=2**20, timeout=TIMEOUT)
+    fetcher = Fetcher(tmp_path, max_bytes=2**20, timeout=TIMEOUT, allow_private_hosts=True)
     with pytest.raises(FetchError, match="larger than 1 MB"):
         fetcher.get(server.url("/stream"))
 
 
 def test_body_exactly_at_the_limit_is_accepted(server: LocalServer, tmp_path: Path) -> None:
     server.routes["/edge"] = Route(body=b"z" * 1000, send_length=False)
-    assert len(Fetcher(tmp_path, max_bytes=1000).get(server.url("/edge")).data) == 1000
+    assert (
+        len(
+            Fetcher(tmp_path, max_bytes=1000, allow_private_hosts=True)
+            .get(server.url("/edge"))
+            .data
+        )
+        == 1000
+    )
 
 
 def test_gzip_body_is_decompressed(server: LocalServer, fetcher: Fetcher) -> None:
@@ -147,7 +159,7 @@ def test_gzip_bomb_is_stopped_at_the_limit(server: LocalServer, tmp_path: Path) 
     # ~10 MB of zeros compresses to ~10 KB: the limit applies to the decompressed size.
     server.routes["/bomb"] = Route(body=b"\0" * (10 * 2**20), gzip=True)
     with pytest.raises(FetchError, match="larger than 1 MB"):
-        Fetcher(tmp_path, max_bytes=2**20).get(server.url("/bomb"))
+        Fetcher(tmp_path, max_bytes=2**20, allow_private_hosts=True).get(server.url("/bomb"))
 
 
 def test_corrupt_gzip_body_fails(server: LocalServer, fetcher: Fetcher) -> None:
@@ -220,8 +232,8 @@ def test_conditional_get_reuses_the_cache_on_304(server: LocalServer, fetcher: F
 
 def test_cache_survives_a_new_fetcher(server: LocalServer, tmp_path: Path) -> None:
     server.routes["/feed.xml"] = Route(body=b"<rss/>", etag='"v1"')
-    Fetcher(tmp_path).get(server.url("/feed.xml"))
-    again = Fetcher(tmp_path)
+    Fetcher(tmp_path, allow_private_hosts=True).get(server.url("/feed.xml"))
+    again = Fetcher(tmp_path, allow_private_hosts=True)
     assert again.get(server.url("/feed.xml")).from_cache
     assert again.downloads == 0
 

@@ -91,7 +91,8 @@ def by_title_number(feed: Feed, number: int) -> FeedItem:
 def test_channel_fields(show: Feed) -> None:
     assert show.title == "The Tidepool Hour"
     assert show.url == "http://podcast.test/"
-    assert show.author == "Saltmarsh Audio"
+    # podcast:person role="host" before itunes:author, which here names the company.
+    assert show.author == "Inès Marrow"
     assert show.source == "show.xml"
     assert [item.episode for item in show.items] == [5, 4, 3, 2, 1]
 
@@ -149,10 +150,11 @@ def test_three_transcript_links_give_three() -> None:
     ]
 
 
-def test_host_falls_back_from_itunes_author_to_person_to_channel(show: Feed) -> None:
+def test_host_from_person_then_itunes_author_then_the_channels_host(show: Feed) -> None:
     assert by_title_number(show, 5).host == "Inès Marrow"  # itunes:author
     assert by_title_number(show, 4).host == "Rowan Tide"  # podcast:person role=host
-    assert by_title_number(show, 3).host == "Saltmarsh Audio"  # the channel's author
+    # The channel's podcast:person host, not its itunes:author (the company).
+    assert by_title_number(show, 3).host == "Inès Marrow"
 
 
 def test_person_without_role_is_a_host_and_hosts_are_joined() -> None:
@@ -352,7 +354,7 @@ def test_random_item_text_never_crashes(text: str) -> None:
 
 
 def test_episodes_from_feed(server: LocalServer, tmp_path: Path) -> None:
-    fetcher = Fetcher(tmp_path / "cache", timeout=0.5)
+    fetcher = Fetcher(tmp_path / "cache", timeout=0.5, allow_private_hosts=True)
     feed = load_feed(server.url("/feed.xml"), fetcher)
     episodes, failures, stats = episodes_from_feed(
         feed, fetcher, feed_source=server.url("/feed.xml")
@@ -398,12 +400,14 @@ def test_episodes_from_feed(server: LocalServer, tmp_path: Path) -> None:
 
 def test_second_sync_downloads_nothing(server: LocalServer, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first_fetcher = Fetcher(cache, timeout=0.5)
+    first_fetcher = Fetcher(cache, timeout=0.5, allow_private_hosts=True)
     feed = load_feed(server.url("/feed.xml"), first_fetcher)
     first = episodes_from_feed(feed, first_fetcher, feed_source="feed")
     seen = len(server.requests)
 
-    fetcher = Fetcher(cache, timeout=0.5)  # a later run: same cache dir, new process
+    fetcher = Fetcher(
+        cache, timeout=0.5, allow_private_hosts=True
+    )  # a later run: same cache dir, new process
     feed = load_feed(server.url("/feed.xml"), fetcher)
     episodes, failures, stats = episodes_from_feed(feed, fetcher, feed_source="feed")
 
@@ -421,16 +425,14 @@ def test_failing_links_fall_through_to_the_next(server: LocalServer, tmp_path: P
     server.routes["/transcripts/ep5.vtt"] = Route(
         body=b"\x00\x01\x02 binary", content_type="text/vtt"
     )
-    fetcher = Fetcher(tmp_path, timeout=0.5)
+    fetcher = Fetcher(tmp_path, timeout=0.5, allow_private_hosts=True)
     feed = parse_feed(show_xml(server.base_url), "show.xml")
     episodes, failures, _stats = episodes_from_feed(feed, fetcher, feed_source="show.xml")
 
     assert episodes[0].source == server.url("/transcripts/ep5.srt")
     assert len(episodes[0].cues) == 2
-    reasons = {f.source.rsplit("/", 1)[1]: f.reason for f in failures}
-    assert reasons["ep5.json"] == "timed out after 0.5s"
-    assert "binary" in reasons["ep5.vtt"]
-    assert all("\n" not in r for r in reasons.values())
+    # Dead links that fell back to a working one are no error (else every sync says so).
+    assert not any("ep5" in f.source for f in failures)
 
 
 def test_item_whose_links_all_fail_is_indexed_from_its_description(
@@ -439,17 +441,20 @@ def test_item_whose_links_all_fail_is_indexed_from_its_description(
     for name in ("ep5.json", "ep5.vtt", "ep5.srt", "ep5.html"):
         del server.routes[f"/transcripts/{name}"]
     feed = parse_feed(show_xml(server.base_url), "show.xml")
-    episodes, failures, stats = episodes_from_feed(feed, Fetcher(tmp_path), feed_source="show.xml")
+    episodes, failures, stats = episodes_from_feed(
+        feed, Fetcher(tmp_path, allow_private_hosts=True), feed_source="show.xml"
+    )
     assert episodes[0].cues == ()
     assert episodes[0].body == feed.items[0].summary
     assert episodes[0].source == "show.xml#tidepool-0005"
     assert stats.failures == len(failures) == 5  # four ep5 links and ep1's
+    assert all("\n" not in f.reason for f in failures)
 
 
 def test_changed_transcript_changes_only_its_fingerprint(
     server: LocalServer, tmp_path: Path
 ) -> None:
-    fetcher = Fetcher(tmp_path, timeout=0.5)
+    fetcher = Fetcher(tmp_path, timeout=0.5, allow_private_hosts=True)
     feed = parse_feed(show_xml(server.base_url), "show.xml")
     before = episodes_from_feed(feed, fetcher, feed_source="show.xml")[2].fingerprints
 
@@ -471,7 +476,7 @@ def test_items_without_identity_or_with_repeated_guids_are_reported(tmp_path: Pa
         "dupes.xml",
     )
     episodes, failures, _stats = episodes_from_feed(
-        feed, Fetcher(tmp_path), feed_source="dupes.xml"
+        feed, Fetcher(tmp_path, allow_private_hosts=True), feed_source="dupes.xml"
     )
     assert [e.title for e in episodes] == ["Newest"]
     assert [f.source for f in failures] == ["dupes.xml", "dupes.xml"]
@@ -480,10 +485,10 @@ def test_items_without_identity_or_with_repeated_guids_are_reported(tmp_path: Pa
 
 
 def test_load_feed_from_a_local_file(tmp_path: Path) -> None:
-    feed = load_feed(str(FEEDS / "show.xml"), Fetcher(tmp_path))
+    feed = load_feed(str(FEEDS / "show.xml"), Fetcher(tmp_path, allow_private_hosts=True))
     assert len(feed.items) == 5
     with pytest.raises(IngestError, match="cannot read feed"):
-        load_feed(str(tmp_path / "absent.xml"), Fetcher(tmp_path))
+        load_feed(str(tmp_path / "absent.xml"), Fetcher(tmp_path, allow_private_hosts=True))
 
 
 def test_episode_text_and_fingerprint() -> None:

@@ -58,7 +58,7 @@ def test_segments_with_unusable_times_are_skipped() -> None:
     [
         (
             '{"episode": 3, "title": "x"}',
-            "not a transcript JSON (no 'segments' list; keys: episode",
+            "not a transcript JSON (no list of segments; keys: episode",
         ),
         ("[1, 2, 3]", "not a transcript JSON (top level is list"),
         ('{"segments": [{"from": 1, "words": "x"}]}', "not a transcript JSON (segments have no"),

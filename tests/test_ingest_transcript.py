@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from searchpod.errors import IngestError
 from searchpod.ingest.cues import looks_like_speaker, merge_cues, parse_timestamp
 from searchpod.ingest.jsontranscript import parse_transcript_json
+from searchpod.ingest.markdown import parse_markdown_transcript
 from searchpod.ingest.plaintext import parse_html_transcript, parse_plain_transcript
 from searchpod.ingest.srt import parse_srt
 from searchpod.ingest.transcript import (
@@ -34,6 +35,7 @@ PARSERS: list[Parser] = [
     parse_whisper_tsv,
     parse_plain_transcript,
     parse_html_transcript,
+    parse_markdown_transcript,
     parse_transcript,
 ]
 
@@ -57,8 +59,11 @@ def test_content_decides_over_a_wrong_suffix(fixture: str, suffix: str, first_te
     assert transcript.timed
 
 
-def test_suffixes_are_the_five_formats() -> None:
-    assert frozenset({".vtt", ".srt", ".json", ".tsv", ".txt"}) == TRANSCRIPT_SUFFIXES
+def test_suffixes_are_the_six_formats() -> None:
+    assert (
+        frozenset({".vtt", ".srt", ".json", ".tsv", ".txt", ".md", ".markdown"})
+        == TRANSCRIPT_SUFFIXES
+    )
 
 
 def test_plain_text_by_suffix_or_default() -> None:
@@ -249,6 +254,9 @@ TOKENS = st.sampled_from(
         "&#0;", "&", "<", ">", "{", "}", "[", "]", '"', ":", ",", "segments", '"segments":',
         '"start":', '"text":', '"body":', '"startTime":', "NaN", "1e999", "-1", "start\tend\ttext",
         "Ann:", "So here's the thing:", "é", "\ufeff", "\x00", "\u2028", ".", "?",
+        "**", "**Ann:**", "[00:12:35]", "\\[03:55\\]", "(12:35)", "0:30", "# ", "---", "```",
+        "[x](y)", "<cite>", "</cite>", "<time>", "<tr><td>", "</td><td>", "Ann  0:03", ">>", "`",
+        "_", "[", "]:", "&#39;", "99:99",
     ]
 )  # fmt: skip
 SHAPED_TEXT = st.lists(TOKENS, max_size=40).map("".join)

@@ -31,7 +31,7 @@ def corpus(tmp_path: Path) -> Path:
     folder = write_episodes(tmp_path / "pod")
     for n in range(1, 13):
         (folder / f"t{n:02d}.tsv").write_text(transcript(n), encoding="utf-8")
-    (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\x00\x00")
+    (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\n")
     return folder
 
 

@@ -87,7 +87,7 @@ def first_snippet(index: Path, query: str) -> dict:
             "d.srt",
             "\ufeff" + SRT.replace("\n", "\r\n"),
             "tunes",
-            1.0,
+            3.0,  # its own cue's start, not the start of the sentence's first cue
             "Ana Lima",
             "tunes them by ear",
         ),

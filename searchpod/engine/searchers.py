@@ -108,6 +108,10 @@ class SearcherPool:
                 return
         searcher.close()
 
+    def latest_generation(self) -> int:
+        """The number of the generation's last commit (read from its files, no searcher)."""
+        return int(self._ix.latest_generation())
+
     def idle_count(self) -> int:
         return len(self._idle)
 

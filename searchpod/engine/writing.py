@@ -47,7 +47,10 @@ class Commit:
     def __init__(self, gen: Path) -> None:
         from whoosh.index import open_dir
 
-        self._writer = open_dir(str(gen)).writer(codec=PodcastCodec(), **_WRITER_OPTIONS)
+        # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
+        # stay held for good if creating the writer failed (a full disk), as nothing could
+        # release it, and every later run in this process would fail with LockError.
+        self._writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
 
     def delete(self, doc_id: str) -> None:
         self._writer.delete_by_term("id", doc_id)
@@ -119,6 +122,9 @@ def commit_with_segments(writer: Any, segments: Sequence[Any]) -> None:
 
 # Segments of one size tier (1-9 documents, 10-99, ...) allowed before they are merged.
 MERGE_FACTOR = 10
+# A segment with more of its documents deleted (replaced or pruned) than this is rewritten
+# without them at the next commit, so the index stays within ~1.25x of its live size.
+MAX_DELETED_FRACTION = 0.2
 
 
 def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
@@ -128,8 +134,9 @@ def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
     each weekly episode re-wrote all the recent ones: commits grew from 0.1 s to over 1 s
     within a few additions. Merging by tiers (as Lucene does) keeps most commits to writing
     the new episode, rewrites each document about log10(N) times in the index's life, and
-    keeps searches to a few segments per tier. Segments that are mostly deleted documents
-    are merged at once to reclaim their space.
+    keeps searches to a few segments per tier. A segment whose deleted documents pass
+    MAX_DELETED_FRACTION is merged at once to reclaim their space: with tiers alone, the
+    big old segment would only ever grow as episodes in it are updated.
     """
     from whoosh.reading import SegmentReader
 
@@ -138,7 +145,7 @@ def tiered_merge(writer: Any, segments: Sequence[Any]) -> list[Any]:
     merge: list[Any] = []
     for segment in segments:
         total = segment.doc_count_all()
-        if total and segment.deleted_count() * 2 > total:
+        if total and segment.deleted_count() > total * MAX_DELETED_FRACTION:
             merge.append(segment)
         else:
             tiers.setdefault(len(str(max(1, total))), []).append(segment)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from searchpod.model import Cue
@@ -15,6 +18,7 @@ _TIME = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+)(?:[.,](\d+))?", re.ASCII)
 # followed by a space is text, not a tag, so "a < b" survives.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
 _LABEL = re.compile(r"([^:\n]{1,40}):(?:\s+|$)")
+_TURN_MARK = re.compile(r"\s*(?:>>|-)\s+")
 _SENTENCE_END = frozenset(".?!…")
 _CLOSERS = "\"'”’)]»」"
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[.'’-](?=[^\W\d_])|\.$)*")
@@ -34,6 +38,7 @@ _NOT_SPEAKER = frozenset({
     "her", "their", "what", "why", "how", "when", "where", "who", "which", "if", "because",
     "also", "plus", "like", "just", "anyway", "basically", "first", "second", "third",
     "finally", "next", "last", "see", "thanks", "hello", "hi", "hey", "oh", "um", "uh",
+    "break", "laughter", "laughs", "applause", "crosstalk", "inaudible", "silence", "pause",
 })  # fmt: skip
 # Lower-case name particles allowed after the first word: "Ludwig van Beethoven".
 _PARTICLES = frozenset({
@@ -121,7 +126,30 @@ def clean_text(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.split())
+    return collapse_spaces(text)
+
+
+_SPACES = re.compile(r"\s+")
+# re.sub keeps every piece between matches until it joins them: a chunk at a time bounds
+# that to a few MB, where ``text.split()`` made a string per word (50 MB of text: 2 GB).
+_COLLAPSE_CHUNK = 2**20
+
+
+def collapse_spaces(text: str) -> str:
+    """``" ".join(text.split())``, in memory proportional to the text, not to its words."""
+    if len(text) <= _COLLAPSE_CHUNK:
+        return _SPACES.sub(" ", text).strip()
+    parts: list[str] = []
+    for at in range(0, len(text), _COLLAPSE_CHUNK):
+        part = _SPACES.sub(" ", text[at : at + _COLLAPSE_CHUNK])
+        if parts and parts[-1].endswith(" ") and part.startswith(" "):
+            part = part[1:]  # a run of spaces across the cut
+        if part:
+            parts.append(part)
+    # Stripped before joining: stripping the joined text would copy it once more.
+    parts[0] = parts[0].lstrip()
+    parts[-1] = parts[-1].rstrip()
+    return "".join(parts)
 
 
 def looks_like_speaker(label: str) -> bool:
@@ -151,10 +179,49 @@ def looks_like_speaker(label: str) -> bool:
 
 def split_speaker(text: str) -> tuple[str | None, str]:
     """A leading ``Name:`` label and the text after it, or ``(None, text)`` if there is none."""
-    m = _LABEL.match(text)
+    # Captioners mark a change of speaker with ">>" (or "- "), often before the name.
+    marker = _TURN_MARK.match(text)
+    m = _LABEL.match(text, marker.end() if marker else 0)
     if m and looks_like_speaker(m.group(1)):
         return m.group(1).strip(), text[m.end() :]
     return None, text
+
+
+def label_speakers(cues: Iterable[Cue], *, labels: bool = True) -> list[Cue]:
+    """Speakers from ``Name:`` labels opening cue texts, where the file really uses them.
+
+    The file's own speaker marking (``<v>`` spans, speaker fields) wins: when any cue has a
+    speaker, texts are left as they are. A label carries forward to unlabelled cues only
+    where labels mark turns (two or more names, the speaker changing at least twice, and
+    at least one cue in twenty labelled); a name labelling several cues, but too rarely to
+    mark turns, names just the cues it opens; a label seen once ("Joe:", "COBOL: ...") is
+    text, not a speaker. ``labels=False`` turns detection off.
+    """
+    cues = list(cues)
+    if not labels or any(c.speaker for c in cues):
+        return cues
+    found = [split_speaker(c.text) for c in cues]
+    names = [name for name, _ in found if name is not None]
+    if not names:
+        return cues
+    counts = Counter(names)
+    changes = sum(a != b for a, b in itertools.pairwise(names))
+    share = len(names) / len(cues)
+    carry = len(counts) >= 2 and ((changes >= 2 and share >= 0.05) or share >= 0.5)
+    if not carry and max(counts.values()) < 2 and share < 0.5:
+        return cues
+    out: list[Cue] = []
+    speaker: str | None = None
+    for cue, (name, rest) in zip(cues, found, strict=True):
+        if name is not None:
+            speaker = name
+        elif not carry:
+            speaker = None
+        text = rest.strip() if name is not None else cue.text
+        if text:
+            out.append(dataclasses.replace(cue, text=text, speaker=speaker))
+    # Nothing but labels ("Ana:"): the labels are then the only text there is.
+    return out or cues
 
 
 def ends_sentence(text: str) -> bool:
@@ -172,7 +239,9 @@ def merge_cues(
     does not end a sentence, the later one starts at most ``max_gap`` seconds after the
     earlier ends (and not before it starts: times going backwards are never merged), and
     the joined text stays within ``max_chars``. The merged cue keeps the first start and
-    the latest end. Cues are never reordered.
+    the latest end for display, and each source cue's own times in ``parts``. Punctuation
+    given as a segment of its own joins the word before it without a space. Cues are
+    never reordered.
     """
     merged: list[Cue] = []
     group: list[Cue] = []  # consecutive cues to be joined into one
@@ -211,5 +280,22 @@ def _joins(
 def _joined(group: list[Cue], end: float | None) -> Cue:
     if len(group) == 1:
         return group[0]
+    text = ""
+    parts: list[tuple[int, float | None, float | None]] = []
+    for cue in group:
+        if text and not _attaches(cue.text):
+            text += " "
+        # A cue may itself be a joined one: keep its own parts.
+        parts.extend((len(text) + off, start, stop) for off, start, stop in cue.pieces())
+        text += cue.text
     first = group[0]
-    return Cue(" ".join(c.text for c in group), first.start, end, first.speaker)
+    return Cue(text, first.start, end, first.speaker, tuple(parts))
+
+
+# Word-level transcripts give punctuation and clitics segments of their own ("Friday", ",").
+_ATTACHED = re.compile(r"[,.;:!?…%)\]}»”’]|'(?:s|t|re|ve|ll|d|m)\b|n't\b", re.I)
+
+
+def _attaches(text: str) -> bool:
+    """Whether ``text`` continues the word before it without a space ("," or "'s")."""
+    return bool(_ATTACHED.match(text))

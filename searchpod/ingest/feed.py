@@ -64,6 +64,9 @@ _BLOCK_TAGS = (
     "blockquote", "pre", "tr", "td", "th", "table", "section", "article", "hr", "dd", "dt",
 )  # fmt: skip
 _WHITESPACE = re.compile(r"\s+")
+# Seconds one item may spend on its transcript links: forty hanging links must not cost
+# forty download deadlines.
+ITEM_TIME_LIMIT = 120.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class FeedItem:
     media_url: str | None = None
     link: str | None = None
     transcripts: tuple[TranscriptLink, ...] = ()
+    season: int | None = None
 
     @property
     def key(self) -> str | None:
@@ -128,6 +132,9 @@ class FeedSyncStats:
     cache_hits: int = 0
     failures: int = 0
     fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # Ids of items not built this time because the feed ran out of time: still in the
+    # feed, so their episodes stay in the index as they were.
+    deferred: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +142,7 @@ class FeedSyncStats:
             "cache_hits": self.cache_hits,
             "failures": self.failures,
             "fingerprints": dict(self.fingerprints),
+            "deferred": list(self.deferred),
         }
 
 
@@ -167,14 +175,14 @@ def parse_feed(data: bytes, source: str) -> Feed:
     channel, extra_items = _read_extras(data)
     feed_info = parsed.get("feed") or {}
     base = source if _is_http(source) else None
-    author = channel.author or _text(feed_info, "author") or _hosts(channel.persons)
+    author = _hosts(channel.persons) or channel.author or _text(feed_info, "author")
 
     items = []
     for position, entry in enumerate(raw_entries):
         extras = _match_extras(entry, position, raw_entries, extra_items)
         items.append(_feed_item(entry, extras, base, author))
     return Feed(
-        title=_plain_text(_text(feed_info, "title")),
+        title=_title(feed_info),
         url=_absolute_url(_text(feed_info, "link"), base),
         author=author,
         items=tuple(items),
@@ -191,10 +199,13 @@ def load_feed(source: str, fetcher: Fetcher) -> Feed:
     if _is_http(source):
         data = fetcher.get(source).data
     else:
+        from searchpod.ingest.files import read_source
+
         try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise IngestError(source, f"cannot read feed: {exc.strerror or exc}") from exc
+            data = read_source(Path(source))  # a regular file, within the size cap
+        except IngestError as exc:
+            reason = exc.reason.removeprefix("cannot read: ")
+            raise IngestError(source, f"cannot read feed: {reason}") from exc
     return parse_feed(data, source)
 
 
@@ -226,7 +237,8 @@ def _feed_item(
     if extras is not None:
         summary = extras.description or extras.itunes_summary or extras.content
         transcripts = extras.transcripts
-        item_author = extras.author or _hosts(extras.persons)
+        # podcast:person role="host" names people; itunes:author is often the company.
+        item_author = _hosts(extras.persons) or extras.author
     else:
         # The lxml pass could not read this item: take what feedparser kept.
         summary = None
@@ -245,10 +257,15 @@ def _feed_item(
     links.sort(key=lambda t: t.preference)
     return FeedItem(
         guid=guid,
-        title=_plain_text(_text(entry, "title")),
+        title=_title(entry),
         summary=_plain_text(summary),
         published=_published(entry),
-        episode=_episode_number(_text(entry, "itunes_episode")),
+        episode=_episode_number(
+            (extras.episode if extras is not None else None) or _text(entry, "itunes_episode")
+        ),
+        season=_episode_number(
+            (extras.season if extras is not None else None) or _text(entry, "itunes_season")
+        ),
         host=item_author or channel_author,
         media_url=_absolute_url(enclosures[0] if enclosures else None, base),
         link=_absolute_url(link, base),
@@ -292,8 +309,11 @@ def _published(entry: Any) -> dt.date | None:
 
 
 def _episode_number(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
-        return int(value.strip())
+    # podcast:episode may be "5.5" (a bonus between 5 and 6): its whole part is the number.
+    text = (value or "").strip()
+    whole = text.split(".", 1)[0] if re.fullmatch(r"\d+(?:\.\d+)?", text) else text
+    if whole.isdigit() and len(whole) <= 9:
+        return int(whole)
     return None
 
 
@@ -313,6 +333,20 @@ def _hosts(persons: Iterable[tuple[str, str | None]]) -> str | None:
         if (role is None or role.strip().lower() == "host") and name not in names:
             names.append(name)
     return ", ".join(names) or None
+
+
+def _title(mapping: Any) -> str:
+    """A feed's or item's title as one line of text.
+
+    feedparser has already decoded it; when it says the title is plain text, a ``<`` in it
+    is a character ("&lt;img&gt;" in the feed), not markup to drop: it stays text, and
+    every output escapes it.
+    """
+    value = _text(mapping, "title")
+    detail = dict.get(mapping, "title_detail") if isinstance(mapping, dict) else None
+    if value and isinstance(detail, dict) and detail.get("type") == "text/plain":
+        return _WHITESPACE.sub(" ", value).strip()
+    return _plain_text(value)
 
 
 def _plain_text(value: str | None) -> str:
@@ -375,6 +409,8 @@ class _ItemExtras:
     author: str | None = None
     persons: tuple[tuple[str, str | None], ...] = ()
     transcripts: tuple[TranscriptLink, ...] = ()
+    episode: str | None = None
+    season: str | None = None
 
 
 def _read_extras(data: bytes) -> tuple[_ChannelExtras, list[_ItemExtras]]:
@@ -430,7 +466,17 @@ def _item_extras(item: Any) -> _ItemExtras:
         author=_child_text(item, f"{{{_ITUNES_NS}}}author"),
         persons=_persons(item),
         transcripts=tuple(transcripts),
+        episode=_podcast_text(item, "episode") or _child_text(item, f"{{{_ITUNES_NS}}}episode"),
+        season=_podcast_text(item, "season") or _child_text(item, f"{{{_ITUNES_NS}}}season"),
     )
+
+
+def _podcast_text(parent: Any, name: str) -> str | None:
+    for el in _podcast_children(parent, name):
+        text = "".join(el.itertext()).strip()
+        if text:
+            return text
+    return None
 
 
 def _podcast_children(parent: Any, name: str) -> list[Any]:
@@ -494,6 +540,7 @@ def episode_fingerprint(
         "host": item.host,
         "media_url": item.media_url,
         "link": item.link,
+        "season": item.season,
         "show": show,
         "source": source,
     }
@@ -512,20 +559,34 @@ def episode_text(item: FeedItem, transcript: Transcript | None) -> tuple[str, tu
 
 
 def episodes_from_feed(
-    feed: Feed, fetcher: Fetcher, *, feed_source: str
+    feed: Feed,
+    fetcher: Fetcher,
+    *,
+    feed_source: str,
+    item_time_limit: float = ITEM_TIME_LIMIT,
+    until: float | None = None,
+    labels: bool = True,
 ) -> tuple[list[Episode], list[IngestFailure], FeedSyncStats]:
     """Turn every item of ``feed`` into an Episode, fetching its best working transcript.
 
-    Transcript links are tried best first; each one that fails (HTTP error, timeout,
-    unparseable) is reported as an IngestFailure for its URL and the next is tried. An item
-    whose links all fail, or that has none, is indexed from its description. Items with no
+    Transcript links are tried best first; when one fails (HTTP error, timeout,
+    unparseable) the next is tried. Only when all of an item's links fail is each reported
+    as an IngestFailure for its URL, and the item indexed from its description (as is one
+    with no link). Items with no
     guid, link or enclosure are reported and skipped, as are repeats of an id already seen
     (feeds list newest first, so the first is kept). ``stats.fingerprints`` maps each
     episode's id to its ``episode_fingerprint``.
+
+    Time is bounded: an item's links together get ``item_time_limit`` seconds (the links
+    left untried are reported); once ``until`` (a ``time.monotonic()`` value: the whole
+    feed's budget) passes, the items whose transcripts were not fetched are not built at
+    all, listed in ``stats.deferred`` and reported in one line, so their episodes stay as
+    they are until the next sync.
     """
     episodes: list[Episode] = []
     failures: list[IngestFailure] = []
     fingerprints: dict[str, str] = {}
+    deferred: list[str] = []
     downloads = cache_hits = 0
 
     for item in feed.items:
@@ -542,12 +603,28 @@ def episodes_from_feed(
         transcript: Transcript | None = None
         used: TranscriptLink | None = None
         raw: bytes | None = None
-        for link in item.transcripts:
+        item_until = time.monotonic() + item_time_limit
+        if until is not None:
+            item_until = min(item_until, until)
+        untried = 0
+        dead: list[IngestFailure] = []
+        for position, link in enumerate(item.transcripts):
+            if time.monotonic() >= item_until:
+                untried = len(item.transcripts) - position
+                break
             try:
-                result = fetcher.get(link.url)
-                parsed = _parse_transcript(result.data, link, result.final_url, result.content_type)
+                result = fetcher.get(link.url, until=item_until)
+                parsed = _parse_transcript(
+                    result.data, link, result.final_url, result.content_type, labels=labels
+                )
             except (FetchError, IngestError) as exc:
-                failures.append(IngestFailure(link.url, exc.reason))
+                dead.append(IngestFailure(link.url, exc.reason))
+                continue
+            except Exception as exc:
+                # A transcript is someone else's file: whatever a parser throws on it, it
+                # is this link's failure, never the end of the feed's (or others') sync.
+                reason = " ".join(str(exc).split()) or type(exc).__name__
+                dead.append(IngestFailure(link.url, f"cannot parse transcript ({reason})"))
                 continue
             if result.changed:
                 downloads += 1
@@ -555,10 +632,27 @@ def episodes_from_feed(
                 cache_hits += 1
             transcript, used, raw = parsed, link, result.data
             break
+        if used is None and item.transcripts and until is not None and time.monotonic() >= until:
+            deferred.append(key)  # the feed is out of time: keep the indexed version
+            continue
+        if transcript is None:
+            # A dead link is worth an error only when no other link of the item worked:
+            # otherwise every sync would report it, though nothing is missing.
+            failures.extend(dead)
+        if used is None and untried:
+            failures.append(
+                IngestFailure(
+                    feed_source,
+                    f"item {key!r}: {untried} transcript link(s) not "
+                    f"tried: the item took longer than {item_time_limit:g}s",
+                )
+            )
 
         source = used.url if used else f"{feed_source}#{key}"
         body, cues = episode_text(item, transcript)
         metadata = {"feed": feed_source}
+        if item.season is not None:
+            metadata["season"] = str(item.season)
         if used and used.type:
             metadata["transcript_type"] = used.type
         episodes.append(
@@ -578,14 +672,32 @@ def episodes_from_feed(
                 cues=cues,
             )
         )
-        fingerprints[key] = episode_fingerprint(item, raw, show=feed.title, source=source)
+        # "no-labels" only when set, so fingerprints stored before the option stay valid.
+        fingerprints[key] = episode_fingerprint(
+            item, raw, show=feed.title, source=source if labels else f"{source} no-labels"
+        )
 
-    stats = FeedSyncStats(downloads, cache_hits, len(failures), fingerprints)
+    if deferred:
+        failures.append(
+            IngestFailure(
+                feed_source,
+                f"out of time: transcripts of {len(deferred)} item(s) not fetched; "
+                "their episodes stay as they were until the next sync",
+            )
+        )
+    stats = FeedSyncStats(
+        downloads, cache_hits, len(failures), fingerprints, deferred=tuple(deferred)
+    )
     return episodes, failures, stats
 
 
 def _parse_transcript(
-    data: bytes, link: TranscriptLink, final_url: str, served_type: str | None
+    data: bytes,
+    link: TranscriptLink,
+    final_url: str,
+    served_type: str | None,
+    *,
+    labels: bool = True,
 ) -> Transcript:
     # Imported here: the transcript parsers are only needed once something was fetched.
     from searchpod.ingest.transcript import parse_transcript_bytes
@@ -594,7 +706,9 @@ def _parse_transcript(
     # The feed's declared type first: servers often send .vtt/.srt as text/plain or
     # application/octet-stream.
     content_type = _media_type(link.type) or _media_type(served_type)
-    transcript = parse_transcript_bytes(data, link.url, suffix=suffix, content_type=content_type)
+    transcript = parse_transcript_bytes(
+        data, link.url, suffix=suffix, content_type=content_type, labels=labels
+    )
     if not any(cue.text.strip() for cue in transcript.cues):
         raise IngestError(link.url, "transcript has no text")
     return transcript

@@ -12,20 +12,25 @@ import dataclasses
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
 from bs4.element import PreformattedString
 
 from searchpod.errors import IngestError
+from searchpod.ingest.cues import collapse_spaces
 from searchpod.ingest.textpage import (
     _BODY_HEADINGS,
+    _HOST_HEADINGS,
+    _SUMMARY_HEADINGS,
     _episode_number,
     _heading,
     page_from_lines,
     parse_date,
 )
-from searchpod.model import Page
+from searchpod.model import Page, Transcript
+from searchpod.safe import safe_url
 
 _NOISE_TAGS = (
     "script",
@@ -51,7 +56,7 @@ _NOISE_TAGS = (
 )
 _NOISE_HINT = re.compile(
     r"cookie|consent|gdpr|newsletter|subscribe|breadcrumb|share|social|related|promo|advert"
-    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|menu|footer",
+    r"|\bads?\b|sidebar|skip-link|comments?\b|site-nav|\bnav(?:bar)?\b|menu|footer",
     re.I,
 )
 _NOISE_ROLES = frozenset(
@@ -64,6 +69,8 @@ _BLOCK_TAGS = frozenset(
 )
 _LAYOUT_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "table", "main", "article", "section")
 _LABEL_HINT = re.compile(r"label|key|term|name|field", re.I)
+# Labels that open a section of the page rather than name one value.
+_SECTION_HEADINGS = _BODY_HEADINGS | _HOST_HEADINGS | _SUMMARY_HEADINGS
 # Most specific first: a page's @graph often lists its WebPage before the PodcastEpisode.
 _EPISODE_TYPES = (
     "podcastepisode",
@@ -80,12 +87,19 @@ _STRUCTURED_EPISODES = frozenset(_EPISODE_TYPES[:3])
 _DATELINE_MAX = 80
 _WS = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Real episode pages have a few thousand tags, interactive transcripts one per word (~20,000
+# for two hours); past this a page costs BeautifulSoup over 100 MB and seconds.
+MAX_HTML_TAGS = 100_000
+# A label ("Host:") is a few words: looking further into an element costs, on deeply nested
+# markup, time quadratic in its depth.
+_LABEL_MAX_NODES = 64
 
 
 def parse_html_page(html: str, source: str) -> Page:
     """Parse an HTML episode page. Raises IngestError when the page is not one."""
     if not html.strip():
         raise IngestError(source, "empty file")
+    check_markup_size(html, source)
     soup = _soup(html)
     ld = _json_ld(soup)
     meta = _meta_tags(soup)
@@ -121,9 +135,24 @@ def parse_html_page(html: str, source: str) -> Page:
         or parse_date(
             _first(ld.get("datePublished"), meta.get("article:published_time"), _time_tag(soup))
         ),
-        url=page.url or _first(ld.get("url"), meta.get("og:url"), canonical_href),
-        media_url=page.media_url or _first(_media_url(ld), meta.get("og:audio"), player_src),
+        url=page.url or _first_url(ld.get("url"), meta.get("og:url"), canonical_href),
+        media_url=page.media_url or _first_url(_media_url(ld), meta.get("og:audio"), player_src),
     )
+
+
+def check_markup_size(html: str, source: str) -> None:
+    """Refuse markup with more tags than any episode page has, before building a tree.
+
+    BeautifulSoup spends ~1 KB and ~50 µs per element: a million ``<p>`` in 8 MB would take
+    a gigabyte and minutes. Counting ``<`` is one linear pass in C and an upper bound.
+    """
+    tags = html.count("<")
+    if tags > MAX_HTML_TAGS:
+        raise IngestError(
+            source,
+            f"too much markup to be an episode page ({tags:,} tags; the limit is "
+            f"{MAX_HTML_TAGS:,})",
+        )
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -154,8 +183,8 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
         host=_person_name(ld.get("author") or ld.get("actor")),
         summary=_first(ld.get("description"), meta.get("og:description")) or "",
         published=parse_date(ld.get("datePublished")),
-        url=_first(ld.get("url"), meta.get("og:url")),
-        media_url=_media_url(ld),
+        url=_first_url(ld.get("url"), meta.get("og:url")),
+        media_url=_first_url(_media_url(ld)),
     )
 
 
@@ -172,22 +201,25 @@ def _remove_noise(soup: BeautifulSoup, *, keep: Tag | None) -> None:
     ``Tag.decomposed`` does, via ``__getattr__``) made this quadratic on deep pages.
     """
     spared = {id(keep), *(id(p) for p in keep.parents)} if keep is not None else set()
-    todo = [c for c in soup.contents if isinstance(c, Tag)]
+    # Each element comes with whether it is inside <main> or <article>: asking its parents
+    # instead costs, on headers nested thousands deep, time quadratic in the depth.
+    todo = [(c, False) for c in soup.contents if isinstance(c, Tag)]
     while todo:
-        el = todo.pop()
-        if _is_noise(el) and id(el) not in spared:
+        el, in_main = todo.pop()
+        if _is_noise(el, in_main) and id(el) not in spared:
             el.decompose()
         else:
-            todo.extend(c for c in el.contents if isinstance(c, Tag))
+            in_main = in_main or el.name in ("main", "article")
+            todo.extend((c, in_main) for c in el.contents if isinstance(c, Tag))
 
 
-def _is_noise(el: Tag) -> bool:
+def _is_noise(el: Tag, in_main: bool) -> bool:
     if el.name == "form":
         # ASP.NET pages wrap the whole page in one <form>; only a small form is furniture.
-        return el.find(["main", "article", "h1", "h2", "h3"]) is None
+        return _first_tag(el, {"main", "article", "h1", "h2", "h3"}) is None
     if el.name in _NOISE_TAGS:
         return True
-    if el.name == "header" and el.find_parent(["main", "article"]) is None:
+    if el.name == "header" and not in_main:
         return True  # the site's masthead, not an article's own header
     hints = " ".join([*el.get("class", []), str(el.get("id", ""))])
     return str(el.get("role", "")).lower() in _NOISE_ROLES or bool(
@@ -209,7 +241,7 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
 
     def flush() -> None:
         nonlocal in_body
-        text = _WS.sub(" ", "".join(current)).strip()
+        text = collapse_spaces("".join(current))
         current.clear()
         if text:
             lines.append(text)
@@ -254,12 +286,15 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
 
 
 def _is_dateline(el: Tag) -> bool:
-    # Cheapest test first: most blocks hold other blocks, and find() stops at the first.
-    return (
-        el.find(_BLOCK_TAGS) is None
-        and el.find("time", attrs={"datetime": True}) is not None
-        and len(_text(el.get_text(" "))) <= _DATELINE_MAX
-    )
+    # One walk, stopping at the first block (most blocks hold other blocks): bs4's find()
+    # with a list of names builds its matcher anew per call, a millisecond per block.
+    has_time = False
+    for node in _nodes(el):
+        if isinstance(node, Tag):
+            if node.name in _BLOCK_TAGS:
+                return False
+            has_time = has_time or (node.name == "time" and node.has_attr("datetime"))
+    return has_time and len(_text(el.get_text(" "))) <= _DATELINE_MAX
 
 
 def _rows(el: Tag) -> list[list[str]] | None:
@@ -267,11 +302,47 @@ def _rows(el: Tag) -> list[list[str]] | None:
     if el.name == "dl":
         return _dl_rows(el)
     row = _row_cells(el)
-    return None if row is None else [row] if row else []
+    if row is None:
+        return _grid_rows(el)
+    return [row] if row else []
+
+
+def _grid_rows(el: Tag) -> list[list[str]] | None:
+    """Rows of a label/value grid laid out as sibling elements: label, value, label, ...
+
+    Site builders emit such grids (``<div class="grid"><div>Seed data:</div><div>Link
+    1</div>…``); each label ends with ":" or carries a label-like class.
+    """
+    if el.name in {"table", "thead", "tbody", "tr", "dl", "ul", "ol", "html", "body"}:
+        return None
+    kids = [c for c in el.children if isinstance(c, Tag)]
+    if len(kids) < 4 or len(kids) % 2 or _loose_text(el):
+        return None
+    rows = []
+    for label_el, value_el in zip(kids[::2], kids[1::2], strict=True):
+        label, value = _text(label_el.get_text(" ")), _text(value_el.get_text(" "))
+        if not (_is_label(label_el, label) and value) or value_el.find(_LAYOUT_TAGS):
+            return None
+        rows.append([label, value])
+    return rows
+
+
+def _loose_text(el: Tag) -> str:
+    return "".join(str(c) for c in el.children if isinstance(c, NavigableString)).strip()
+
+
+def _is_label(el: Tag, text: str) -> bool:
+    if not 0 < len(text) <= 40 or _heading(text) in _SECTION_HEADINGS:
+        return False
+    return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(el.get("class", []))))
 
 
 def _dl_rows(dl: Tag) -> list[list[str]] | None:
     # <dt>/<dd> may be children of the <dl> or wrapped in a <div> each (both are valid HTML).
+    if _first_tag(dl, {"dl"}) is not None:
+        # Nested lists are read as blocks: as rows, each level would repeat the text of
+        # all the levels inside it (quadratic in the depth).
+        return None
     rows: list[list[str]] = []
     for item in dl.find_all(["dt", "dd"]):
         text = _text(item.get_text(" "))
@@ -287,20 +358,58 @@ def _row_cells(el: Tag) -> list[str] | None:
     """Cells when an element is a table row or a two-part label/value row, else None."""
     if el.name == "tr":
         tds = el.find_all(["th", "td"], recursive=False)
-        if any(td.find(_LAYOUT_TAGS) for td in tds):
+        if any(_first_tag(td, set(_LAYOUT_TAGS)) for td in tds):
             return None  # a table laying out the page, as old sites do: read its cells as blocks
         cells = [_text(c.get_text(" ")) for c in tds]
         return cells if any(cells) else []
     if el.name in {"table", "thead", "tbody", "dl", "ul", "ol", "html", "body"}:
         return None
     kids = [c for c in el.children if isinstance(c, Tag)]
-    loose_text = "".join(str(c) for c in el.children if isinstance(c, NavigableString)).strip()
-    if len(kids) != 2 or loose_text:
+    if len(kids) != 2 or _loose_text(el):
         return None
-    label, value = _text(kids[0].get_text(" ")), _text(kids[1].get_text(" "))
-    is_label = label.endswith(":") or _LABEL_HINT.search(" ".join(kids[0].get("class", [])))
-    if kids[0].name == "dt" or (is_label and 0 < len(label) <= 40 and value):
-        return [label, value]
+    if kids[0].name == "dt":
+        return [_text(kids[0].get_text(" ")), _text(kids[1].get_text(" "))]
+    # The value's text only once the label qualifies: on markup nested thousands deep,
+    # reading every level's text would be quadratic. A section label in one element and
+    # its content in the next ("Podcast Content" then the rich text) are a heading and its
+    # section, read as blocks.
+    label = _label_text(kids[0])
+    if label is None or not _is_label(kids[0], label):
+        return None
+    value = _text(kids[1].get_text(" "))
+    return [label, value] if value else None
+
+
+def _label_text(el: Tag) -> str | None:
+    """``el``'s text if it is small enough to be a label, else None (looking no further)."""
+    parts = []
+    for count, node in enumerate(_nodes(el)):
+        if count > _LABEL_MAX_NODES:
+            return None
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            parts.append(str(node))
+    return _text(" ".join(parts))
+
+
+def _nodes(el: Tag) -> Iterator[PageElement]:
+    """``el``'s descendants in document order, lazily.
+
+    Not bs4's ``descendants`` (nor ``find``, which uses it): it first walks to the last
+    descendant, so even a search that stops at once costs the depth of the tree below.
+    """
+    todo = list(reversed(el.contents))
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, Tag):
+            todo.extend(reversed(node.contents))
+
+
+def _first_tag(el: Tag, names: set[str]) -> Tag | None:
+    """The first element below ``el`` with one of ``names``, or None."""
+    for node in _nodes(el):
+        if isinstance(node, Tag) and node.name in names:
+            return node
     return None
 
 
@@ -380,6 +489,11 @@ def _first(*values: Any) -> str | None:
     return None
 
 
+def _first_url(*values: Any) -> str | None:
+    # Only web links are kept: a javascript: or data: URL from a page must never be a link.
+    return next((url for v in values if (url := safe_url(_first(v)))), None)
+
+
 def _int(value: Any) -> int | None:
     try:
         return int(str(value).strip())
@@ -390,3 +504,46 @@ def _int(value: Any) -> int | None:
 def _text(value: str) -> str:
     # JSON-LD may escape lone surrogates ("\ud800"); they could not be written to the index.
     return _SURROGATES.sub("\ufffd", _WS.sub(" ", value)).strip()
+
+
+def read_html_file(
+    html: str, source: str, *, labels: bool = True
+) -> tuple[Page | None, Transcript | None]:
+    """An HTML file as what it is: an episode page, a transcript (times or speaker turns, as
+    in the Podcast Index ``<cite>``/``<time>``/``<p>`` shape), or both — a page whose
+    content is a timed transcript gives the page's fields and the transcript's cues.
+
+    Raises IngestError "not an episode page or a transcript" when it is neither.
+    """
+    from searchpod.ingest.plaintext import (
+        parse_html_transcript,
+        parse_plain_transcript,
+        transcript_evidence,
+    )
+
+    check_markup_size(html, source)  # once, for both readings
+    try:
+        page = parse_html_page(html, source)
+    except IngestError as exc:
+        if exc.reason == "empty file":
+            raise
+        not_a_page = exc
+    else:
+        try:
+            within = parse_plain_transcript(page.body, source, labels=labels)
+        except IngestError:
+            return page, None
+        if sum(c.start is not None for c in within.cues) < 2:
+            return page, None
+        # The content is the transcript: its text is indexed once, as timed cues.
+        return dataclasses.replace(page, body=""), within
+    try:
+        transcript = parse_html_transcript(html, source, labels=labels)
+    except IngestError:
+        transcript = None
+    if transcript is not None and transcript_evidence(transcript):
+        return None, transcript
+    why = not_a_page.reason.removeprefix("not an episode page: ")
+    raise IngestError(
+        source, f"not an episode page or a transcript ({why}; no timed or labelled lines)"
+    ) from not_a_page

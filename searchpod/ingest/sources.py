@@ -7,24 +7,30 @@ relative to the folder that was indexed, so it is stable across runs and machine
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
+import json
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
+from searchpod.ingest.files import check_name, display_name, read_source, stat_source
 from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TIMED_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 FEED_SUFFIXES = frozenset({".xml", ".rss"})
-KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES
+KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class SourceGroup:
     files: tuple[Path, ...]
     # The root folder's own name, when the caller has already resolved it.
     folder: str = ""
+    # Whether "Name:" labels in transcript text may name speakers.
+    labels: bool = True
 
     @property
     def main(self) -> Path:
@@ -63,51 +71,184 @@ class SourceGroup:
 
     def fingerprint(self) -> str:
         """A hash of every file's name and bytes: equal fingerprints need no re-parsing."""
-        h = hashlib.sha256(PARSER_VERSION.encode())
+        h = hashlib.sha256(PARSER_VERSION.encode() + (b"" if self.labels else b" no-labels"))
         for f in self.files:
             h.update(f.name.encode())
-            h.update(f.read_bytes())
+            h.update(read_source(f))
         return h.hexdigest()
+
+
+# Separates a fingerprint from the files of its group that could not be read.
+_FAILED_MARK = "|failed:"
+
+
+def with_failures(fingerprint: str, failures: list[IngestFailure]) -> str:
+    """The fingerprint to store for an episode built despite ``failures`` among its files,
+    so that an unchanged run still names them (``split_failures``)."""
+    if not failures:
+        return fingerprint
+    return fingerprint + _FAILED_MARK + json.dumps([[f.source, f.reason] for f in failures])
+
+
+def split_failures(stored: str) -> tuple[str, list[IngestFailure]]:
+    """A stored fingerprint's own part, and the failures remembered with it."""
+    fingerprint, mark, rest = stored.partition(_FAILED_MARK)
+    if not mark:
+        return stored, []
+    try:
+        return fingerprint, [IngestFailure(str(s), str(r)) for s, r in json.loads(rest)]
+    except (ValueError, TypeError):
+        return fingerprint, []
+
+
+def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[Path, str]:
+    """The id prefix of each indexed folder: its name, unless another folder has it.
+
+    ``existing`` maps the index's ids to their files' paths. A folder keeps the prefix it
+    already has; a second folder of the same name (``a/tr``, then ``b/tr``) gets its name
+    plus a hash of its path (``tr~1f0c3a9e``), so its episodes never replace the first's.
+    A folder whose episodes' files are all gone (it was moved) hands its name on.
+    """
+    out: dict[Path, str] = {}
+    claimed: dict[str, Path] = {}  # prefix -> the folder that has it in this run
+    for root in roots:
+        resolved = root.resolve()
+        mine = [prefix for prefix, folder in claimed.items() if folder == resolved]
+        if mine:
+            out[root] = mine[0]
+            continue
+        name = resolved.name
+        hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
+        # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
+        taken = name in claimed or any(
+            doc_id.startswith(name + "/") and _in_other_folder(doc_id, path, resolved)
+            for doc_id, path in existing.items()
+        )
+        had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
+        prefix = hashed if had_hashed or taken else name
+        claimed[prefix] = resolved
+        out[root] = prefix
+    return out
+
+
+def _in_other_folder(doc_id: str, path: str, folder: Path) -> bool:
+    """Whether episode ``doc_id`` (file ``path``) came from another folder named like
+    ``folder``, which still holds it.
+
+    That folder is the path less the id's relative part; a symlink in ``folder`` to a file
+    elsewhere (whose path does not end that way) proves nothing.
+    """
+    rel = doc_id.partition("/")[2]
+    if not rel or not path.endswith("/" + rel):
+        return False
+    other = path[: -len(rel) - 1]
+    return other != str(folder) and os.path.basename(other) == folder.name and _exists(path)
+
+
+def file_is_gone(path: str) -> bool:
+    """True only when ``path`` is known not to exist (not when it merely cannot be seen)."""
+    return not _exists(path)
+
+
+def _exists(path: str | os.PathLike[str], *, follow_symlinks: bool = True) -> bool:
+    try:
+        os.stat(path, follow_symlinks=follow_symlinks)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True  # cannot tell: count it as there
+    return True
 
 
 def discover(
     paths: Iterable[str | os.PathLike[str]],
+    *,
+    labels: bool = True,
+    skipped: dict[tuple[str, str], int] | None = None,
 ) -> tuple[list[SourceGroup], list[IngestFailure]]:
     """Find the episodes under files and folders (recursively, skipping hidden ones).
 
     A file named explicitly is taken whatever its extension; inside folders only known
-    extensions count, so a folder of pages with images beside them indexes cleanly.
+    extensions count, so a folder of pages with images beside them indexes cleanly, and
+    ``skipped`` (when given) counts the other files by suffix and reason, so nothing is
+    left out unsaid. Files named together pair as they would in their folder (``ep.html``
+    + ``ep.vtt``). What cannot be read or is not a regular file (a folder that cannot be
+    listed, a dangling symlink, a FIFO, a name that is not UTF-8) is a failure naming it,
+    not an episode. ``labels=False``: no speakers from ``Name:`` labels in transcript text.
     """
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
+    named: dict[Path, list[Path]] = {}
+    found: list[tuple[Path, list[Path]]] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            failures.append(IngestFailure(str(raw), "no such file or folder"))
-            continue
-        if path.is_dir():
-            root, files = path, sorted(_walk(path))
+        # os.path.isdir: False, not PermissionError, inside a folder we may not enter
+        # (stat_source below then names the reason).
+        is_dir = os.path.isdir(path)
+        if not is_dir and not _exists(path, follow_symlinks=False):
+            failures.append(IngestFailure(display_name(raw), "no such file or folder"))
+        elif is_dir:
+            found.append((path, sorted(_walk(path, failures, skipped))))
         else:
-            root, files = path.parent, [path]
+            named.setdefault(path.parent, []).append(path)
+    for root, files in [*found, *named.items()]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
         fresh = []
         for f in files:
-            st = f.stat()
+            try:
+                check_name(f)
+                st = stat_source(f)
+            except IngestError as exc:
+                failures.append(IngestFailure(exc.source, exc.reason))
+                continue
             if (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
                 fresh.append(f)
         groups.extend(_pair(root, fresh))
+    if not labels:
+        groups = [dataclasses.replace(g, labels=False) for g in groups]
     return groups, failures
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+# A project's own notes beside its episodes ("README.md") are not episodes.
+_NOT_EPISODES = frozenset({"readme", "license", "licence", "changelog", "contributing", "authors"})
+
+
+def _skip_reason(name: str) -> str | None:
+    """Why a file inside a folder is left out, or None if it is indexed."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if path.stem.lower() in _NOT_EPISODES:
+        return f"{path.stem.upper()} files are notes, not episodes"
+    if suffix in KNOWN_SUFFIXES:
+        return None
+    if suffix in FEED_SUFFIXES:
+        return "feeds are indexed when named, or with 'searchpod feed add'"
+    return "not a known format"
+
+
+def _walk(
+    folder: Path,
+    failures: list[IngestFailure],
+    skipped: dict[tuple[str, str], int] | None = None,
+) -> Iterator[Path]:
+    def unreadable(exc: OSError) -> None:
+        name = display_name(exc.filename or folder)
+        failures.append(IngestFailure(name, f"cannot read folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if not name.startswith(".") and Path(name).suffix.lower() in KNOWN_SUFFIXES:
+            if name.startswith("."):
+                continue
+            reason = _skip_reason(name)
+            if reason is None:
                 yield Path(dirpath) / name
+            elif skipped is not None:
+                key = (Path(name).suffix.lower() or "(no suffix)", reason)
+                skipped[key] = skipped.get(key, 0) + 1
 
 
 def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
@@ -129,39 +270,82 @@ def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
 
 
 def _transcript_rank(path: Path) -> tuple[int, str]:
-    order = [".txt", ".text", ".json", ".vtt", ".srt", ".tsv"]
+    order = [".txt", ".text", ".md", ".markdown", ".json", ".vtt", ".srt", ".tsv"]
     suffix = path.suffix.lower()
     return (order.index(suffix) if suffix in order else len(order), path.name)
 
 
 def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Episode:
-    """Parse a group's files into one episode. Raises IngestError naming the bad file."""
+    """Parse a group's files into one episode. Raises IngestError naming the bad file.
+
+    Strict: any file that cannot be read fails the episode. ``load_group`` is the forgiving
+    form an indexing run uses.
+    """
+    episode, failures = load_group(group, source_prefix=source_prefix)
+    if failures:
+        raise IngestError(failures[0].source, failures[0].reason)
+    return episode
+
+
+def load_group(
+    group: SourceGroup, *, source_prefix: str | None = None
+) -> tuple[Episode, list[IngestFailure]]:
+    """Parse a group's files into one episode, and name each file that could not be read.
+
+    Each file stands on its own: a broken ``ep.json`` beside a good ``ep.vtt`` is reported
+    while the episode is built from the rest. Raises IngestError (the first file's) only
+    when no file of the group could be read.
+    """
     # Imported here: bs4 costs ~0.1 s to import, and a folder of transcripts never needs it.
     from searchpod.ingest.textpage import looks_like_text_page, parse_text_page
     from searchpod.ingest.transcript import parse_transcript
 
     page: Page | None = None
     transcript: Transcript | None = None
+    best = (False, False)
+    transcript_file: Path | None = None
+    failures: list[IngestFailure] = []
+    first_error: IngestError | None = None
     for f in group.files:
         label = str(f)
         try:
-            data = f.read_bytes()
-        except OSError as exc:
-            raise IngestError(label, f"cannot read: {exc.strerror or exc}") from exc
-        text = decode_bytes(data, label)
-        suffix = f.suffix.lower()
-        if suffix in PAGE_SUFFIXES:
-            from searchpod.ingest.htmlpage import parse_html_page
+            # Not kept: the bytes are garbage once decoded (a 50 MB file is 50 MB less to hold).
+            text = decode_bytes(read_source(f), label)
+            suffix = f.suffix.lower()
+            if suffix in PAGE_SUFFIXES:
+                from searchpod.ingest.htmlpage import read_html_file
 
-            page = parse_html_page(text, label)
-        elif page is None and suffix in TEXT_SUFFIXES and looks_like_text_page(text):
-            page = parse_text_page(text, label)
-        elif transcript is None or not transcript.timed:
-            parsed = parse_transcript(text, label, suffix=suffix)
-            if transcript is None or parsed.timed:
-                transcript = parsed
-    source = group.main.as_posix() if source_prefix is None else source_prefix
-    return assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
+                found_page, found = read_html_file(text, label, labels=group.labels)
+                page = page or found_page
+                if found is None:
+                    continue
+                parsed = found
+            elif page is None and suffix in TEXT_SUFFIXES and looks_like_text_page(text):
+                page = parse_text_page(text, label)
+                continue
+            else:
+                # Every file is read, even beside a good transcript: a broken one is named.
+                parsed = parse_transcript(text, label, suffix=suffix, labels=group.labels)
+            rank = _transcript_quality(parsed, suffix)
+            if transcript is None or rank > best:
+                transcript, best, transcript_file = parsed, rank, f
+        except IngestError as exc:
+            failures.append(IngestFailure(exc.source, exc.reason))
+            first_error = first_error or exc
+    if page is None and transcript is None:
+        assert first_error is not None  # a group has at least one file
+        raise first_error
+    # The file the episode was read from: a transcript's own, when a broken sibling named
+    # the group.
+    shown = transcript_file if page is None and transcript_file is not None else group.main
+    source = shown.as_posix() if source_prefix is None else source_prefix
+    episode = assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
+    return episode, failures
+
+
+def _transcript_quality(transcript: Transcript, suffix: str) -> tuple[bool, bool]:
+    """Timed beats untimed; then captions and segments (exact times, ends) beat timed text."""
+    return transcript.timed, suffix in TIMED_SUFFIXES
 
 
 def assemble_episode(
@@ -177,12 +361,14 @@ def assemble_episode(
     cues = transcript.cues if transcript else ()
     page_body = page.body if page else ""
     if page is None:
-        title = (transcript.title if transcript else None) or _title_from_name(fallback_title)
+        named = facts_from_name(fallback_title)
         return Episode(
             id=episode_id,
-            title=title,
+            title=(transcript.title if transcript else None) or named.title,
             source=source,
             body=compose_body("", cues),
+            episode=named.episode,
+            published=named.published,
             cues=cues,
             media_url=transcript.media_url if transcript else None,
         )
@@ -234,5 +420,54 @@ def cue_offsets(body: str, cues: tuple[Cue, ...]) -> list[int]:
     return offsets
 
 
-def _title_from_name(stem: str) -> str:
-    return stem.replace("_", " ").replace("-", " ").strip().capitalize() or stem
+@dataclass(frozen=True)
+class NameFacts:
+    """What a transcript's file name says about its episode."""
+
+    title: str
+    episode: int | None = None
+    published: dt.date | None = None
+
+
+_NAME_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_NAME_NUMBER = re.compile(
+    r"^(?:(?:ep|eps|episode|e|no|nr|#)[-_ .]*)?(\d{1,5})(?=$|[-_ .])|[-_ .](?:ep|eps|episode)[-_ .]*(\d{1,5})(?!\d)",
+    re.I,
+)
+
+
+def facts_from_name(stem: str) -> NameFacts:
+    """Episode number, date and title from a file name, as archives name their files.
+
+    >>> facts_from_name("530-anywidget")
+    NameFacts(title='Anywidget', episode=530, published=None)
+    >>> facts_from_name("news_2024-01-25").published
+    datetime.date(2024, 1, 25)
+    """
+    published = None
+    m = _NAME_DATE.search(stem)
+    rest = stem
+    if m:
+        try:
+            published = dt.date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+        except ValueError:
+            published = None
+        if published is not None:
+            rest = stem[: m.start()] + " " + stem[m.end() :]
+    episode = None
+    n = _NAME_NUMBER.search(rest)
+    # A lone 19xx/20xx opening a name ("2023_recap") is a year, not episode 2023.
+    if n and not (n.group(1) and _YEAR.fullmatch(n.group(1))):
+        episode = int(n.group(1) or n.group(2))
+        if n.group(1):  # a leading number is the episode's, not part of its title
+            rest = rest[n.end() :]
+    words = " ".join(rest.replace("_", " ").replace("-", " ").split())
+    if published is not None:
+        words = f"{words} {published.isoformat()}".strip()
+    if not words:
+        words = f"Episode {episode}" if episode is not None else stem
+    # Keep the name's own case ("LaLaLand"); only an all-lower-case first word is raised.
+    return NameFacts(words[0].upper() + words[1:], episode, published)

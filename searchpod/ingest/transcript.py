@@ -13,21 +13,23 @@ from collections.abc import Callable
 from searchpod.ingest.cues import parse_timing
 from searchpod.ingest.decode import decode_bytes
 from searchpod.ingest.jsontranscript import parse_transcript_json
+from searchpod.ingest.markdown import parse_markdown_transcript
 from searchpod.ingest.plaintext import parse_html_transcript, parse_plain_transcript
 from searchpod.ingest.srt import parse_srt
 from searchpod.ingest.tsv import parse_whisper_tsv
 from searchpod.ingest.vtt import parse_vtt
 from searchpod.model import Transcript
 
-TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv", ".txt"})
+TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv", ".txt", ".md", ".markdown"})
 
-_PARSERS: dict[str, Callable[[str, str], Transcript]] = {
+_PARSERS: dict[str, Callable[..., Transcript]] = {
     "vtt": parse_vtt,
     "srt": parse_srt,
     "json": parse_transcript_json,
     "tsv": parse_whisper_tsv,
     "html": parse_html_transcript,
     "plain": parse_plain_transcript,
+    "md": parse_markdown_transcript,
 }
 _BY_SUFFIX = {
     ".vtt": "vtt",
@@ -35,6 +37,9 @@ _BY_SUFFIX = {
     ".json": "json",
     ".tsv": "tsv",
     ".txt": "plain",
+    ".text": "plain",
+    ".md": "md",
+    ".markdown": "md",
     ".html": "html",
     ".htm": "html",
 }
@@ -48,38 +53,51 @@ _BY_CONTENT_TYPE = {
     "text/tab-separated-values": "tsv",
     "text/html": "html",
     "application/xhtml+xml": "html",
+    "text/markdown": "md",
+    "text/x-markdown": "md",
 }
 _SRT_START = re.compile(r"\d+[ \t]*(?:\r\n?|\n)[ \t]*\d+:\d\d:\d\d[,.]\d+[ \t]*-->", re.ASCII)
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body|p|div|article|section)\b", re.I)
 
 
 def parse_transcript(
-    text: str, source: str, *, suffix: str = "", content_type: str | None = None
+    text: str,
+    source: str,
+    *,
+    suffix: str = "",
+    content_type: str | None = None,
+    labels: bool = True,
 ) -> Transcript:
     """Parse a transcript in any supported format, detected as the module docstring says.
 
-    ``suffix`` is the file's extension (".vtt"); ``content_type`` an HTTP Content-Type.
+    ``suffix`` is the file's extension (".vtt"); ``content_type`` an HTTP Content-Type;
+    ``labels=False`` reads no speaker from ``Name:`` labels in the text.
     Raises IngestError naming ``source`` when the chosen parser finds no transcript.
 
     >>> parse_transcript("WEBVTT\\n\\n00:01.000 --> 00:02.000\\nHi.", "a.txt").cues[0].start
     1.0
     """
-    return _PARSERS[_detect(text, suffix, content_type)](text, source)
+    return _PARSERS[_detect(text, suffix, content_type)](text, source, labels=labels)
 
 
 def parse_transcript_bytes(
-    data: bytes, source: str, *, suffix: str = "", content_type: str | None = None
+    data: bytes,
+    source: str,
+    *,
+    suffix: str = "",
+    content_type: str | None = None,
+    labels: bool = True,
 ) -> Transcript:
     """``parse_transcript`` for undecoded bytes (BOM, UTF-8, Windows-1252, ... detected)."""
     text = decode_bytes(data, source)
-    return parse_transcript(text, source, suffix=suffix, content_type=content_type)
+    return parse_transcript(text, source, suffix=suffix, content_type=content_type, labels=labels)
 
 
 def _detect(text: str, suffix: str, content_type: str | None) -> str:
     head = text[:4096].lstrip("\ufeff \t\r\n")
     if head.startswith("WEBVTT"):
         return "vtt"
-    if head.startswith("{"):
+    if head.startswith("{") or re.match(r"\[\s*[{\]]", head):
         return "json"
     first_line = head.partition("\n")[0]
     if [f.strip().lower() for f in first_line.split("\t")] == ["start", "end", "text"]:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import math
 
 from searchpod.errors import IngestError
-from searchpod.ingest.cues import merge_cues
+from searchpod.ingest.cues import label_speakers, merge_cues
 from searchpod.model import Cue, Transcript
 
 _SECONDS_HINTS = ("_s", "(s)", "sec", "seconds")
 
 
-def parse_whisper_tsv(text: str, source: str) -> Transcript:
+def parse_whisper_tsv(text: str, source: str, *, labels: bool = True) -> Transcript:
     """The cues of a Whisper TSV file; times are integer milliseconds.
 
     Times are read as seconds instead when the header says so (``start_s``, ``start (s)``)
     or the first row's times have a decimal point. Tabs inside the text are kept as
     spaces; blank lines and rows with empty text are skipped; split sentences are merged
-    (see ``merge_cues``). Raises IngestError naming ``source`` for a wrong header or a row
+    (see ``merge_cues``); ``Name:`` labels as ``label_speakers`` says. Raises IngestError naming ``source`` for a wrong header or a row
     that is not ``start<TAB>end<TAB>text`` with numeric times.
     """
     lines = text.splitlines()
@@ -54,4 +54,4 @@ def parse_whisper_tsv(text: str, source: str) -> Transcript:
             cues.append(Cue(body, start / divisor, end / divisor))
     if not cues:
         raise IngestError(source, "no segments after the header")
-    return Transcript(merge_cues(cues))
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)))

@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 
 from searchpod.errors import IngestError
-from searchpod.ingest.cues import clean_text, merge_cues, split_speaker, timed_blocks
+from searchpod.ingest.cues import clean_text, label_speakers, merge_cues, timed_blocks
 from searchpod.model import Cue, Transcript
 
 # <v Name>, <v.loud Name>; the capture splits cue text at each voice span.
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s([^>]*))?>")
 
 
-def parse_vtt(text: str, source: str) -> Transcript:
+def parse_vtt(text: str, source: str, *, labels: bool = True) -> Transcript:
     """The cues of a WebVTT file, speakers from ``<v>`` spans (or ``Name:`` labels).
 
-    A cue without a speaker inherits the previous cue's; markup and NOTE/STYLE/REGION
-    blocks are dropped; sentences split across cues are merged (see ``merge_cues``).
-    Raises IngestError naming ``source`` when the text holds no cue at all.
+    ``<v>`` appears when the speaker changes, so a cue without one keeps the previous
+    cue's speaker. Files without ``<v>`` may mark turns with labels instead (see
+    ``label_speakers``; ``labels=False`` turns that off). Markup and NOTE/STYLE/REGION
+    blocks are dropped; sentences split across cues are joined for display, each source
+    cue keeping its own time (see ``merge_cues``). Raises IngestError naming ``source``
+    when the text holds no cue at all.
     """
     cues: list[Cue] = []
     speaker: str | None = None
@@ -25,14 +28,12 @@ def parse_vtt(text: str, source: str) -> Transcript:
         for voice, part in _voices(" ".join(lines)):
             if voice is not None:
                 speaker = voice or None
-            label, part = split_speaker(clean_text(part))
-            if label is not None:
-                speaker = label
+            part = clean_text(part)
             if part:
                 cues.append(Cue(part, start, end, speaker))
     if not cues:
         raise IngestError(source, "no cues found (not a WebVTT file?)")
-    return Transcript(merge_cues(cues))
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)))
 
 
 def _voices(text: str) -> list[tuple[str | None, str]]:

@@ -1,0 +1,148 @@
+"""Moments: timed passages across episodes, with the search's filters, paging and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchpod import Index, QueryError
+from searchpod.cli import main
+from searchpod.moments import Moment, spread_over_pages
+from tests.serve_helpers import FOG_HORN_AT, write_show
+
+MOMENT_KEYS = {
+    "id",
+    "title",
+    "show",
+    "episode",
+    "published",
+    "start",
+    "end",
+    "speaker",
+    "text",
+    "highlights",
+    "link",
+    "score",
+}
+
+
+@pytest.fixture(scope="module")
+def show_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("moments")
+    write_show(root / "show", media_base="https://media.example/pod")
+    Index.build(root / "index", [root / "show"])
+    return root / "index"
+
+
+def test_a_moment_is_the_passage_said_together_with_its_time_speaker_and_episode(show_index):
+    results = Index(show_index).moments('"fog horn"')
+    assert results.total == 1
+    (moment,) = results.moments
+    assert moment.id == "show/ep-1.txt"
+    assert moment.title == "Eps 1: Lighthouse keepers of the north"
+    assert (moment.show, moment.episode, str(moment.published)) == (
+        "Harbour Lights",
+        1,
+        "2021-03-14",
+    )
+    assert moment.start == FOG_HORN_AT and moment.end is not None and moment.end > moment.start
+    assert moment.speaker == "Ostin Brae"
+    marked = [moment.text[s:e] for s, e in moment.highlights]
+    assert marked == ["fog", "horn"]
+    assert moment.link == f"https://media.example/pod/ep-1.wav#t={int(FOG_HORN_AT)}"
+
+
+def test_an_episode_gives_several_moments_but_does_not_flood_the_first_page(show_index):
+    ix = Index(show_index)
+    everything = ix.moments("lighthouse", limit=10).moments
+    from_ep1 = [m for m in everything if m.id == "show/ep-1.txt"]
+    assert len(from_ep1) >= 3
+    assert len({m.start for m in from_ep1}) == len(from_ep1)  # different passages
+    first_page = ix.moments("lighthouse", limit=3).moments
+    assert len({m.id for m in first_page}) == 3
+
+
+def test_moments_are_ranked_best_first_and_page_without_overlap(show_index):
+    ix = Index(show_index)
+    whole = ix.moments("lighthouse", limit=10)
+    pages = [ix.moments("lighthouse", limit=2, page=p).moments for p in (1, 2, 3)]
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert whole.total == 5
+    paged = [(m.id, m.start) for p in pages for m in p]
+    assert len(set(paged)) == 5
+    assert ix.moments("lighthouse", limit=2, page=4).moments == ()
+    top = whole.moments[0]
+    assert top.score == max(m.score for m in whole.moments)
+
+
+def test_moments_take_the_same_filters_as_search(show_index):
+    ix = Index(show_index)
+    assert {m.id for m in ix.moments("lighthouse", show="deep water").moments} == {"show/ep-3.txt"}
+    assert {m.id for m in ix.moments("lighthouse", since="2022", until="2022").moments} == {
+        "show/ep-2.html"
+    }
+    assert {m.id for m in ix.moments("lighthouse", host="okafor").moments} == {"show/ep-1.txt"}
+    assert {m.id for m in ix.moments("lighthouse", episode="3").moments} == {"show/ep-3.txt"}
+    said = ix.moments("lighthouse", speaker="ostin").moments
+    assert said and all(m.speaker == "Ostin Brae" for m in said)
+    newest = ix.moments("lighthouse", sort="newest").moments
+    assert [m.id[5:] for m in newest] == ["ep-3.txt", "ep-2.html", *["ep-1.txt"] * 3]
+
+
+def test_moments_use_the_query_language_and_its_errors(show_index):
+    ix = Index(show_index)
+    assert ix.moments("lighthouse NOT bread").episodes == 2
+    with pytest.raises(QueryError):
+        ix.moments('"fog horn')
+    with pytest.raises(QueryError):
+        ix.moments("lighthouse", limit=0)
+
+
+def test_a_javascript_media_url_never_becomes_a_moment_link(show_index):
+    (moment,) = Index(show_index).moments("bakers").moments
+    assert moment.id == "show/ep-2.html"
+    assert moment.link is None
+
+
+def test_the_page_cap_defers_but_never_drops_moments():
+    moments = [Moment(id="a", title="A", text="x", score=1.0 - i / 10) for i in range(6)]
+    moments.insert(3, Moment(id="b", title="B", text="y", score=0.1))
+    spread = spread_over_pages(moments, 4)
+    assert sorted(spread, key=id) == sorted(moments, key=id)
+    # At most 2 of a page of 4 from "a" while "b" is left; then "a" fills the page.
+    assert [m.id for m in spread[:4]] == ["a", "a", "b", "a"]
+
+
+def test_search_moments_json_is_the_documented_shape(show_index):
+    result = CliRunner().invoke(
+        main, ["--index", str(show_index), "search", "--moments", "--json", "fog horn"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {
+        "query",
+        "total",
+        "episodes",
+        "fuzzy",
+        "page",
+        "limit",
+        "suggestion",
+        "warnings",
+        "moments",
+    }
+    assert set(data["moments"][0]) == MOMENT_KEYS
+    assert data["moments"][0]["start"] == FOG_HORN_AT
+
+
+def test_search_moments_prints_time_speaker_and_marked_words(show_index):
+    result = CliRunner().invoke(
+        main, ["--index", str(show_index), "search", "--moments", "--format", "plain", "fog horn"]
+    )
+    assert result.exit_code == 0
+    assert "[00:00:12] Ostin Brae: Then the **fog** **horn** sounded" in result.output
+    bad = CliRunner().invoke(main, ["--index", str(show_index), "search", "--moments", "(fog"])
+    assert bad.exit_code == 2
+    assert "unclosed" in bad.output
