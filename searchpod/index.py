@@ -84,6 +84,8 @@ class Index:
         self._pool: SearcherPool | None = None
         self._pools: list[SearcherPool] = []
         self._analyser = analysis.Analyser(StemShards(gen))
+        self._indexer: analysis.Analyser | None = None
+        self._indexer_gen: Path | None = None
         self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
@@ -187,7 +189,14 @@ class Index:
                     else []
                 )
                 report = ingest(
-                    gen, groups, feeds, failures, existing, progress=progress, prune=stale
+                    gen,
+                    groups,
+                    feeds,
+                    failures,
+                    existing,
+                    progress=progress,
+                    prune=stale,
+                    analyser=self._indexing_analyser(gen),
                 )
         return with_skipped(report, gathered.skipped)
 
@@ -208,6 +217,14 @@ class Index:
         if not feeds:
             raise SearchpodError("no feeds yet: add one with Index.feeds.add(url)")
         return self.add_paths(feeds, prune=True, progress=progress, lock_timeout=lock_timeout)
+
+    def _indexing_analyser(self, gen: Path) -> analysis.Analyser:
+        """The stem memo of this index's indexing runs (kept between runs in one process;
+        separate from the searches', so query words never reach the saved table)."""
+        if self._indexer is None or self._indexer_gen != gen:
+            self._indexer = analysis.Analyser(StemShards(gen))
+            self._indexer_gen = gen
+        return self._indexer
 
     # -- reading -------------------------------------------------------------------------
 

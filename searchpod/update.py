@@ -161,9 +161,12 @@ def ingest(
     *,
     progress: Progress | None,
     prune: Sequence[str] = (),
+    analyser: analysis.Analyser | None = None,
 ) -> IndexReport:
-    # The run's own analyser: it learns from (and adds to) the generation's saved table.
-    with analysis.using(analysis.Analyser(StemShards(gen))):
+    """Write what changed into ``gen`` in one commit, stemming with ``analyser`` (an indexing
+    analyser of that generation: it only ever sees indexed text, never a query)."""
+    # It learns from (and adds to) the generation's saved table.
+    with analysis.using(analyser or analysis.Analyser(StemShards(gen))):
         return _ingest_in(gen, groups, feeds, failures, existing, progress=progress, prune=prune)
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from searchpod import Index
 
 PACKAGE = Path(__file__).resolve().parents[1] / "searchpod"
@@ -69,3 +71,24 @@ def test_other_modules_warnings_still_show() -> None:
         text=True,
     )
     assert result.returncode != 0 and "mine" in result.stderr
+
+
+def test_postings_encoded_ahead_are_not_encoded_again(
+    tmp_path: Path, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchpod.build
+    import searchpod.engine.fields
+
+    calls: list[int] = []
+    encode = searchpod.engine.fields.encode_postings
+
+    def counting(text: str) -> list[tuple[str, int, float, bytes]]:
+        calls.append(len(text))
+        return encode(text)
+
+    monkeypatch.setattr(searchpod.engine.fields, "encode_postings", counting)
+    monkeypatch.setattr(searchpod.build, "encode_postings", counting)
+    ix, report = Index.build(tmp_path / "ix", [episodes_dir])
+    assert len(report.added) == 3
+    assert len(calls) == 3  # once per body, by prepare(); the writer reuses them
+    assert ix.search("keepers").total == 2

@@ -25,9 +25,16 @@ from searchpod.analysis import term_postings
 from searchpod.engine.analyzer import PodcastAnalyzer
 from searchpod.schema import SAID_PREFIX
 
-# Postings encoded ahead of time (by a worker process), keyed by the id of the text they
-# belong to; consumed when Whoosh indexes that very string object.
-_precomputed: dict[int, list[tuple[str, int, float, bytes]]] = {}
+
+class EncodedText(str):
+    """A field's text carrying its postings, encoded ahead of time (e.g. by a worker process).
+
+    Whoosh hands a field's value to ``TranscriptCharacters.word_values`` as given, so the
+    postings travel with the text itself: no table keyed by object ids, no global state.
+    """
+
+    __slots__ = ("postings",)
+    postings: list[tuple[str, int, float, bytes]]
 
 
 class TranscriptCharacters(Characters):
@@ -45,7 +52,7 @@ class TranscriptCharacters(Characters):
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Any:
-        ready = _precomputed.pop(id(value), None)
+        ready = getattr(value, "postings", None)
         return iter(ready) if ready is not None else iter(encode_postings(value))
 
     def encode(self, poslist: Any) -> bytes:
@@ -128,11 +135,16 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
     ]
 
 
-def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
-    """Let the next indexing of ``doc`` reuse postings encoded elsewhere."""
-    _precomputed.clear()
-    for name, ready in postings.items():
-        _precomputed[id(doc[name])] = ready
+def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> dict[str, Any]:
+    """``doc`` with the texts that have ``postings`` wrapped to carry them to the writer."""
+    if not postings:
+        return doc
+    ready = dict(doc)
+    for name, encoded in postings.items():
+        text = EncodedText(doc[name])
+        text.postings = encoded
+        ready[name] = text
+    return ready
 
 
 def _transcript_text(analyzer: Any, stored: bool = False) -> TEXT:

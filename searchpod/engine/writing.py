@@ -57,13 +57,11 @@ class Commit:
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
         """Add ``doc``, reusing ``postings`` encoded ahead of time (e.g. by a worker)."""
-        use_precomputed(doc, postings)
-        self._writer.add_document(**doc)
+        self._writer.add_document(**use_precomputed(doc, postings))
 
     def replace(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
         """Add ``doc`` in place of the document with the same id."""
-        use_precomputed(doc, postings)
-        self._writer.update_document(**doc)
+        self._writer.update_document(**use_precomputed(doc, postings))
 
     def commit(self, segments: Sequence[Any] = ()) -> None:
         """Make everything visible at once, with ``segments`` written by workers added."""
@@ -87,8 +85,7 @@ class SegmentBuilder:
         self._added = False
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
-        use_precomputed(doc, postings)
-        self._writer.add_document(**doc)
+        self._writer.add_document(**use_precomputed(doc, postings))
         self._added = True
 
     def finish(self) -> Any:
