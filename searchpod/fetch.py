@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.message
 import hashlib
 import http.client
 import json
@@ -76,7 +77,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         fp: IO[bytes],
         code: int,
         msg: str,
-        headers: http.client.HTTPMessage,
+        headers: email.message.Message,
         newurl: str,
     ) -> None:
         return None
@@ -199,7 +200,7 @@ class Fetcher:
 
     def _request(
         self, url: str, current: str, conditional: dict[str, str]
-    ) -> tuple[int, http.client.HTTPMessage, bytes | None]:
+    ) -> tuple[int, email.message.Message, bytes | None]:
         """One request: (status, headers, body). Body is None for 3xx; errors raise."""
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
         request = urllib.request.Request(_wire_url(current), headers=headers)
@@ -313,7 +314,7 @@ class Fetcher:
             last_modified=_str_or(meta.get("last_modified"), None),
         )
 
-    def _revalidated(self, url: str, cached: _CacheEntry, headers: http.client.HTTPMessage) -> None:
+    def _revalidated(self, url: str, cached: _CacheEntry, headers: email.message.Message) -> None:
         """After a 304: keep any fresh validators it carried (and write nothing otherwise)."""
         etag = headers.get("ETag") or cached.etag
         last_modified = headers.get("Last-Modified") or cached.last_modified

@@ -18,6 +18,7 @@ Typical use::
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import email.utils
@@ -236,7 +237,7 @@ def _feed_item(
 
     if extras is not None:
         summary = extras.description or extras.itunes_summary or extras.content
-        transcripts = extras.transcripts
+        transcripts = list(extras.transcripts)
         # podcast:person role="host" names people; itunes:author is often the company.
         item_author = _hosts(extras.persons) or extras.author
     else:
@@ -770,7 +771,7 @@ class FeedStore:
             raise IngestError(url, "not an http(s) URL or an existing feed file")
         return str(path.resolve())
 
-    def _read(self) -> list[str]:
+    def _read(self) -> builtins.list[str]:
         try:
             text = self.path.read_text("utf-8")
         except FileNotFoundError:
@@ -786,7 +787,7 @@ class FeedStore:
             raise IngestError(str(self.path), "corrupt feeds file (no list of feeds)")
         return feeds
 
-    def _write(self, feeds: list[str]) -> None:
+    def _write(self, feeds: builtins.list[str]) -> None:
         doc = {"version": self._VERSION, "feeds": feeds}
         data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
         try:

@@ -117,13 +117,13 @@ def parse_html_page(html: str, source: str) -> Page:
     try:
         page = page_from_lines(lines, source, title=title)
     except IngestError:
-        page = _page_from_structured(ld, meta, source)
-        if page is None:
+        structured = _page_from_structured(ld, meta, source)
+        if structured is None:
             raise
-        return page
+        return structured
 
     author = ld.get("author") or ld.get("actor")
-    series = ld.get("partOfSeries") if isinstance(ld.get("partOfSeries"), dict) else {}
+    series = _dict(ld.get("partOfSeries"))
     return dataclasses.replace(
         page,
         title=_first(page.title, ld.get("name"), meta.get("og:title")) or page.title,
@@ -174,7 +174,7 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
     title = _first(ld.get("name"), ld.get("headline"), meta.get("og:title"))
     if not _STRUCTURED_EPISODES & set(_types(ld)) or not body or not title:
         return None
-    series = ld.get("partOfSeries") if isinstance(ld.get("partOfSeries"), dict) else {}
+    series = _dict(ld.get("partOfSeries"))
     return Page(
         title=title,
         body=_text(body),
@@ -221,7 +221,7 @@ def _is_noise(el: Tag, in_main: bool) -> bool:
         return True
     if el.name == "header" and not in_main:
         return True  # the site's masthead, not an article's own header
-    hints = " ".join([*el.get("class", []), str(el.get("id", ""))])
+    hints = " ".join([*_classes(el), str(el.get("id", ""))])
     return str(el.get("role", "")).lower() in _NOISE_ROLES or bool(
         hints and _NOISE_HINT.search(hints)
     )
@@ -331,10 +331,18 @@ def _loose_text(el: Tag) -> str:
     return "".join(str(c) for c in el.children if isinstance(c, NavigableString)).strip()
 
 
+def _classes(el: Tag) -> list[str]:
+    """``el``'s class names (bs4 gives a list, or a string for odd markup)."""
+    value = el.get("class")
+    if value is None:
+        return []
+    return value.split() if isinstance(value, str) else list(value)
+
+
 def _is_label(el: Tag, text: str) -> bool:
     if not 0 < len(text) <= 40 or _heading(text) in _SECTION_HEADINGS:
         return False
-    return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(el.get("class", []))))
+    return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(_classes(el))))
 
 
 def _dl_rows(dl: Tag) -> list[list[str]] | None:
@@ -411,6 +419,10 @@ def _first_tag(el: Tag, names: set[str]) -> Tag | None:
         if isinstance(node, Tag) and node.name in names:
             return node
     return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:

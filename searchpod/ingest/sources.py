@@ -256,7 +256,7 @@ def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
     by_stem: dict[tuple[Path, str], list[Path]] = {}
     for f in files:
         by_stem.setdefault((f.parent, f.stem.lower()), []).append(f)
-    groups = []
+    groups: list[SourceGroup] = []
     for members in by_stem.values():
         pages = [f for f in members if f.suffix.lower() in PAGE_SUFFIXES]
         others = [f for f in members if f.suffix.lower() not in PAGE_SUFFIXES]

@@ -54,7 +54,9 @@ def looks_like_text_page(text: str) -> bool:
     has_host = any(_heading(ln) in _HOST_HEADINGS for ln in lines)
     head = [ln for ln in lines if ln][:3]
     has_byline = len(head) > 1 and bool(_BYLINE.match(head[1]))
-    return has_body and (has_host or has_byline or _EPISODE_NO.search(head[0] if head else ""))
+    return has_body and (
+        has_host or has_byline or bool(_EPISODE_NO.search(head[0] if head else ""))
+    )
 
 
 def parse_text_page(text: str, source: str) -> Page:
