@@ -20,9 +20,7 @@ import email.message
 import hashlib
 import http.client
 import json
-import os
 import socket
-import tempfile
 import threading
 import time
 import urllib.error
@@ -35,6 +33,7 @@ from typing import IO, Any
 
 from searchpod.errors import FetchError
 from searchpod.hostguard import BlockedAddressError, ConnectionGuard, guarded_opener
+from searchpod.store import atomic_write
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
@@ -337,8 +336,8 @@ class Fetcher:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             if write_body:
-                _write_atomic(body_path, entry.data)
-            _write_atomic(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
+                atomic_write(body_path, entry.data)
+            atomic_write(meta_path, json.dumps(meta, indent=1).encode("utf-8"))
         except OSError as exc:
             reason = " ".join(str(exc).split())
             raise FetchError(url, f"cannot write cache in {self.cache_dir}: {reason}") from exc
@@ -432,19 +431,6 @@ class _Watchdog:
             for sock in self._sockets:
                 sock.close()
             self._sockets.clear()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same directory, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _check_url(url: str, target: str) -> None:

@@ -556,7 +556,7 @@ def test_feed_store_writes_atomically(tmp_path: Path, monkeypatch: pytest.Monkey
     def failing_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("searchpod.ingest.feed.os.replace", failing_replace)
+    monkeypatch.setattr("searchpod.store.os.replace", failing_replace)
     with pytest.raises(IngestError, match="cannot write feeds file"):
         store.add("https://b.example/feed.xml")
     assert store.path.read_bytes() == before

@@ -26,9 +26,7 @@ import hashlib
 import html
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -38,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from searchpod.errors import FetchError, IngestError
 from searchpod.model import Cue, Episode, IngestFailure, Transcript
+from searchpod.store import atomic_write
 
 if TYPE_CHECKING:
     from searchpod.fetch import Fetcher
@@ -792,13 +791,6 @@ class FeedStore:
         data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".feeds.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(self.path, data)
         except OSError as exc:
             raise IngestError(str(self.path), f"cannot write feeds file: {exc.strerror}") from exc
