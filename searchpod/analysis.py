@@ -181,6 +181,11 @@ def known_words() -> dict[str, str]:
     return merged
 
 
+def saved_sources() -> tuple[str, ...]:
+    """Keys of the saved tables consulted, to tell when ``saved_words`` may have changed."""
+    return tuple(sorted(_sources))
+
+
 class PodcastAnalyzer(Tokenizer):
     """A Whoosh analyser doing tokenise/lowercase/fold/stop/stem in one loop."""
 

@@ -188,6 +188,8 @@ class _progress:
 @click.option("--episode", help="Episode number or range: 12, 10..20, 10.., ..20.")
 @click.option("--facets", is_flag=True, help="Count hits per host and show.")
 @click.option("--fuzzy", is_flag=True, help="Also match near spellings of every word.")
+@click.option("--all", "all_words", is_flag=True, help="Only episodes holding every word.")
+@click.option("--any", "any_word", is_flag=True, help="Episodes holding any of the words.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (see README).")
 @click.option(
     "--format",
@@ -212,6 +214,8 @@ def search(
     episode: str | None,
     facets: bool,
     fuzzy: bool,
+    all_words: bool,
+    any_word: bool,
     as_json: bool,
     fmt: str,
 ) -> None:
@@ -231,6 +235,8 @@ def search(
             episode=episode,
             facets=facets,
             fuzzy=fuzzy,
+            all=all_words,
+            any=any_word,
         )
     except SearchpodError as exc:
         _fail(str(exc))

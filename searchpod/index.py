@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.errors import EpisodeNotFoundError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, IngestFailure, SearchResults
+from searchpod.ranking import WEIGHTING
 from searchpod.schema import (
     build_schema,
     episode_document,
@@ -191,11 +192,18 @@ class Index:
         episode: str | None = None,
         facets: bool = False,
         fuzzy: bool = False,
+        all: bool = False,
+        any: bool = False,
     ) -> SearchResults:
         """Rank episodes for a query in the Whoosh query language (AND by default).
 
-        Raises QueryError for a malformed query or option.
+        Every word is required first; when that finds fewer than 10 episodes, those holding
+        most of the words follow (``SearchResults.relaxed``). ``all=True`` never relaxes,
+        ``any=True`` ranks episodes holding any of the words. Raises QueryError for a
+        malformed query or option.
         """
+        if all and any:
+            raise QueryError(query, "choose one of all= and any=")
         options = SearchOptions(
             limit=limit,
             page=page,
@@ -208,6 +216,7 @@ class Index:
             episode=episode,
             facets=facets,
             fuzzy=fuzzy,
+            mode="all" if all else "any" if any else "auto",
         )
         for attempt in range(3):
             try:
@@ -276,7 +285,7 @@ class Index:
             return searcher
         # A new searcher rather than refresh(): refresh shares segment readers with the old
         # one and leaks the files of those it drops; opening is cheap with separate files.
-        fresh = self._ix.searcher()
+        fresh = self._ix.searcher(weighting=WEIGHTING)
         with self._lock:
             if searcher is not None:
                 self._open.discard(searcher)

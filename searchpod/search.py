@@ -25,16 +25,17 @@ from whoosh.qparser import (
 )
 from whoosh.qparser.dateparse import DateParserPlugin
 
-from searchpod.analysis import normalise, stem
+from searchpod import ranking, typos
+from searchpod.analysis import TOKEN_PATTERN, known_words, normalise, saved_sources, stem
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.phrase import exact_phrases
+from searchpod.relax import MODES, RELAX_BELOW, Mode, filler_stems, plan
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
     build_snippets,
     highlight_spans,
-    proximity,
     within_phrases,
 )
 
@@ -65,6 +66,7 @@ class SearchOptions:
     episode: str | None = None
     facets: bool = False
     fuzzy: bool = False
+    mode: Mode = "auto"
 
 
 def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
@@ -73,25 +75,34 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     validate_query(text)
     warnings: list[str] = []
     parsed = exact_phrases(_normalise_terms(_parser(searcher.schema).parse(text)))
-    if options.speaker:
-        clause = _field_parser(searcher.schema, "speaker").parse(options.speaker)
-        parsed = wq.And([parsed, clause]).normalize()
-    parsed = _restrict_to_speakers(parsed, searcher.reader(), warnings)
-    parsed = _bound_expansions(parsed, searcher.reader(), text, warnings)
-    query = _fuzzy(parsed, searcher.reader(), text, warnings) if options.fuzzy else parsed
+    steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    parsed = _prepare(searcher, steps.strict, options, text, warnings)
+    near: dict[str, list[tuple[str, int]]] = {}
+    if options.fuzzy:
+        near = _near_words(searcher, parsed, text, unknown_only=False)
+    query = _with_near_words(parsed, near)
     filters = _filters(searcher.schema, options, text)
     results = _run(searcher, query, filters, options)
     fuzzy_used = options.fuzzy
-    suggestion = _suggest(searcher, parsed)
-    if results.total == 0 and not options.fuzzy and suggestion is not None:
-        # Nothing matched and a word is unknown: near spellings are what the user meant.
-        query = _fuzzy(parsed, searcher.reader(), text, warnings)
-        results = _run(searcher, query, filters, options)
-        fuzzy_used = True
-        if results.total:
-            warnings.append(
-                f"no exact matches; showing near spellings (did you mean {suggestion!r}?)"
-            )
+    suggestion = None
+    if results.total == 0:
+        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        unknown = _near_words(searcher, parsed, text, unknown_only=True)
+        suggestion = _suggestion(text, unknown)
+        if suggestion is not None and not options.fuzzy:
+            # A word is unknown and near a known one: that is what the user meant.
+            near = unknown
+            query = _with_near_words(parsed, near)
+            results = _run(searcher, query, filters, options)
+            fuzzy_used = True
+    relaxed = False
+    if steps.relaxed is not None and results.total < min(RELAX_BELOW, searcher.doc_count()):
+        wider = _with_near_words(_prepare(searcher, steps.relaxed, options, text, []), near)
+        more = _run(searcher, wider, filters, options, first=results.all_docs)
+        if more.total > results.total:
+            query, results, relaxed = wider, more, True
+    if fuzzy_used and not options.fuzzy and results.total:
+        warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     hits = tuple(_hits(searcher, results, query))
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
@@ -104,7 +115,17 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         facets=facets,
         warnings=tuple(warnings),
         fuzzy=fuzzy_used,
+        relaxed=relaxed,
     )
+
+
+def _prepare(searcher: Any, q: Any, options: SearchOptions, text: str, warnings: list[str]) -> Any:
+    """A planned query with its speaker restriction applied and its expansions bounded."""
+    if options.speaker:
+        clause = _field_parser(searcher.schema, "speaker").parse(options.speaker)
+        q = wq.And([q, clause]).normalize()
+    q = _restrict_to_speakers(q, searcher.reader(), warnings)
+    return _bound_expansions(q, searcher.reader(), text, warnings)
 
 
 def validate_query(text: str) -> None:
@@ -169,9 +190,18 @@ class _Page:
     matched: dict[int, set[tuple[str, bytes]]]
     # Body match spans already read for re-ranking, so snippets don't read them twice.
     chars: dict[int, list[Match]] = dataclasses.field(default_factory=dict)
+    # Every matching episode, kept only when there are few (to rank them first if relaxed).
+    all_docs: frozenset[int] = frozenset()
 
 
-def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
+def _run(
+    searcher: Any,
+    query: Any,
+    filters: Any,
+    options: SearchOptions,
+    first: frozenset[int] = frozenset(),
+) -> _Page:
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = None
     if options.sort == "newest":
         sortedby = sorting.FieldFacet("day", reverse=True)
@@ -188,16 +218,27 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
-    ranked = [(hit.docnum, hit.score or 0.0, set(hit.matched_terms())) for hit in results[:depth]]
+    if first:
+        # Full matches may score below partial ones: fetch them wherever they rank.
+        order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
+    else:
+        order = list(range(min(depth, total)))
+    ranked = []
+    for i in order:
+        hit = results[i]
+        ranked.append((hit.docnum, hit.score or 0.0, set(hit.matched_terms())))
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked, shape)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first)
     page = ranked[start:needed]
     return _Page(
         total=total,
         docs=[(d, score) for d, score, _ in page],
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
+        all_docs=frozenset(results.docnum(i) for i in range(total))
+        if total < RELAX_BELOW
+        else frozenset(),
     )
 
 
@@ -226,28 +267,37 @@ def _is_body(field: str) -> bool:
 
 
 def _rerank_by_proximity(
-    searcher: Any, ranked: _Ranked, shape: _Shape
+    searcher: Any, ranked: _Ranked, shape: _Shape, first: frozenset[int] = frozenset()
 ) -> tuple[_Ranked, dict[int, list[Match]]]:
-    """Among the best ``RERANK_DEPTH``, episodes where more query words occur together first.
+    """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
+    it holds together are (see ``ranking.together_weight``).
 
     BM25 scores each word on its own; someone searching for a moment remembers words said
     in one breath. A title or summary holding several of the words counts as together too.
-    Ties keep BM25 order, and the order past the head is BM25's, so paging stays stable
-    (page 4 never reorders pages 1-3). Single-word queries are left as they are.
+    Only the head is re-scored, and a bonus only raises a score, so the order past the head
+    stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
+    (``first``) stay ahead of partial ones. Single-word queries are left as they are.
     """
     head = ranked[:RERANK_DEPTH]
     chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape)
+    reader = searcher.reader()
+    doc_count = searcher.doc_count()
+    words = {_text(t) for _, _, terms in head for _, t in terms}
+    idf = {w: ranking.lucene_idf(doc_count, max(1, reader.doc_frequency("body", w))) for w in words}
 
-    def together(i: int) -> int:
-        docnum, _, terms = head[i]
-        per_field: dict[str, set[bytes]] = {}
+    def key(i: int) -> tuple[bool, float, int]:
+        docnum, score, terms = head[i]
+        per_field: dict[str, set[str]] = {}
         for f, t in terms:
             if f in _SHORT_FIELDS:
-                per_field.setdefault(f, set()).add(t)
-        short = max((len(ts) for ts in per_field.values()), default=0)
-        return max(short, proximity(chars.get(docnum, [])))
+                per_field.setdefault(f, set()).add(_text(t))
+        short = max(
+            (sum(idf[t] for t in ts) for ts in per_field.values() if len(ts) > 1), default=0.0
+        )
+        near = max(short, ranking.together_weight(chars.get(docnum, []), idf))
+        return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
 
-    order = sorted(range(len(head)), key=lambda i: (-together(i), i))
+    order = sorted(range(len(head)), key=key)
     return [head[i] for i in order] + ranked[RERANK_DEPTH:], chars
 
 
@@ -386,6 +436,8 @@ def _check_options(text: str, options: SearchOptions) -> None:
         raise QueryError(text, "page must be 1 or more")
     if options.sort not in SORTS:
         raise QueryError(text, f"sort must be one of {', '.join(SORTS)}")
+    if options.mode not in MODES:
+        raise QueryError(text, f"mode must be one of {', '.join(MODES)}")
 
 
 def _restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
@@ -469,59 +521,75 @@ def _bound_expansions(q: Any, reader: Any, text: str, warnings: list[str]) -> An
     return q
 
 
-def _fuzzy(q: Any, reader: Any, text: str, warnings: list[str]) -> Any:
-    """Every plain term becomes a bounded fuzzy term: 1 edit for short words, 2 for long."""
-    if isinstance(q, wq.Term) and not isinstance(q, wq.MultiTerm):
-        word = q.text if isinstance(q.text, str) else q.text.decode("utf-8")
-        if q.fieldname not in SEARCH_FIELDS or len(word) < 4:
-            return q
-        fuzzy = wq.FuzzyTerm(
-            q.fieldname, word, boost=q.boost, maxdist=1 if len(word) <= 5 else 2, prefixlength=1
+# Near spellings weigh this much of an exact match, so exact matches rank first.
+NEAR_BOOST = 0.5
+_vocabularies: dict[tuple[Any, ...], typos.Vocabulary] = {}
+
+
+def _vocabulary(searcher: Any) -> typos.Vocabulary:
+    # Words this process indexed or saved tables hold: some may belong to another index,
+    # which is why near words are kept only when their term is in this one.
+    key = (saved_sources(), searcher.reader().doc_count_all())
+    if key not in _vocabularies:
+        _vocabularies.clear()
+        _vocabularies[key] = typos.Vocabulary.of(known_words())
+    return _vocabularies[key]
+
+
+def _near_words(
+    searcher: Any, q: Any, text: str, *, unknown_only: bool
+) -> dict[str, list[tuple[str, int]]]:
+    """For each word of the query (each unknown one with ``unknown_only``): its index term ->
+    the real words of the text within its typo budget, as (word, distance), best first."""
+    reader = searcher.reader()
+
+    def frequency(term: str) -> int:
+        return sum(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
+
+    typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
+    out: dict[str, list[tuple[str, int]]] = {}
+    for fieldname, btext in q.iter_all_terms():
+        term = _text(btext)
+        word = typed.get(term)
+        if word is None or term in out or not (fieldname in SEARCH_FIELDS or _is_body(fieldname)):
+            continue
+        if unknown_only and frequency(term):
+            continue
+        found = []
+        for near, distance in typos.near_words(word, _vocabulary(searcher)):
+            if stem(near) != term and frequency(stem(near)):
+                found.append((near, distance, frequency(stem(near))))
+        found.sort(key=lambda f: (f[1], -f[2], f[0]))
+        if found:
+            out[term] = [(w, d) for w, d, _ in found[: typos.MAX_NEAR]]
+    return out
+
+
+def _with_near_words(q: Any, near: dict[str, list[tuple[str, int]]]) -> Any:
+    """Each term with near words also matches them, at ``NEAR_BOOST`` of an exact match."""
+    if not near:
+        return q
+    if isinstance(q, wq.Term) and not isinstance(q, wq.MultiTerm) and _text(q.text) in near:
+        alternatives = {stem(w) for w, _ in near[_text(q.text)]}
+        return wq.Or(
+            [q]
+            + [wq.Term(q.fieldname, t, boost=q.boost * NEAR_BOOST) for t in sorted(alternatives)]
         )
-        return _bound_expansions(fuzzy, reader, text, warnings)
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
-        return q.apply(lambda c: _fuzzy(c, reader, text, warnings))
+        return q.apply(lambda c: _with_near_words(c, near))
     return q
 
 
-def _suggest(searcher: Any, q: Any) -> str | None:
-    """'Did you mean': the query with each unknown word replaced by the nearest known one."""
-    reader = searcher.reader()
-    replaced = False
-    words: list[str] = []
-    for fieldname, btext in q.iter_all_terms():
-        if fieldname != "body":
-            continue
-        term = btext if isinstance(btext, str) else btext.decode("utf-8")
-        if any(reader.frequency(f, term) for f in SEARCH_FIELDS):
-            words.append(term)
-            continue
-        candidates = [c for c in reader.terms_within("body", term, 2, prefix=1) if c != term]
-        if not candidates:
-            words.append(term)
-            continue
-        best = max(candidates, key=lambda c: (-_distance(term, c), reader.doc_frequency("body", c)))
-        words.append(_surface(best))
-        replaced = True
-    return " ".join(words) if replaced else None
+def _suggestion(text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
+    """'Did you mean': the query as typed, each unknown word replaced by its nearest real word."""
+    if not unknown:
+        return None
 
+    def replace(m: re.Match[str]) -> str:
+        found = unknown.get(stem(m.group()))
+        return found[0][0] if found else m.group()
 
-def _surface(term: str) -> str:
-    """A readable word for an index term (stems like 'influenc' read badly)."""
-    from searchpod.analysis import known_words
-
-    forms = [w for w, s in known_words().items() if s == term and w.islower()]
-    return min(forms, key=lambda w: (len(w), w)) if forms else term
-
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    return TOKEN_PATTERN.sub(replace, text)
 
 
 def _facets(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:
