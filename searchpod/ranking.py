@@ -39,12 +39,28 @@ def lucene_idf(doc_count: int, doc_frequency: int) -> float:
     return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
-def together_weight(
-    matches: Sequence[Spanned], idf: Mapping[str, float], width: int = NEAR_CHARS
-) -> float:
-    """The most IDF that different query terms within ``width`` characters add up to.
+# What a word said near another adds even when it is common: a known line is remembered by
+# its words together, "because" and "usually" included; rarer words add more (their IDF).
+TOGETHER_FLOOR = 1.0
 
-    Only windows holding two or more different terms count: one word is not "together".
+
+def informativeness(doc_count: int, doc_frequency: int) -> float:
+    """A word's weight in ``together_weight``: ``TOGETHER_FLOOR`` plus its IDF."""
+    return TOGETHER_FLOOR + lucene_idf(doc_count, doc_frequency)
+
+
+def together_weight(
+    matches: Sequence[Spanned],
+    weights: Mapping[str, float],
+    query_words: int,
+    width: int = NEAR_CHARS,
+) -> float:
+    """How much of the query is said together: the best window of ``width`` characters.
+
+    A window holding ``k`` of the query's ``query_words`` different words is worth the sum
+    of their ``weights`` (see ``informativeness``) times ``(k - 1) / (query_words - 1)``: all
+    of a query said in one breath counts fully, two words of a long question a little, and
+    one word alone (nothing "together") not at all.
     """
     ordered = sorted(matches, key=lambda m: m.start)
     counts: dict[str, int] = {}
@@ -52,18 +68,24 @@ def together_weight(
     lo = 0
     for m in ordered:
         if counts.get(m.term, 0) == 0:
-            total += idf.get(m.term, 0.0)
+            total += weights.get(m.term, 0.0)
         counts[m.term] = counts.get(m.term, 0) + 1
         while m.end - ordered[lo].start > width:
             term = ordered[lo].term
             counts[term] -= 1
             if not counts[term]:
                 del counts[term]
-                total -= idf.get(term, 0.0)
+                total -= weights.get(term, 0.0)
             lo += 1
-        if len(counts) > 1:
-            best = max(best, total)
+        best = max(best, together_share(total, len(counts), query_words))
     return best
+
+
+def together_share(weight: float, together: int, query_words: int) -> float:
+    """``weight`` of ``together`` different words, scaled by the share of the query they are."""
+    if together < 2:
+        return 0.0
+    return weight * min(1.0, (together - 1) / max(1, query_words - 1))
 
 
 def blended(score: float, together: float, weight: float | None = None) -> float:

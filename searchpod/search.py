@@ -88,7 +88,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     if results.total == 0:
         # Suggestions cost a look through the vocabulary: only when nothing matched.
         unknown = _near_words(searcher, parsed, text, unknown_only=True)
-        suggestion = _suggestion(text, unknown)
+        suggestion = _suggestion(searcher, text, unknown)
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
             near = unknown
@@ -283,7 +283,10 @@ def _rerank_by_proximity(
     reader = searcher.reader()
     doc_count = searcher.doc_count()
     words = {_text(t) for _, _, terms in head for _, t in terms}
-    idf = {w: ranking.lucene_idf(doc_count, max(1, reader.doc_frequency("body", w))) for w in words}
+    weights = {
+        w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
+    }
+    query_words = len(shape.loose.union(*shape.phrases))
 
     def key(i: int) -> tuple[bool, float, int]:
         docnum, score, terms = head[i]
@@ -292,9 +295,13 @@ def _rerank_by_proximity(
             if f in _SHORT_FIELDS:
                 per_field.setdefault(f, set()).add(_text(t))
         short = max(
-            (sum(idf[t] for t in ts) for ts in per_field.values() if len(ts) > 1), default=0.0
+            (
+                ranking.together_share(sum(weights[t] for t in ts), len(ts), query_words)
+                for ts in per_field.values()
+            ),
+            default=0.0,
         )
-        near = max(short, ranking.together_weight(chars.get(docnum, []), idf))
+        near = max(short, ranking.together_weight(chars.get(docnum, []), weights, query_words))
         return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
 
     order = sorted(range(len(head)), key=key)
@@ -548,11 +555,13 @@ def _near_words(
 
     typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
     out: dict[str, list[tuple[str, int]]] = {}
+    seen = set()
     for fieldname, btext in q.iter_all_terms():
         term = _text(btext)
         word = typed.get(term)
-        if word is None or term in out or not (fieldname in SEARCH_FIELDS or _is_body(fieldname)):
+        if word is None or term in seen or not (fieldname in SEARCH_FIELDS or _is_body(fieldname)):
             continue
+        seen.add(term)
         if unknown_only and frequency(term):
             continue
         found = []
@@ -580,16 +589,33 @@ def _with_near_words(q: Any, near: dict[str, list[tuple[str, int]]]) -> Any:
     return q
 
 
-def _suggestion(text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
+def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
     """'Did you mean': the query as typed, each unknown word replaced by its nearest real word."""
     if not unknown:
         return None
+    best = {term: _as_written(searcher, near[0][0]) for term, near in unknown.items()}
 
     def replace(m: re.Match[str]) -> str:
-        found = unknown.get(stem(m.group()))
-        return found[0][0] if found else m.group()
+        return best.get(stem(m.group()), m.group())
 
     return TOKEN_PATTERN.sub(replace, text)
+
+
+def _as_written(searcher: Any, word: str) -> str:
+    """``word``'s index term as the text of an episode spells it, nearest ``word`` first.
+
+    Candidates come from every word this process knows; the text says which it really holds
+    ("shells" where another index taught us "shell").
+    """
+    reader = searcher.reader()
+    term = stem(word)
+    matcher = reader.postings("body", term) if reader.doc_frequency("body", term) else None
+    if matcher is None or not matcher.is_active():
+        return word
+    spans = matcher.value_as("characters")[:50]
+    body = reader.column_reader("body_text")[matcher.id()].decode("utf-8")
+    forms = [normalise(body[s:e]) for _, s, e in spans]
+    return min(forms, key=lambda f: (typos.damerau(word, f, 3), -forms.count(f), f), default=word)
 
 
 def _facets(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:

@@ -69,10 +69,15 @@ def as_typed(query: str) -> str:
 
 
 def write_pages(collection: Collection, folder: Path) -> None:
-    """One episode page per document, ``N.txt``, titled with the document's title."""
+    """One episode page per document, ``N.txt``, titled with the document's title.
+
+    Two documents (471, 995) are empty in the collection: there is nothing to index.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for n, (title, abstract) in collection.docs.items():
-        page = f"Eps {n}: {title}\n— Cranfield\n\nHost\nCranfield\nPodcast Content\n{abstract or title}\n"
+        if not (title or abstract):
+            continue
+        page = f"Eps {n}: {title}\n— Cranfield\n\nHost\nCranfield\nPodcast Content\n{abstract}\n"
         (folder / f"{n}.txt").write_text(page, encoding="utf-8")
 
 

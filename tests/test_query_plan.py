@@ -1,0 +1,80 @@
+"""How a query's words combine: every word first, then most of them; fillers never required."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searchpod import Index
+from searchpod.analysis import stem
+from searchpod.cli import main
+from searchpod.errors import QueryError
+from searchpod.relax import filler_stems
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
+    assert filler_stems("what similarity laws must be obeyed", stem) == {"what", "must", "be"}
+    # "interested" shares its stem with "interest": the subject wins.
+    assert filler_stems("I am interested in interest rates", stem) == {"i", "am"}
+    # Quoted, or after a field name, a word is meant literally.
+    assert filler_stems('"what now" title:how', stem) == frozenset()
+
+
+def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(built_index: Index) -> None:
+    results = built_index.search("I am interested in papers about what octopus minds can do")
+    assert ids(results)[:1] == ["shows/eps-3.txt"]
+
+
+def test_all_words_first_then_most_of_them(built_index: Index) -> None:
+    results = built_index.search("bakers guilds octopus")
+    # No episode holds all three: the one holding two comes first, then the one with one.
+    assert results.relaxed
+    assert ids(results) == ["shows/eps-2.txt", "shows/eps-3.txt"]
+
+
+def test_enough_full_matches_are_not_relaxed(tmp_path, episodes_dir) -> None:
+    for n in range(4, 16):
+        (episodes_dir / f"eps-{n}.txt").write_text(
+            f"Eps {n}: Keepers and octopus\n— Deep Water\nKeepers.\nHost\nAnn Lee\n"
+            "Podcast Content\nThe keepers fed the octopus.\n"
+        )
+    with Index.create(tmp_path / "ix") as ix:
+        assert ix.add_paths([episodes_dir]).ok
+        results = ix.search("keepers octopus")
+        assert not results.relaxed and results.total == 13
+
+
+def test_any_and_all(built_index: Index) -> None:
+    assert ids(built_index.search("bakers guilds octopus", all=True)) == []
+    anyway = built_index.search("keepers bakers", any=True)
+    assert sorted(ids(anyway)) == ["shows/eps-1.txt", "shows/eps-2.txt", "shows/eps-3.txt"]
+    assert not anyway.relaxed
+    with pytest.raises(QueryError):
+        built_index.search("keepers", all=True, any=True)
+
+
+def test_constraints_stay_required_when_relaxed(built_index: Index) -> None:
+    # NOT and fields other than the text's are not words to drop.
+    results = built_index.search("keepers bread NOT octopus")
+    assert results.relaxed
+    assert sorted(ids(results)) == ["shows/eps-1.txt", "shows/eps-2.txt"]
+
+
+def test_cli_says_when_results_are_relaxed(built_index: Index) -> None:
+    runner = CliRunner()
+    base = ["--index", str(built_index.path), "search"]
+    out = runner.invoke(main, [*base, "bakers guilds octopus", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["relaxed"] is True
+    shown = runner.invoke(main, [*base, "bakers guilds octopus"])
+    assert "episodes holding most of them follow" in shown.output
+    strict = runner.invoke(main, [*base, "bakers guilds octopus", "--all", "--json"])
+    assert json.loads(strict.output)["total"] == 0
+    both = runner.invoke(main, [*base, "keepers", "--all", "--any"])
+    assert both.exit_code == 2
