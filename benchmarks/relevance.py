@@ -145,7 +145,7 @@ def harmontown(folder: Path, work: Path, repeats: int, n: int, known: int, seed:
             classes.setdefault("rare word typo", []).append((typo, fts_query([typo], False)))
     print(f"\nWarm queries, top 10 with snippets, median of {repeats} per query (ms)")
     print(f"{'':16}{'n':>4}{'sp p50':>9}{'sp p95':>9}{'sp max':>9}{'fts p50':>9}{'fts p95':>9}"
-          f"{'p95 ratio':>10}")  # fmt: skip
+          f"{'p95 ratio':>10}{'sp found':>9}")  # fmt: skip
     for kind, pairs in classes.items():
         for spq, ftq in pairs:  # warm both
             ix.search(spq)
@@ -158,6 +158,7 @@ def harmontown(folder: Path, work: Path, repeats: int, n: int, known: int, seed:
             f"{kind:16}{len(pairs):>4}{1000 * statistics.median(sp):>9.1f}{1000 * pct(sp, 0.95):>9.1f}"
             f"{1000 * max(sp):>9.1f}{1000 * statistics.median(ft):>9.1f}{1000 * pct(ft, 0.95):>9.1f}"
             f"{pct(sp, 0.95) / pct(ft, 0.95):>10.2f}"
+            f"{sum(bool(ix.search(q).hits) for q, _ in pairs) / len(pairs):>9.2f}"
         )
     ix.close()
     con.close()

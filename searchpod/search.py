@@ -601,20 +601,27 @@ def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int
     return TOKEN_PATTERN.sub(replace, text)
 
 
-def _as_written(searcher: Any, word: str) -> str:
-    """``word``'s index term as the text of an episode spells it, nearest ``word`` first.
+def _as_written(searcher: Any, word: str, episodes: int = 5) -> str:
+    """``word`` if the text of an episode holding its term spells it so; else the nearest
+    spelling of that term in the first few such episodes.
 
     Candidates come from every word this process knows; the text says which it really holds
     ("shells" where another index taught us "shell").
     """
     reader = searcher.reader()
     term = stem(word)
-    matcher = reader.postings("body", term) if reader.doc_frequency("body", term) else None
-    if matcher is None or not matcher.is_active():
+    if not reader.doc_frequency("body", term):
         return word
-    spans = matcher.value_as("characters")[:50]
-    body = reader.column_reader("body_text")[matcher.id()].decode("utf-8")
-    forms = [normalise(body[s:e]) for _, s, e in spans]
+    matcher = reader.postings("body", term)
+    bodies = reader.column_reader("body_text")
+    forms: list[str] = []
+    while matcher.is_active() and episodes > 0:
+        body = bodies[matcher.id()].decode("utf-8")
+        forms.extend(normalise(body[s:e]) for _, s, e in matcher.value_as("characters")[:50])
+        if word in forms:
+            return word
+        matcher.next()
+        episodes -= 1
     return min(forms, key=lambda f: (typos.damerau(word, f, 3), -forms.count(f), f), default=word)
 
 
