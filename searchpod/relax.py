@@ -4,8 +4,8 @@ People type questions ("what similarity laws must be obeyed when ...") and expec
 episodes about them, not zero results because one word is missing. The plan: every word
 that carries meaning is required first; the words of a question or request ("what", "how",
 "I am interested in", "papers on") are never required, only counted when present. When all
-required words together match fewer than ``RELAX_BELOW`` episodes, episodes matching some
-of them follow, ranked after the full matches.
+required words together match fewer than ``RELAX_BELOW`` episodes (or too few to fill the
+page asked for), episodes matching some of them follow, ranked after the full matches.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ MODES: tuple[Mode, ...] = ("auto", "all", "any")
 
 # Fewer full matches than this and the query goes on with partial matches.
 RELAX_BELOW = 10
+
+
+def relax_below(page: int, limit: int) -> int:
+    """How many full matches are "few": fewer than 10, or than the pages up to this one hold."""
+    return max(RELAX_BELOW, page * limit)
+
 
 # Words that phrase a question or a request rather than its subject: a query-side stop list.
 # Index-side stop words (analysis.STOP_WORDS) never reach a query at all.

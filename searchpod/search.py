@@ -30,7 +30,7 @@ from searchpod.analysis import TOKEN_PATTERN, known_words, normalise, saved_sour
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.phrase import exact_phrases
-from searchpod.relax import MODES, RELAX_BELOW, Mode, filler_stems, plan
+from searchpod.relax import MODES, Mode, filler_stems, plan, relax_below
 from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
@@ -96,7 +96,8 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             results = _run(searcher, query, filters, options)
             fuzzy_used = True
     relaxed = False
-    if steps.relaxed is not None and results.total < min(RELAX_BELOW, searcher.doc_count()):
+    few = min(relax_below(options.page, options.limit), searcher.doc_count())
+    if steps.relaxed is not None and results.total < few:
         wider = _with_near_words(_prepare(searcher, steps.relaxed, options, text, []), near)
         more = _run(searcher, wider, filters, options, first=results.all_docs)
         if more.total > results.total:
@@ -237,7 +238,7 @@ def _run(
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
         all_docs=frozenset(results.docnum(i) for i in range(total))
-        if total < RELAX_BELOW
+        if total < relax_below(options.page, options.limit)
         else frozenset(),
     )
 

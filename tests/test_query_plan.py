@@ -48,6 +48,11 @@ def test_enough_full_matches_are_not_relaxed(tmp_path, episodes_dir) -> None:
         assert ix.add_paths([episodes_dir]).ok
         results = ix.search("keepers octopus")
         assert not results.relaxed and results.total == 13
+        # A page that full matches cannot fill goes on with partial ones, after them.
+        longer = ix.search("keepers octopus", limit=20)
+        assert longer.relaxed and longer.total == 14
+        assert ids(longer)[:13] == ids(ix.search("keepers octopus", limit=13))
+        assert ids(longer)[13] == "shows/eps-1.txt"
 
 
 def test_any_and_all(built_index: Index) -> None:
