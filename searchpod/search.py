@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -557,6 +558,7 @@ def _near_words(
     typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
     out: dict[str, list[tuple[str, int]]] = {}
     seen = set()
+    deadline = time.monotonic() + typos.NEAR_TIME_LIMIT
     for fieldname, btext in q.iter_all_terms():
         term = _text(btext)
         word = typed.get(term)
@@ -566,7 +568,9 @@ def _near_words(
         if unknown_only and frequency(term):
             continue
         found = []
-        for near, distance in typos.near_words(word, _vocabulary(searcher)):
+        # One time budget for the whole query, however many words it has.
+        left = max(0.0, deadline - time.monotonic())
+        for near, distance in typos.near_words(word, _vocabulary(searcher), time_limit=left):
             if stem(near) != term and frequency(stem(near)):
                 found.append((near, distance, frequency(stem(near))))
         found.sort(key=lambda f: (f[1], -f[2], f[0]))

@@ -18,7 +18,8 @@ TWO_TYPOS_FROM = 9
 # At most this many near words stand in for one typed word: enough for "kirigammi" to find
 # "kirigami", too few for a long word to pull in dozens of unrelated ones.
 MAX_NEAR = 4
-# Looking for near words stops after this long (seconds), keeping what it found.
+# Looking for near words (of all the words of a query) stops after this long (seconds),
+# keeping what it found: the one-typo look-up is a few set probes, the two-typo scan is not.
 NEAR_TIME_LIMIT = 0.1
 
 _LETTERS = string.ascii_lowercase

@@ -136,3 +136,9 @@ def test_defecters_does_not_flood_the_sample(tmp_path: Path) -> None:
     assert ix.add_paths([REPO / "data"]).ok
     assert ix.search("defecters").total == 0
     ix.close()
+
+
+def test_the_two_typo_scan_stops_when_its_time_is_up() -> None:
+    vocab = Vocabulary.of(["lighthouse", "lighthousr"])
+    assert near_words("lgihthuose", vocab, time_limit=0) == []  # the scan never started
+    assert near_words("lighthousx", vocab, time_limit=0) != []  # one typo: no scan needed
