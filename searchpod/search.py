@@ -92,10 +92,10 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         suggestion = _suggestion(searcher, text, unknown)
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
-            near = unknown
-            query = _with_near_words(parsed, near)
-            results = _run(searcher, query, filters, options)
-            fuzzy_used = True
+            nearer = _with_near_words(parsed, unknown)
+            found = _run(searcher, nearer, filters, options)
+            if found.total:  # else (filters) the suggestion is shown as a suggestion
+                near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
     few = min(relax_below(options.page, options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:

@@ -142,3 +142,8 @@ def test_the_two_typo_scan_stops_when_its_time_is_up() -> None:
     vocab = Vocabulary.of(["lighthouse", "lighthousr"])
     assert near_words("lgihthuose", vocab, time_limit=0) == []  # the scan never started
     assert near_words("lighthousx", vocab, time_limit=0) != []  # one typo: no scan needed
+
+
+def test_a_suggestion_that_finds_nothing_either_is_offered_not_applied(spelled: Index) -> None:
+    results = spelled.search("lighthuose", host="Nobody Else")
+    assert (results.total, results.suggestion, results.fuzzy) == (0, "lighthouse", False)
