@@ -71,6 +71,8 @@ class Plan:
 
     strict: Any
     relaxed: Any | None
+    # Index terms of the filler words made optional: they score, but are not what is sought.
+    fillers: frozenset[str] = frozenset()
 
 
 def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Iterable[str]) -> Plan:
@@ -92,12 +94,16 @@ def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Itera
     strict = _all_of(required + constraints)
     if optional:
         strict = wq.AndMaybe(strict, wq.Or(optional))
-    relaxed = _all_of([wq.Or(words), *constraints])
+    # Fillers are never enough on their own: an episode must hold a word that matters.
+    relaxed = _all_of([wq.Or(required), *constraints])
+    if optional:
+        relaxed = wq.AndMaybe(relaxed, wq.Or(optional))
+    optional_terms = frozenset(_text(t) for c in optional for _, t in c.iter_all_terms())
     if mode == "any":
-        return Plan(relaxed, None)
+        return Plan(relaxed, None, optional_terms)
     if mode == "all" or len(required) < 2:
-        return Plan(strict, None)
-    return Plan(strict, relaxed)
+        return Plan(strict, None, optional_terms)
+    return Plan(strict, relaxed, optional_terms)
 
 
 def _all_of(clauses: list[Any]) -> Any:

@@ -44,7 +44,7 @@ MAX_QUERY_CHARS = 1000
 MAX_EXPANSIONS = 256
 MAX_LIMIT = 1000
 # How many of the best BM25 matches the proximity re-rank looks at.
-RERANK_DEPTH = 50
+RERANK_DEPTH = 100
 SORTS = ("relevance", "newest", "oldest")
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
 TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
@@ -83,7 +83,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         near = _near_words(searcher, parsed, text, unknown_only=False)
     query = _with_near_words(parsed, near)
     filters = _filters(searcher.schema, options, text)
-    results = _run(searcher, query, filters, options)
+    results = _run(searcher, query, filters, options, ignore=steps.fillers)
     fuzzy_used = options.fuzzy
     suggestion = None
     if results.total == 0:
@@ -93,19 +93,19 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
             nearer = _with_near_words(parsed, unknown)
-            found = _run(searcher, nearer, filters, options)
+            found = _run(searcher, nearer, filters, options, ignore=steps.fillers)
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
     few = min(relax_below(options.page, options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:
         wider = _with_near_words(_prepare(searcher, steps.relaxed, options, text, []), near)
-        more = _run(searcher, wider, filters, options, first=results.all_docs)
+        more = _run(searcher, wider, filters, options, first=results.all_docs, ignore=steps.fillers)
         if more.total > results.total:
             query, results, relaxed = wider, more, True
     if fuzzy_used and not options.fuzzy and results.total:
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
-    hits = tuple(_hits(searcher, results, query))
+    hits = tuple(_hits(searcher, results, query, ignore=steps.fillers))
     facets = _facets(searcher, query, filters) if options.facets else None
     return SearchResults(
         query=text,
@@ -202,8 +202,12 @@ def _run(
     filters: Any,
     options: SearchOptions,
     first: frozenset[int] = frozenset(),
+    ignore: frozenset[str] = frozenset(),
 ) -> _Page:
-    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first.
+
+    Terms in ``ignore`` (filler words) count in scores only: not in proximity, not highlighted.
+    """
     sortedby = None
     if options.sort == "newest":
         sortedby = sorting.FieldFacet("day", reverse=True)
@@ -216,7 +220,7 @@ def _run(
     results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
     total = results.scored_length()
     start = (options.page - 1) * options.limit
-    shape = _shape(query)
+    shape = _shape(query, ignore)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
@@ -228,7 +232,10 @@ def _run(
     ranked = []
     for i in order:
         hit = results[i]
-        ranked.append((hit.docnum, hit.score or 0.0, set(hit.matched_terms())))
+        terms = set(hit.matched_terms())
+        if ignore:
+            terms = {(f, t) for f, t in terms if not (_is_words(f) and _text(t) in ignore)}
+        ranked.append((hit.docnum, hit.score or 0.0, terms))
     chars: dict[int, list[Match]] = {}
     if rerank:
         ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first)
@@ -255,13 +262,18 @@ class _Shape:
     loose: frozenset[str]
 
 
-def _shape(query: Any) -> _Shape:
+def _shape(query: Any, ignore: frozenset[str] = frozenset()) -> _Shape:
     phrases = set()
     for leaf in _leaves(query):
         if isinstance(leaf, wq.Phrase) and _is_body(leaf.fieldname) and leaf.slop == 1:
             phrases.add(tuple(_text(w) for w in leaf.words))
     loose = {_text(t) for f, t in query.iter_all_terms(phrases=False) if _is_body(f)}
-    return _Shape(frozenset(phrases), frozenset(loose))
+    return _Shape(frozenset(phrases), frozenset(loose - ignore))
+
+
+def _is_words(field: str) -> bool:
+    """A field of words (not of numbers or dates, whose terms are binary)."""
+    return field in TEXT_FIELDS or _is_body(field)
 
 
 def _is_body(field: str) -> bool:
@@ -314,15 +326,19 @@ def _undated_last(day: int) -> int:
     return day or 10**8
 
 
-def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
+def _hits(
+    searcher: Any, page: _Page, query: Any, ignore: frozenset[str] = frozenset()
+) -> Iterable[Hit]:
     if not page.docs:
         return  # an empty index has no columns to open
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
-    query_terms = {_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS}
+    query_terms = {
+        _text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS
+    } - ignore
     chars = dict(page.chars)
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
-        chars.update(_body_chars(searcher, missing, _shape(query)))
+        chars.update(_body_chars(searcher, missing, _shape(query, ignore)))
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)

@@ -83,3 +83,14 @@ def test_cli_says_when_results_are_relaxed(built_index: Index) -> None:
     assert json.loads(strict.output)["total"] == 0
     both = runner.invoke(main, [*base, "keepers", "--all", "--any"])
     assert both.exit_code == 2
+
+
+def test_fillers_alone_never_make_a_match(built_index: Index) -> None:
+    # Episode 3 says "what", and nothing else of this query.
+    assert ids(built_index.search("what bakers guilds")) == ["shows/eps-2.txt"]
+
+
+def test_fillers_are_not_highlighted(built_index: Index) -> None:
+    hit = built_index.search("what octopus arms").hits[0]
+    marked = {hit.snippets[0].text[s:e].lower() for s, e in hit.snippets[0].highlights}
+    assert "arm" in marked and "what" not in marked
