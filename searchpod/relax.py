@@ -36,12 +36,10 @@ FILLER_WORDS = frozenset(
     what whats how which who whom whose why when where whether can could would should shall
     must may might do does did done i im me my mine we our us you your am is are was were be
     been being have has had having any some anything something about also very so than too
-    please tell show give find finding know knowing want wanted need needed looking look
-    interested interesting information info regarding concerning pertaining relating related
+    please interested interesting information info regarding concerning pertaining relating related
     relevant articles article papers paper documents document publications publication
     literature references reference material materials available exist exists existing
-    episode episodes podcast podcasts talk talks talked talking discuss discussed discussing
-    mentioned mention say said says
+    episode episodes podcast podcasts
     """.split()
 )
 

@@ -83,7 +83,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         near = _near_words(searcher, parsed, text, unknown_only=False)
     query = _with_near_words(parsed, near)
     filters = _filters(searcher.schema, options, text)
-    results = _run(searcher, query, filters, options, ignore=steps.fillers)
+    results = _run(searcher, query, filters, options)
     fuzzy_used = options.fuzzy
     suggestion = None
     if results.total == 0:
@@ -93,14 +93,14 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
             nearer = _with_near_words(parsed, unknown)
-            found = _run(searcher, nearer, filters, options, ignore=steps.fillers)
+            found = _run(searcher, nearer, filters, options)
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
     few = min(relax_below(options.page, options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:
         wider = _with_near_words(_prepare(searcher, steps.relaxed, options, text, []), near)
-        more = _run(searcher, wider, filters, options, first=results.all_docs, ignore=steps.fillers)
+        more = _run(searcher, wider, filters, options, first=results.all_docs)
         if more.total > results.total:
             query, results, relaxed = wider, more, True
     if fuzzy_used and not options.fuzzy and results.total:
@@ -202,12 +202,8 @@ def _run(
     filters: Any,
     options: SearchOptions,
     first: frozenset[int] = frozenset(),
-    ignore: frozenset[str] = frozenset(),
 ) -> _Page:
-    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first.
-
-    Terms in ``ignore`` (filler words) count in scores only: not in proximity, not highlighted.
-    """
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = None
     if options.sort == "newest":
         sortedby = sorting.FieldFacet("day", reverse=True)
@@ -220,7 +216,7 @@ def _run(
     results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
     total = results.scored_length()
     start = (options.page - 1) * options.limit
-    shape = _shape(query, ignore)
+    shape = _shape(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
@@ -233,8 +229,6 @@ def _run(
     for i in order:
         hit = results[i]
         terms = set(hit.matched_terms())
-        if ignore:
-            terms = {(f, t) for f, t in terms if not (_is_words(f) and _text(t) in ignore)}
         ranked.append((hit.docnum, hit.score or 0.0, terms))
     chars: dict[int, list[Match]] = {}
     if rerank:
@@ -262,18 +256,13 @@ class _Shape:
     loose: frozenset[str]
 
 
-def _shape(query: Any, ignore: frozenset[str] = frozenset()) -> _Shape:
+def _shape(query: Any) -> _Shape:
     phrases = set()
     for leaf in _leaves(query):
         if isinstance(leaf, wq.Phrase) and _is_body(leaf.fieldname) and leaf.slop == 1:
             phrases.add(tuple(_text(w) for w in leaf.words))
     loose = {_text(t) for f, t in query.iter_all_terms(phrases=False) if _is_body(f)}
-    return _Shape(frozenset(phrases), frozenset(loose - ignore))
-
-
-def _is_words(field: str) -> bool:
-    """A field of words (not of numbers or dates, whose terms are binary)."""
-    return field in TEXT_FIELDS or _is_body(field)
+    return _Shape(frozenset(phrases), frozenset(loose))
 
 
 def _is_body(field: str) -> bool:
@@ -338,7 +327,11 @@ def _hits(
     chars = dict(page.chars)
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
-        chars.update(_body_chars(searcher, missing, _shape(query, ignore)))
+        chars.update(_body_chars(searcher, missing, _shape(query)))
+    if ignore:
+        # Filler words score, and count in proximity (a remembered line holds "which" and
+        # "would" too), but they are not what was looked for: no highlights.
+        chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)
@@ -346,7 +339,7 @@ def _hits(
         timing = Timing(fields["timing"]) if fields.get("timing") else None
         link_base = fields.get("media_url") or fields.get("url")
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
-        matched = {_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS}
+        matched = {_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS} - ignore
         terms = frozenset(query_terms | matched)
         published = fields.get("published")
         yield Hit(
