@@ -89,19 +89,27 @@ def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Itera
         required, optional = optional, []
     if len(words) < 2 or (not optional and mode != "any" and len(required) < 2):
         return Plan(parsed, None)  # one word: nothing to relax or to make optional
-    strict = _all_of(required + constraints)
-    if optional:
-        strict = wq.AndMaybe(strict, wq.Or(optional))
+    strict = _maybe(_all_of(required + constraints), optional)
     # Fillers are never enough on their own: an episode must hold a word that matters.
-    relaxed = _all_of([wq.Or(required), *constraints])
-    if optional:
-        relaxed = wq.AndMaybe(relaxed, wq.Or(optional))
+    relaxed = _maybe(_all_of([wq.Or(required), *constraints]), optional)
     optional_terms = frozenset(_text(t) for c in optional for _, t in c.iter_all_terms())
     if mode == "any":
         return Plan(relaxed, None, optional_terms)
     if mode == "all" or len(required) < 2:
         return Plan(strict, None, optional_terms)
     return Plan(strict, relaxed, optional_terms)
+
+
+def _maybe(required: Any, optional: list[Any]) -> Any:
+    """``required``, with ``optional`` adding to the score where present.
+
+    Not Whoosh's ``AndMaybe``: on an index of several segments its matcher lost or invented
+    matches when the required side was compound (``(mind AND go) ANDMAYBE when`` found
+    nothing). ``Every`` makes the optional side match everywhere, adding the same to all.
+    """
+    if not optional:
+        return required
+    return wq.And([required, wq.Or([*optional, wq.Every()])])
 
 
 def _all_of(clauses: list[Any]) -> Any:
