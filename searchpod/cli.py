@@ -240,6 +240,8 @@ class _progress:
 @click.option("--facets", is_flag=True, help="Count hits per host and show.")
 @click.option("--fuzzy", is_flag=True, help="Also match near spellings of every word.")
 @click.option("--moments", is_flag=True, help="Best moments across episodes, not episodes.")
+@click.option("--all", "all_words", is_flag=True, help="Only episodes holding every word.")
+@click.option("--any", "any_word", is_flag=True, help="Episodes holding any of the words.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON (see README).")
 @click.option(
     "--format",
@@ -265,6 +267,8 @@ def search(
     facets: bool,
     fuzzy: bool,
     moments: bool,
+    all_words: bool,
+    any_word: bool,
     as_json: bool,
     fmt: str,
 ) -> None:
@@ -275,6 +279,7 @@ def search(
             found = ix.moments(
                 query, limit=limit, page=page, sort=sort, host=host, show=show_name,
                 speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
+                all=all_words, any=any_word,
             )  # fmt: skip
             _print_moments(found, as_json, fmt)
             return
@@ -291,6 +296,8 @@ def search(
             episode=episode,
             facets=facets,
             fuzzy=fuzzy,
+            all=all_words,
+            any=any_word,
         )
     except OptionError as exc:
         # The library names its options; the user typed flags.

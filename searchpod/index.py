@@ -16,7 +16,7 @@ from searchpod.engine.searchers import SearcherPool
 from searchpod.engine.writing import live_documents
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, SearchResults
-from searchpod.options import SearchOptions, Sort
+from searchpod.options import Mode, SearchOptions, Sort, mode_of
 from searchpod.planning import stale_ids
 from searchpod.schema import Timing, episode_from_stored
 from searchpod.search import run_search
@@ -244,12 +244,19 @@ class Index:
         facets: bool = False,
         fuzzy: bool = False,
         episode: str | None = None,
+        all: bool = False,
+        any: bool = False,
+        mode: Mode | str = Mode.AUTO,
     ) -> SearchResults:
         """Rank episodes for a query in the Whoosh query language (AND by default).
 
-        ``since``/``until`` take dates (or "2023", "2023-04", "2023-04-30"), ``episodes`` a
-        range of episode numbers (or "10..20"; ``episode`` is its older name). Raises
-        QueryError (OptionError for an option) for a malformed query or option.
+        Every word is required first; when that finds fewer than 10 episodes, those holding
+        most of the words follow (``SearchResults.relaxed``). ``all=True`` never relaxes,
+        ``any=True`` ranks episodes holding any of the words (``mode=`` says the same as
+        ``Mode.ALL``/``Mode.ANY``). ``since``/``until`` take dates (or "2023", "2023-04",
+        "2023-04-30"), ``episodes`` a range of episode numbers (or "10..20"; ``episode`` is
+        its older name). Raises QueryError (OptionError for an option) for a malformed
+        query or option.
         """
         if not isinstance(query, str):
             raise QueryError(repr(query), "a query must be text")
@@ -265,6 +272,7 @@ class Index:
             episodes=episodes if episodes is not None else episode,
             facets=facets,
             fuzzy=fuzzy,
+            mode=mode_of(all=all, any=any, mode=mode),
         )
         return self._read(lambda searcher: run_search(searcher, query, options), query)
 
@@ -283,6 +291,9 @@ class Index:
         episodes: range | int | str | None = None,
         fuzzy: bool = False,
         episode: str | None = None,
+        all: bool = False,
+        any: bool = False,
+        mode: Mode | str = Mode.AUTO,
     ) -> MomentResults:
         """The best moments (timed passages) across episodes, for the same query and options
         as ``search``. Raises QueryError (OptionError for an option) like ``search``.
@@ -292,7 +303,7 @@ class Index:
         return find_moments(
             self, query, limit=limit, page=page, sort=sort, host=host, show=show,
             speaker=speaker, since=since, until=until, episodes=episodes, episode=episode,
-            fuzzy=fuzzy,
+            fuzzy=fuzzy, mode=mode_of(all=all, any=any, mode=mode),
         )  # fmt: skip
 
     def get(self, episode_id: str) -> Episode:

@@ -64,6 +64,13 @@ EpisodeRange = Annotated[
 Sort = Literal["relevance", "newest", "oldest"]
 Page = Annotated[int, Field(ge=1)]
 Fuzzy = Annotated[bool, Field(description="Also match near spellings.")]
+WordMode = Annotated[
+    Literal["auto", "all", "any"],
+    Field(
+        description="auto: every word, then most of them when that finds few; "
+        "all: only episodes with every word; any: episodes with any of them."
+    ),
+]
 
 
 def search_kwargs(
@@ -79,6 +86,7 @@ def search_kwargs(
     episode: str | None,
     fuzzy: bool,
     facets: bool,
+    mode: str = "auto",
 ) -> dict[str, Any]:
     """The search tool's arguments as ``Index.search`` keyword arguments: the one place
     where the tool's argument types meet the library's (parsed by ``SearchOptions.parse``;
@@ -96,6 +104,7 @@ def search_kwargs(
             episodes=episode,
             fuzzy=fuzzy,
             facets=facets,
+            mode=mode,
         )
     except OptionError as exc:
         raise in_flags(exc) from None
@@ -154,11 +163,13 @@ class IndexTools:
         ] = 2,
         fuzzy: Fuzzy = False,
         facets: Annotated[bool, Field(description="Count all matches per show and host.")] = False,
+        mode: WordMode = "auto",
     ) -> dict[str, Any]:
         """Find podcast episodes, and the moments in them, where something was said.
 
-        Query language: words are ANDed (every word must occur) and matched by stem, so use
-        2-4 distinctive words, not a sentence.
+        Query language: words are ANDed (every word must occur; when that finds few, episodes
+        with most of them follow, flagged `relaxed`) and matched by stem: distinctive words
+        work best, a question works too.
           "north korea"   a phrase;  "north korea"~3  allows 3 words in between
           a OR b,  a NOT b,  (a OR b) c   boolean logic
           title:korea  host:alvarez  summary:…  body:…  show:…  speaker:"Felix Grant"   one field
@@ -185,6 +196,7 @@ class IndexTools:
                 episode=episode,
                 fuzzy=fuzzy,
                 facets=facets,
+                mode=mode,
             ),
         )
         return _results(results, snippets, notes)
@@ -205,6 +217,7 @@ class IndexTools:
         ] = 10,
         page: Page = 1,
         fuzzy: Fuzzy = False,
+        mode: WordMode = "auto",
     ) -> dict[str, Any]:
         """The best moments across episodes: passages (about 200 characters) where the
         query's words were said together, each with its time as HH:MM:SS and seconds, its
@@ -227,6 +240,7 @@ class IndexTools:
             episode=episode,
             fuzzy=fuzzy,
             facets=False,
+            mode=mode,
         )
         del kwargs["facets"]
         return _moment_results(self.index().moments(query, **kwargs), notes)
@@ -349,6 +363,8 @@ def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[st
         data["did_you_mean"] = results.suggestion
     if results.fuzzy:
         data["fuzzy"] = True
+    if results.relaxed:
+        data["relaxed"] = True
     if results.facets:
         data["facets"] = {k: _top(k, v, notes) for k, v in results.facets.items()}
     notes = [*notes, *results.warnings]

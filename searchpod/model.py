@@ -202,12 +202,15 @@ class SearchResults:
     facets: dict[str, dict[str, int]] | None = None
     warnings: tuple[str, ...] = ()
     fuzzy: bool = False
+    # True when too few episodes held every word and those holding most of them follow.
+    relaxed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
             "fuzzy": self.fuzzy,
+            "relaxed": self.relaxed,
             "page": self.page,
             "limit": self.limit,
             "suggestion": self.suggestion,

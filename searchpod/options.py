@@ -38,6 +38,18 @@ class Sort(str, enum.Enum):
 SORTS = tuple(s.value for s in Sort)
 
 
+class Mode(str, enum.Enum):
+    """How a query's words combine: all of them, then most of them when that finds few
+    (``AUTO``); only episodes holding all of them (``ALL``); or any of them (``ANY``)."""
+
+    AUTO = "auto"
+    ALL = "all"
+    ANY = "any"
+
+
+MODES = tuple(m.value for m in Mode)
+
+
 @dataclass(frozen=True)
 class SearchOptions:
     """The options of one search, checked and typed (see ``SearchOptions.parse``)."""
@@ -53,6 +65,7 @@ class SearchOptions:
     episodes: range | None = None
     facets: bool = False
     fuzzy: bool = False
+    mode: Mode = Mode.AUTO
 
     @classmethod
     def parse(
@@ -69,6 +82,7 @@ class SearchOptions:
         episodes: Any = None,
         facets: Any = False,
         fuzzy: Any = False,
+        mode: Any = Mode.AUTO,
     ) -> SearchOptions:
         """Check typed values and parse text forms; raises OptionError on the first mistake.
 
@@ -87,6 +101,7 @@ class SearchOptions:
             episodes=parse_episodes(episodes),
             facets=_flag("facets", facets),
             fuzzy=_flag("fuzzy", fuzzy),
+            mode=parse_mode(mode),
         )
 
     def keywords(self) -> dict[str, Any]:
@@ -140,6 +155,26 @@ def parse_sort(value: Any) -> Sort:
         return Sort(value)
     except (ValueError, TypeError):
         raise OptionError("sort", value, f"must be one of {', '.join(SORTS)}") from None
+
+
+def parse_mode(value: Any) -> Mode:
+    """A ``Mode``, or its name ("auto", "all", "any")."""
+    try:
+        return Mode(value)
+    except (ValueError, TypeError):
+        raise OptionError("mode", value, f"must be one of {', '.join(MODES)}") from None
+
+
+def mode_of(*, all: Any = False, any: Any = False, mode: Any = Mode.AUTO) -> Mode:
+    """The mode that ``Index.search``'s ``all=``/``any=`` flags (or ``mode=``) ask for."""
+    if _flag("all", all) and _flag("any", any):
+        raise OptionError("all", all, "choose one of all and any")
+    if all or any:
+        chosen = Mode.ALL if all else Mode.ANY
+        if parse_mode(mode) not in (Mode.AUTO, chosen):
+            raise OptionError("mode", mode, f"contradicts {chosen.value}=True")
+        return chosen
+    return parse_mode(mode)
 
 
 def parse_date(value: Any, *, option: str, end: bool) -> dt.date | None:

@@ -130,11 +130,18 @@ def _styled(text: str, highlights: Sequence[tuple[int, int]], base: str = "") ->
     return out
 
 
+RELAXED_NOTE = (
+    "note: few episodes hold every word; episodes holding most of them follow (--all: only those)"
+)
+
+
 def print_results(console: Console, results: SearchResults) -> None:
     if results.suggestion and not results.fuzzy:
         console.print(Styled(f"Did you mean: {results.suggestion}", style="italic"))
     for warning in results.warnings:
         console.print(Styled(f"note: {warning}", style="dim"))
+    if results.relaxed:
+        console.print(Styled(RELAXED_NOTE, style="dim"))
     if not results.hits:
         console.print(f"No episodes match {results.query!r}.")
         return

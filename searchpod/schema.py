@@ -15,7 +15,7 @@ from searchpod.model import Cue, Episode
 from searchpod.safe import safe_url
 
 # Fields a bare query word searches, with their weight in ranking.
-SEARCH_FIELDS = {"title": 4.0, "host": 3.0, "summary": 2.0, "body": 1.0}
+SEARCH_FIELDS = {"title": 1.0, "host": 3.0, "summary": 2.0, "body": 1.0}
 # What one speaker said: "said_felix_grant" holds the body with everyone else blanked out.
 SAID_PREFIX = "said_"
 

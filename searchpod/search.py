@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from searchpod.analysis import stem
+from searchpod import analysis, ranking, typos
+from searchpod.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.engine.plan import plan
 from searchpod.engine.query import (
     EXPANSION_BUDGET_S,
     MAX_EXPANSIONS,
+    MAX_FUZZY_CHARS,
     MAX_QUERY_EXPANSIONS,
     Budget,
     OverBudget,
@@ -25,30 +30,29 @@ from searchpod.engine.query import (
     bound_expansions,
     facets_of,
     filters_for,
-    fuzzy,
     parse,
     restrict_to_speakers,
     shape_of,
     sort_facet,
-    suggest,
     term_text,
+    with_near_words,
 )
 from searchpod.errors import QueryError
 from searchpod.model import Hit, SearchResults
 from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
+from searchpod.relax import filler_stems, relax_below
 from searchpod.safe import safe_url
 from searchpod.schema import SEARCH_FIELDS, Timing
 from searchpod.snippets import (
     Match,
     build_snippets,
     highlight_spans,
-    proximity,
     within_phrases,
 )
 
 MAX_QUERY_CHARS = 1000
 # How many of the best BM25 matches the proximity re-rank looks at.
-RERANK_DEPTH = 50
+RERANK_DEPTH = 100
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
 TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
 _SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
@@ -60,33 +64,51 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     validate_query(text)
     warnings: list[str] = []
     parsed = parse(searcher.schema, text)
-    if options.speaker:
-        clause = parse(searcher.schema, options.speaker, field="speaker")
-        parsed = both(parsed, clause)
-    parsed = restrict_to_speakers(parsed, searcher.reader(), warnings)
+    steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
     # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
     budget = Budget()
+    terms_left = budget.terms
     try:
-        parsed = bound_expansions(parsed, searcher.reader(), budget, warnings)
+        prepared = _prepare(searcher, steps.strict, options, budget, warnings)
     except OverBudget:
         raise QueryError(text, budget.too_much()) from None
-    query = fuzzy(parsed, searcher.reader(), budget, warnings) if options.fuzzy else parsed
+    near: dict[str, list[tuple[str, int]]] = {}
+    if options.fuzzy:
+        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
+    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
     filters = filters_for(searcher.schema, options, text)
     results = _run(searcher, query, filters, options)
     fuzzy_used = options.fuzzy
-    suggestion = suggest(searcher, parsed, budget)
-    if results.total == 0 and not options.fuzzy and suggestion is not None:
-        # Nothing matched and a word is unknown: near spellings are what the user meant.
-        query = fuzzy(parsed, searcher.reader(), budget, warnings)
-        results = _run(searcher, query, filters, options)
-        fuzzy_used = True
-        if results.total:
-            warnings.append(
-                f"no exact matches; showing near spellings (did you mean {suggestion!r}?)"
-            )
+    suggestion = None
+    if results.total == 0:
+        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
+        suggestion = _suggestion(searcher, text, unknown)
+        if suggestion is not None and not options.fuzzy:
+            # A word is unknown and near a known one: that is what the user meant.
+            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
+            found = _run(searcher, nearer, filters, options)
+            if found.total:  # else (filters) the suggestion is shown as a suggestion
+                near, query, results, fuzzy_used = unknown, nearer, found, True
+    relaxed = False
+    few = min(relax_below(options.page, options.limit), searcher.doc_count())
+    if steps.relaxed is not None and results.total < few:
+        # The same words expand to the same terms again: the same count, the time left.
+        budget.terms = terms_left
+        try:
+            wider = _prepare(searcher, steps.relaxed, options, budget, [])
+        except OverBudget:
+            wider = None  # out of time: the full matches are what there is
+        if wider is not None:
+            wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
+            more = _run(searcher, wider, filters, options, first=results.all_docs)
+            if more.total > results.total:
+                query, results, relaxed = wider, more, True
+    if fuzzy_used and not options.fuzzy and results.total:
+        warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
         warnings.append(budget.cut_short())
-    hits = tuple(_hits(searcher, results, query))
+    hits = tuple(_hits(searcher, results, query, steps.fillers))
     undated = sum(h.published is None for h in hits)
     if options.sort is not Sort.RELEVANCE and undated:
         # Transcript-only folders often carry no dates at all: say so rather than let
@@ -106,7 +128,19 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         facets=facets,
         warnings=tuple(dict.fromkeys(warnings)),
         fuzzy=fuzzy_used,
+        relaxed=relaxed,
     )
+
+
+def _prepare(
+    searcher: Any, q: Any, options: SearchOptions, budget: Budget, warnings: list[str]
+) -> Any:
+    """A planned query with its speaker restriction applied and its expansions bounded
+    (raises OverBudget when the budget ran out before a word could expand at all)."""
+    if options.speaker:
+        q = both(q, parse(searcher.schema, options.speaker, field="speaker"))
+    q = restrict_to_speakers(q, searcher.reader(), warnings)
+    return bound_expansions(q, searcher.reader(), budget, warnings)
 
 
 def validate_query(text: str) -> None:
@@ -156,9 +190,18 @@ class _Page:
     matched: dict[int, set[tuple[str, bytes]]]
     # Body match spans already read for re-ranking, so snippets don't read them twice.
     chars: dict[int, list[Match]] = dataclasses.field(default_factory=dict)
+    # Every matching episode, kept only when there are few (to rank them first if relaxed).
+    all_docs: frozenset[int] = frozenset()
 
 
-def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Page:
+def _run(
+    searcher: Any,
+    query: Any,
+    filters: Any,
+    options: SearchOptions,
+    first: frozenset[int] = frozenset(),
+) -> _Page:
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = sort_facet(options.sort)
     needed = options.page * options.limit
     # limit=None collects every match in one pass, so the total is exact without running
@@ -170,16 +213,28 @@ def _run(searcher: Any, query: Any, filters: Any, options: SearchOptions) -> _Pa
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
-    ranked = [(hit.docnum, hit.score or 0.0, set(hit.matched_terms())) for hit in results[:depth]]
+    if first:
+        # Full matches may score below partial ones: fetch them wherever they rank.
+        order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
+    else:
+        order = list(range(min(depth, total)))
+    ranked = []
+    for i in order:
+        hit = results[i]
+        terms = set(hit.matched_terms())
+        ranked.append((hit.docnum, hit.score or 0.0, terms))
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked, shape)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first)
     page = ranked[start:needed]
     return _Page(
         total=total,
         docs=[(d, score) for d, score, _ in page],
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
+        all_docs=frozenset(results.docnum(i) for i in range(total))
+        if total < relax_below(options.page, options.limit)
+        else frozenset(),
     )
 
 
@@ -187,40 +242,68 @@ _Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
 
 
 def _rerank_by_proximity(
-    searcher: Any, ranked: _Ranked, shape: Shape
+    searcher: Any, ranked: _Ranked, shape: Shape, first: frozenset[int] = frozenset()
 ) -> tuple[_Ranked, dict[int, list[Match]]]:
-    """Among the best ``RERANK_DEPTH``, episodes where more query words occur together first.
+    """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
+    it holds together are (see ``ranking.together_weight``).
 
     BM25 scores each word on its own; someone searching for a moment remembers words said
     in one breath. A title or summary holding several of the words counts as together too.
-    Ties keep BM25 order, and the order past the head is BM25's, so paging stays stable
-    (page 4 never reorders pages 1-3). Single-word queries are left as they are.
+    Only the head is re-scored, and a bonus only raises a score, so the order past the head
+    stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
+    (``first``) stay ahead of partial ones. Single-word queries are left as they are.
     """
     head = ranked[:RERANK_DEPTH]
     chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape)
+    reader = searcher.reader()
+    doc_count = searcher.doc_count()
+    words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
+    weights = {
+        w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
+    }
+    query_words = len(shape.loose.union(*shape.phrases))
 
-    def together(i: int) -> int:
-        docnum, _, terms = head[i]
-        per_field: dict[str, set[bytes]] = {}
+    def key(i: int) -> tuple[bool, float, int]:
+        docnum, score, terms = head[i]
+        per_field: dict[str, set[str]] = {}
         for f, t in terms:
             if f in _SHORT_FIELDS:
-                per_field.setdefault(f, set()).add(t)
-        short = max((len(ts) for ts in per_field.values()), default=0)
-        return max(short, proximity(chars.get(docnum, [])))
+                per_field.setdefault(f, set()).add(term_text(t))
+        short = max(
+            (
+                ranking.together_share(sum(weights[t] for t in ts), len(ts), query_words)
+                for ts in per_field.values()
+            ),
+            default=0.0,
+        )
+        near = max(short, ranking.together_weight(chars.get(docnum, []), weights, query_words))
+        return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
 
-    order = sorted(range(len(head)), key=lambda i: (-together(i), i))
+    order = sorted(range(len(head)), key=key)
     return [head[i] for i in order] + ranked[RERANK_DEPTH:], chars
 
 
-def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
+def _is_word_field(field: str) -> bool:
+    return field in TEXT_FIELDS or body_field(field)
+
+
+def _hits(
+    searcher: Any, page: _Page, query: Any, ignore: frozenset[str] = frozenset()
+) -> Iterable[Hit]:
     if not page.docs:
         return  # an empty index has no columns to open
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
-    query_terms = {term_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS}
+    query_terms = {
+        term_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS
+    } - ignore
     chars = dict(page.chars)
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
         chars.update(_body_chars(searcher, missing, shape_of(query)))
+    if ignore:
+        # Filler words score, and count in proximity (a remembered line holds "which" and
+        # "would" too), but they are not what was looked for: no highlights.
+        chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
         fields = searcher.stored_fields(docnum)
@@ -229,7 +312,9 @@ def _hits(searcher: Any, page: _Page, query: Any) -> Iterable[Hit]:
         # Web links only, even from an index written before pages' URLs were checked.
         link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
         snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
-        matched = {term_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS}
+        matched = {
+            term_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS
+        } - ignore
         terms = frozenset(query_terms | matched)
         published = fields.get("published")
         yield Hit(
@@ -282,6 +367,109 @@ def _body_chars(
         for docnum, matches in out.items():
             out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
     return out
+
+
+# The vocabulary of each index's analyser (its saved word table), with the document
+# count it was read at: reading every shard is slow, so only again after a change.
+_vocabularies: weakref.WeakKeyDictionary[analysis.Analyser, tuple[int, typos.Vocabulary]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _vocabulary(searcher: Any) -> typos.Vocabulary:
+    # The words an indexing run saved beside this index (and ones this analyser has seen
+    # since, queries included): the near words found are kept only when their term is in
+    # the index.
+    analyser = analysis.current()
+    count = searcher.reader().doc_count_all()
+    cached = _vocabularies.get(analyser)
+    if cached is None or cached[0] != count:
+        cached = (count, typos.Vocabulary.of(analyser.known_words()))
+        _vocabularies[analyser] = cached
+    return cached[1]
+
+
+def _near_words(
+    searcher: Any, q: Any, text: str, budget: Budget, *, unknown_only: bool
+) -> dict[str, list[tuple[str, int]]]:
+    """For each word of the query (each unknown one with ``unknown_only``): its index term ->
+    the real words of the text within its typo budget, as (word, distance), best first.
+
+    Bounded in time by ``typos.NEAR_TIME_LIMIT`` and by the query's budget: words not
+    reached in time are searched as written.
+    """
+    reader = searcher.reader()
+
+    def frequency(term: str) -> int:
+        return sum(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
+
+    typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
+    out: dict[str, list[tuple[str, int]]] = {}
+    seen = set()
+    # One time budget for the whole query, however many words it has.
+    deadline = min(time.monotonic() + typos.NEAR_TIME_LIMIT, budget.deadline)
+    for fieldname, btext in q.iter_all_terms():
+        if fieldname not in SEARCH_FIELDS and not body_field(fieldname):
+            continue  # numbers, dates, ids: their terms are not words
+        term = term_text(btext)
+        word = typed.get(term)
+        if word is None or term in seen:
+            continue
+        seen.add(term)
+        if len(word) > MAX_FUZZY_CHARS or (unknown_only and frequency(term)):
+            continue
+        if budget.spent():
+            break
+        found = []
+        left = max(0.0, deadline - time.monotonic())
+        for near, distance in typos.near_words(word, _vocabulary(searcher), time_limit=left):
+            if stem(near) != term and frequency(stem(near)):
+                found.append((near, distance, frequency(stem(near))))
+        found.sort(key=lambda f: (f[1], -f[2], f[0]))
+        if found:
+            out[term] = [(w, d) for w, d, _ in found[: typos.MAX_NEAR]]
+    return out
+
+
+def _near_terms(near: dict[str, list[tuple[str, int]]]) -> dict[str, list[str]]:
+    """Index term -> the index terms of its near words."""
+    return {term: sorted({stem(w) for w, _ in words}) for term, words in near.items()}
+
+
+def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
+    """'Did you mean': the query as typed, each unknown word replaced by its nearest real word."""
+    if not unknown:
+        return None
+    best = {term: _as_written(searcher, near[0][0]) for term, near in unknown.items()}
+
+    def replace(m: re.Match[str]) -> str:
+        return best.get(stem(m.group()), m.group())
+
+    return TOKEN_PATTERN.sub(replace, text)
+
+
+def _as_written(searcher: Any, word: str, episodes: int = 5) -> str:
+    """``word`` if the text of an episode holding its term spells it so; else the nearest
+    spelling of that term in the first few such episodes.
+
+    Candidates come from every word the index's analyser knows; the text says which it
+    really holds ("shells" where the table also has "shell").
+    """
+    reader = searcher.reader()
+    term = stem(word)
+    if not reader.doc_frequency("body", term):
+        return word
+    matcher = reader.postings("body", term)
+    bodies = reader.column_reader("body_text")
+    forms: list[str] = []
+    while matcher.is_active() and episodes > 0:
+        body = bodies[matcher.id()].decode("utf-8")
+        forms.extend(normalise(body[s:e]) for _, s, e in matcher.value_as("characters")[:50])
+        if word in forms:
+            return word
+        matcher.next()
+        episodes -= 1
+    return min(forms, key=lambda f: (typos.damerau(word, f, 3), -forms.count(f), f), default=word)
 
 
 __all__ = [

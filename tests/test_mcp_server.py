@@ -195,6 +195,17 @@ async def test_search_filters_sort_and_pages(session: ClientSession) -> None:
     assert faceted["facets"]["show"] == {"Harbour Lights": 1, "Deep Water": 1}
 
 
+async def test_words_mode_relaxes_or_not(session: ClientSession) -> None:
+    relaxed = await answer(session, "search", query="keepers bridges")
+    assert relaxed["total"] > 0 and relaxed["relaxed"] is True
+    strict = await answer(session, "search", query="keepers bridges", mode="all")
+    assert strict["total"] == 0 and "relaxed" not in strict
+    either = await answer(session, "search", query="keepers bridges", mode="any")
+    assert either["total"] == relaxed["total"] and "relaxed" not in either
+    assert (await answer(session, "moments", query="keepers bridges", mode="all"))["total"] == 0
+    assert await error(session, "search", query="keepers", mode="some")  # not in the schema
+
+
 async def test_snippets_per_hit_are_bounded(session: ClientSession) -> None:
     none = await answer(session, "search", query="checked", snippets=0)
     assert "snippets" not in none["hits"][0]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from searchpod import Index
+from searchpod.ranking import lucene_idf, together_weight
 from searchpod.snippets import Match, proximity
 
 from .conftest import text_page
@@ -76,3 +78,46 @@ def test_pages_agree_with_the_full_ranking(scattered_vs_together: Index) -> None
     whole = [h.id for h in scattered_vs_together.search(q, limit=10).hits]
     paged = [h.id for p in (1, 2) for h in scattered_vs_together.search(q, limit=1, page=p).hits]
     assert paged == whole
+
+
+def test_lucene_idf_weighs_common_words_little() -> None:
+    assert lucene_idf(1000, 1) == pytest.approx(math.log(1 + 999.5 / 1.5))
+    assert 0 < lucene_idf(1000, 990) < 0.02  # Whoosh's log(N/(df+1))+1 gives about 1
+    assert lucene_idf(1000, 1000) > 0  # never negative
+
+
+def test_together_counts_the_share_of_the_query_said_together() -> None:
+    weights = {"ferret": 3.0, "carburettor": 4.0, "rusty": 1.0}
+    near = [match(0, "ferret"), match(60, "carburettor"), match(5000, "rusty")]
+    # Two of three query words together: their weight, times (2 - 1) / (3 - 1).
+    assert together_weight(near, weights, query_words=3) == pytest.approx(3.5)
+    assert together_weight(near, weights, query_words=2) == pytest.approx(7.0)
+    # One word alone is not "together".
+    assert together_weight([match(0, "ferret")], weights, query_words=2) == 0.0
+
+
+@pytest.fixture
+def rare_vs_generic(tmp_path: Path) -> Index:
+    folder = tmp_path / "pod"
+    folder.mkdir()
+    pages = {
+        # The rare word the query is about, far from a generic one.
+        "rare": "The zeppelin was moored. " + FILLER * 6 + "The weather turned.",
+        # Generic words of the query said together, without the rare word.
+        "generic": FILLER * 3 + "The weather report was read out. " + FILLER * 3,
+    }
+    for n in range(8):  # the generic words are everywhere, the rare one is not
+        pages[f"other{n}"] = FILLER * 2 + "A weather report. " + FILLER * 2
+    for n, (name, body) in enumerate(pages.items(), 1):
+        page = text_page(n, f"Episode {name}", "Pod", "Ann Lee", "Notes.", body)
+        (folder / f"{name}.txt").write_text(page, encoding="utf-8")
+    ix = Index.create(tmp_path / "ix")
+    assert ix.add_paths([folder]).ok
+    yield ix
+    ix.close()
+
+
+def test_common_words_said_together_do_not_beat_the_rare_word(rare_vs_generic: Index) -> None:
+    # Proximity used to be the first sort key: "weather report" together won.
+    hits = rare_vs_generic.search("zeppelin weather report").hits
+    assert hits[0].id == "pod/rare.txt"

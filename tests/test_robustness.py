@@ -120,7 +120,8 @@ def test_too_many_expansions_say_so(built_index: Index, monkeypatch: pytest.Monk
 def test_expansion_is_bounded_by_time(built_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_query, "EXPANSION_BUDGET_S", 0.0)
     # Asked for near spellings: out of time, words are matched as written, and it says so.
-    results = built_index.search("octopus keepers", fuzzy=True)
+    # (all=True: only the one episode holding both words as written, none relaxed in.)
+    results = built_index.search("octopus keepers", fuzzy=True, all=True)
     assert results.total == 1
     assert any("too many words" in w for w in results.warnings)
     with pytest.raises(QueryError, match="expand"):

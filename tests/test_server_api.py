@@ -137,6 +137,7 @@ def test_stats(client, show_index):
         ("/api/search?q=fog&since=last+week", 400, "--since"),
         ("/api/moments?q=fog&episode=a..b", 400, "--episode"),
         ("/api/search?q=fog&fuzzy=maybe", 400, "fuzzy"),
+        ("/api/search?q=fog&mode=some", 400, "--mode"),
         ("/api/search?q=nosuchfield:fog", 400, "unknown field"),
         ("/api/search?q=" + "a" * 1001, 400, "longer than 1000"),
         ("/api/search?q=fog&show=" + "a" * 201, 400, "longer than 200"),

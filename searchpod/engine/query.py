@@ -275,73 +275,22 @@ class _Expanded(wq.Term):
     """A term a wildcard, prefix or fuzzy word expanded to: never made fuzzy again."""
 
 
-def fuzzy(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
-    """Every plain term becomes a bounded fuzzy term: 1 edit for short words, 2 for long."""
+def with_near_words(q: Any, near: dict[str, list[str]], boost: float) -> Any:
+    """Each plain term in ``near`` also matches its near terms, at ``boost`` of an exact match."""
+    if not near:
+        return q
     if isinstance(q, (_Expanded, wq.MultiTerm)):
         return q
     if isinstance(q, wq.Term):
-        if q.fieldname not in SEARCH_FIELDS:
+        if q.fieldname not in SEARCH_FIELDS and not body_field(q.fieldname):
             return q  # numbers, dates, ids: their terms are not words
-        word = term_text(q.text)
-        if len(word) < 4 or len(word) > MAX_FUZZY_CHARS:
+        alternatives = near.get(term_text(q.text))
+        if not alternatives:
             return q
-        if budget.spent() or budget.terms <= 0:
-            return q  # out of budget: the word as written
-        near = wq.FuzzyTerm(
-            q.fieldname, word, boost=q.boost, maxdist=1 if len(word) <= 5 else 2, prefixlength=1
-        )
-        return bound_expansions(near, reader, budget, warnings)
+        return wq.Or([q] + [wq.Term(q.fieldname, t, boost=q.boost * boost) for t in alternatives])
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
-        return q.apply(lambda c: fuzzy(c, reader, budget, warnings))
+        return q.apply(lambda c: with_near_words(c, near, boost))
     return q
-
-
-def suggest(searcher: Any, q: Any, budget: Budget) -> str | None:
-    """'Did you mean': the query with each unknown word replaced by the nearest known one."""
-    reader = searcher.reader()
-    replaced = False
-    words: list[str] = []
-    for fieldname, btext in q.iter_all_terms():
-        if fieldname != "body" or isinstance(btext, (int, float)):
-            continue
-        term = term_text(btext)
-        if any(reader.frequency(f, term) for f in SEARCH_FIELDS):
-            words.append(term)
-            continue
-        if len(term) > MAX_FUZZY_CHARS or budget.spent():
-            words.append(term)
-            continue
-        candidates = []
-        for c in reader.terms_within("body", term, 2, prefix=1):
-            if c != term:
-                candidates.append(c)
-            if len(candidates) >= MAX_EXPANSIONS or budget.spent():
-                break
-        if not candidates:
-            words.append(term)
-            continue
-        best = max(candidates, key=lambda c: (-_distance(term, c), reader.doc_frequency("body", c)))
-        words.append(_surface(best))
-        replaced = True
-    return " ".join(words) if replaced else None
-
-
-def _surface(term: str) -> str:
-    """A readable word for an index term (stems like 'influenc' read badly)."""
-    from searchpod.analysis import current
-
-    forms = [w for w, s in current().known_words().items() if s == term and w.islower()]
-    return min(forms, key=lambda w: (len(w), w)) if forms else term
-
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def facets_of(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, int]]:

@@ -15,6 +15,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from searchpod.engine.scoring import WEIGHTING
+
 # Idle searchers kept per generation; a burst of more concurrent calls opens more, closed after.
 KEEP_IDLE = 4
 
@@ -96,7 +98,7 @@ class SearcherPool:
             if searcher is None:
                 # A new searcher rather than refresh(): refresh shares segment readers with
                 # the old one and leaks the files of those it drops.
-                return self._ix.searcher()
+                return self._ix.searcher(weighting=WEIGHTING)
             if searcher.up_to_date():
                 return searcher
             searcher.close()

@@ -2,7 +2,7 @@
 
 The web page and the API take the same parameters as the CLI's options (``q``, ``limit``,
 ``page``, ``sort``, ``host``, ``show``, ``speaker``, ``since``, ``until``, ``episode``,
-``fuzzy``, ``facets``). Everything arrives as text; this is the one place it is checked and
+``fuzzy``, ``facets``; ``mode`` for ``--all``/``--any``: ``auto``, ``all`` or ``any``). Everything arrives as text; this is the one place it is checked and
 converted (by the library's own ``SearchOptions.parse``), so when the library's options
 change type only this function changes. A mistake names the parameter as the CLI's flag
 (``--since``), as the parameters are the flags' names.
@@ -57,6 +57,7 @@ def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
             episodes=text["episode"],
             facets=flags["facets"],
             fuzzy=flags["fuzzy"],
+            mode=params.get("mode") or "auto",
         )
     except OptionError as exc:
         raise in_flags(exc) from None

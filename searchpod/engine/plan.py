@@ -1,0 +1,94 @@
+"""The queries a search runs: every word first, then most of them (see ``searchpod.relax``).
+
+Splits a parsed Whoosh query into required words, filler words and constraints, and builds
+the strict and relaxed forms the search runs one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+
+from searchpod.engine.query import term_text
+from searchpod.options import Mode
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The queries to run: ``strict`` first, ``relaxed`` (when not None) if it finds few."""
+
+    strict: Any
+    relaxed: Any | None
+    # Index terms of the filler words made optional: they score, but are not what is sought.
+    fillers: frozenset[str] = frozenset()
+
+
+def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Iterable[str]) -> Plan:
+    """Split a parsed conjunction into required words, filler words, and its relaxed form.
+
+    Clauses on other fields than ``word_fields`` (``speaker:``, ``episode:``, dates) and
+    ``NOT`` clauses are constraints: they stay required however the words are combined.
+    """
+    clauses = list(parsed.children()) if isinstance(parsed, wq.And) else [parsed]
+    fields = frozenset(word_fields)
+    constraints = [c for c in clauses if _is_constraint(c, fields)]
+    words = [c for c in clauses if not _is_constraint(c, fields)]
+    optional = [c for c in words if _is_filler(c, fillers)]
+    required = [c for c in words if not _is_filler(c, fillers)]
+    if not required:
+        required, optional = optional, []
+    if len(words) < 2 or (not optional and mode is not Mode.ANY and len(required) < 2):
+        return Plan(parsed, None)  # one word: nothing to relax or to make optional
+    strict = _maybe(_all_of(required + constraints), optional)
+    # Fillers are never enough on their own: an episode must hold a word that matters.
+    relaxed = _maybe(_all_of([wq.Or(required), *constraints]), optional)
+    optional_terms = frozenset(term_text(t) for c in optional for _, t in c.iter_all_terms())
+    if mode is Mode.ANY:
+        return Plan(relaxed, None, optional_terms)
+    if mode is Mode.ALL or len(required) < 2:
+        return Plan(strict, None, optional_terms)
+    return Plan(strict, relaxed, optional_terms)
+
+
+def _maybe(required: Any, optional: list[Any]) -> Any:
+    """``required``, with ``optional`` adding to the score where present.
+
+    Not Whoosh's ``AndMaybe``: on an index of several segments its matcher lost or invented
+    matches when the required side was compound (``(mind AND go) ANDMAYBE when`` found
+    nothing). ``Every`` makes the optional side match everywhere, adding the same to all.
+    """
+    if not optional:
+        return required
+    return wq.And([required, wq.Or([*optional, wq.Every()])])
+
+
+def _all_of(clauses: list[Any]) -> Any:
+    return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _is_constraint(clause: Any, word_fields: frozenset[str]) -> bool:
+    if isinstance(clause, wq.Not):
+        return True
+    fields = {f for f, _ in clause.iter_all_terms()} | {
+        getattr(leaf, "fieldname", None) for leaf in _leaves(clause)
+    }
+    fields.discard(None)
+    return not fields or not fields <= word_fields
+
+
+def _is_filler(clause: Any, fillers: frozenset[str]) -> bool:
+    if not fillers or any(isinstance(leaf, wq.Phrase) for leaf in _leaves(clause)):
+        return False
+    texts = {term_text(t) for _, t in clause.iter_all_terms()}
+    return bool(texts) and texts <= fillers
+
+
+def _leaves(q: Any) -> Iterable[Any]:
+    if q.is_leaf():
+        yield q
+    else:
+        for child in q.children():
+            yield from _leaves(child)

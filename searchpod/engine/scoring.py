@@ -1,0 +1,20 @@
+"""The engine's weighting: Whoosh's BM25F with Lucene's IDF (``searchpod.ranking``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.scoring import BM25F
+
+from searchpod.ranking import lucene_idf
+
+
+class LuceneBM25F(BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F (per-field saturation, field boosts) with Lucene's IDF."""
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        parent = searcher.get_parent()
+        return lucene_idf(parent.doc_count(), parent.doc_frequency(fieldname, text))
+
+
+WEIGHTING = LuceneBM25F()

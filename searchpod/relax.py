@@ -1,0 +1,58 @@
+"""How a query's words are combined: every word first, then most of them.
+
+People type questions ("what similarity laws must be obeyed when ...") and expect the
+episodes about them, not zero results because one word is missing. The plan: every word
+that carries meaning is required first; the words of a question or request ("what", "how",
+"I am interested in", "papers on") are never required, only counted when present. When all
+required words together match fewer than ``RELAX_BELOW`` episodes (or too few to fill the
+page asked for), episodes matching some of them follow, ranked after the full matches.
+
+The words' rules live here; ``searchpod.engine.plan`` builds the engine's queries from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# Fewer full matches than this and the query goes on with partial matches.
+RELAX_BELOW = 10
+
+
+def relax_below(page: int, limit: int) -> int:
+    """How many full matches are "few": fewer than 10, or than the pages up to this one hold."""
+    return max(RELAX_BELOW, page * limit)
+
+
+# Words that phrase a question or a request rather than its subject: a query-side stop list.
+# Index-side stop words (analysis.STOP_WORDS) never reach a query at all.
+FILLER_WORDS = frozenset(
+    """
+    what whats how which who whom whose why when where whether can could would should shall
+    must may might do does did done i im me my mine we our us you your am is are was were be
+    been being have has had having any some anything something about also very so than too
+    please interested interesting information info regarding concerning pertaining relating related
+    relevant articles article papers paper documents document publications publication
+    literature references reference material materials available exist exists existing
+    episode episodes podcast podcasts
+    """.split()
+)
+
+_PLAIN_WORD = re.compile(r"(?<![\w:\"'])([A-Za-z]+(?:['’][A-Za-z]+)?)(?![\w:*?~])")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def filler_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
+    """Index terms of ``text`` that only its filler words produce.
+
+    A filler inside quotes or after a field name is meant literally, and a filler whose
+    stem a content word shares ("interested" next to "interest rates") stays required.
+    """
+    plain = [m.group(1) for m in _PLAIN_WORD.finditer(_QUOTED.sub(" ", text))]
+    fillers = {stem(w) for w in plain if _folded(w) in FILLER_WORDS}
+    content = {stem(w) for w in plain if _folded(w) not in FILLER_WORDS}
+    return frozenset(fillers - content)
+
+
+def _folded(word: str) -> str:
+    return word.lower().replace("’", "").replace("'", "")

@@ -1,0 +1,111 @@
+"""How a query's words combine: every word first, then most of them; fillers never required."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searchpod import Index
+from searchpod.analysis import stem
+from searchpod.cli import main
+from searchpod.errors import OptionError, QueryError
+from searchpod.options import Mode
+from searchpod.relax import filler_stems
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
+    assert filler_stems("what similarity laws must be obeyed", stem) == {"what", "must", "be"}
+    # "interested" shares its stem with "interest": the subject wins.
+    assert filler_stems("I am interested in interest rates", stem) == {"i", "am"}
+    # Quoted, or after a field name, a word is meant literally.
+    assert filler_stems('"what now" title:how', stem) == frozenset()
+
+
+def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(built_index: Index) -> None:
+    results = built_index.search("I am interested in papers about what octopus minds can do")
+    assert ids(results)[:1] == ["shows/eps-3.txt"]
+
+
+def test_all_words_first_then_most_of_them(built_index: Index) -> None:
+    results = built_index.search("bakers guilds octopus")
+    # No episode holds all three: the one holding two comes first, then the one with one.
+    assert results.relaxed
+    assert ids(results) == ["shows/eps-2.txt", "shows/eps-3.txt"]
+
+
+def test_enough_full_matches_are_not_relaxed(tmp_path, episodes_dir) -> None:
+    for n in range(4, 16):
+        (episodes_dir / f"eps-{n}.txt").write_text(
+            f"Eps {n}: Keepers and octopus\n— Deep Water\nKeepers.\nHost\nAnn Lee\n"
+            "Podcast Content\nThe keepers fed the octopus.\n"
+        )
+    with Index.create(tmp_path / "ix") as ix:
+        assert ix.add_paths([episodes_dir]).ok
+        results = ix.search("keepers octopus")
+        assert not results.relaxed and results.total == 13
+        # A page that full matches cannot fill goes on with partial ones, after them.
+        longer = ix.search("keepers octopus", limit=20)
+        assert longer.relaxed and longer.total == 14
+        assert ids(longer)[:13] == ids(ix.search("keepers octopus", limit=13))
+        assert ids(longer)[13] == "shows/eps-1.txt"
+
+
+def test_any_and_all(built_index: Index) -> None:
+    assert ids(built_index.search("bakers guilds octopus", all=True)) == []
+    anyway = built_index.search("keepers bakers", any=True)
+    assert sorted(ids(anyway)) == ["shows/eps-1.txt", "shows/eps-2.txt", "shows/eps-3.txt"]
+    assert not anyway.relaxed
+    with pytest.raises(QueryError):
+        built_index.search("keepers", all=True, any=True)
+
+
+def test_constraints_stay_required_when_relaxed(built_index: Index) -> None:
+    # NOT and fields other than the text's are not words to drop.
+    results = built_index.search("keepers bread NOT octopus")
+    assert results.relaxed
+    assert sorted(ids(results)) == ["shows/eps-1.txt", "shows/eps-2.txt"]
+
+
+def test_cli_says_when_results_are_relaxed(built_index: Index) -> None:
+    runner = CliRunner()
+    base = ["--index", str(built_index.path), "search"]
+    out = runner.invoke(main, [*base, "bakers guilds octopus", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["relaxed"] is True
+    shown = runner.invoke(main, [*base, "bakers guilds octopus"])
+    assert "episodes holding most of them follow" in shown.output
+    strict = runner.invoke(main, [*base, "bakers guilds octopus", "--all", "--json"])
+    assert json.loads(strict.output)["total"] == 0
+    both = runner.invoke(main, [*base, "keepers", "--all", "--any"])
+    assert both.exit_code == 2
+
+
+def test_fillers_alone_never_make_a_match(built_index: Index) -> None:
+    # Episode 3 says "what", and nothing else of this query.
+    assert ids(built_index.search("what bakers guilds")) == ["shows/eps-2.txt"]
+
+
+def test_fillers_are_not_highlighted(built_index: Index) -> None:
+    hit = built_index.search("what octopus arms").hits[0]
+    marked = {hit.snippets[0].text[s:e].lower() for s, e in hit.snippets[0].highlights}
+    assert "arm" in marked and "what" not in marked
+
+
+def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(built_index: Index) -> None:
+    assert ids(built_index.search("bakers guilds octopus", mode=Mode.ALL)) == []
+    assert ids(built_index.search("keepers bakers", mode="any")) == ids(
+        built_index.search("keepers bakers", any=True)
+    )
+    with pytest.raises(OptionError, match="mode 'some'"):
+        built_index.search("keepers", mode="some")
+    with pytest.raises(OptionError, match="mode"):
+        built_index.search("keepers", all=True, mode="any")
+    # Moments take the same words' mode.
+    assert built_index.moments("bakers guilds octopus", all=True).total == 0
+    assert built_index.moments("bakers guilds octopus").total > 0
