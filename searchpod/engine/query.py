@@ -83,11 +83,20 @@ def parse(schema: Any, text: str, field: str | None = None) -> Any:
     return exact_phrases(_normalise_terms(_every_document(parsed)))
 
 
+# Fields some episodes lack: ``field:*`` on them is the episodes that have one.
+_SOMETIMES_FIELDS = frozenset({"host", "show", "speaker"})
+
+
 def _every_document(q: Any) -> Any:
-    """``*`` and ``field:*`` match every episode: Whoosh's per-field form walks every posting."""
-    if isinstance(q, wq.Every):
-        return wq.Every(boost=q.boost)
-    if isinstance(q, wq.Prefix) and not q.text:
+    """``*`` and ``body:*`` match every episode: Whoosh's per-field form walks every posting.
+
+    ``host:*``, ``show:*``, ``speaker:*`` keep the per-field form: the episodes that have one
+    (those fields hold few postings).
+    """
+    if isinstance(q, wq.Every) or (isinstance(q, wq.Prefix) and not q.text):
+        field = getattr(q, "fieldname", None)
+        if field in _SOMETIMES_FIELDS:
+            return wq.Every(field, boost=q.boost)
         return wq.Every(boost=q.boost)
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
         return q.apply(_every_document)
@@ -175,7 +184,7 @@ def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
     """
     wanted: list[set[str]] = []
     for sub in _leaves(q):
-        if getattr(sub, "fieldname", None) == "speaker":
+        if getattr(sub, "fieldname", None) == "speaker" and not isinstance(sub, wq.Every):
             if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
                 raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
             words = sub.words if isinstance(sub, wq.Phrase) else [term_text(sub.text)]
