@@ -31,6 +31,12 @@ _allow_private_hosts = click.option(
     is_flag=True,
     help="Let feed URLs reach loopback, private and link-local addresses (trusted feeds only).",
 )
+_no_speaker_labels = click.option(
+    "--no-speaker-labels",
+    "no_labels",
+    is_flag=True,
+    help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
+)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -125,12 +131,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
     help="Seconds to wait for another indexing run to finish.",
 )
 @_allow_private_hosts
-@click.option(
-    "--no-speaker-labels",
-    "no_labels",
-    is_flag=True,
-    help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
-)
+@_no_speaker_labels
 @click.option(
     "--max-file-mb",
     type=click.FloatRange(0, min_open=True),
@@ -273,6 +274,8 @@ def search(
     fmt: str,
 ) -> None:
     """Search the index. QUERY uses the query language described in the README."""
+    if all_words and any_word:
+        _fail("--all and --any: choose one")
     try:
         ix = _open(ctx, build_default=True)
         if moments:
@@ -326,17 +329,25 @@ def _print_moments(found: Any, as_json: bool, fmt: str) -> None:
     if as_json:
         _dump(found.to_dict())
         return
+    if fmt == "terminal":
+        from searchpod.render import print_moments
+
+        print_moments(_console(), found)
+        return
+    html = fmt == "html"
     for m in found.moments:
-        said = (
-            mark(m.text, m.highlights, "<mark>", "</mark>", escape=True)
-            if fmt == "html"
-            else mark(m.text, m.highlights, "**", "**")
-        )
-        who = f"{m.speaker}: " if m.speaker else ""
+        if html:
+            said = mark(m.text, m.highlights, "<mark>", "</mark>", escape=True)
+            who = escape_html(f"{m.speaker}: ") if m.speaker else ""
+            title = escape_html(f"{m.title} ({m.id})")
+        else:
+            said = mark(m.text, m.highlights, "**", "**")
+            who = f"{m.speaker}: " if m.speaker else ""
+            title = f"{m.title} ({m.id})"
         line = f"{format_time(m.start)} {who}{said}".strip()
-        title = f"{m.title} ({m.id})"
-        click.echo(escape_html(title) if fmt == "html" else terminal_safe(title))
-        click.echo("    " + (line if fmt == "html" else terminal_safe(line)))
+        # terminal_safe after escaping: an escaped control character is still one.
+        click.echo(terminal_safe(title))
+        click.echo("    " + terminal_safe(line))
 
 
 @main.command()
@@ -463,17 +474,17 @@ def feed_list(ctx: click.Context) -> None:
 @feed.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_allow_private_hosts
+@_no_speaker_labels
 @click.pass_context
-def feed_sync(ctx: click.Context, as_json: bool, allow_private_hosts: bool) -> None:
+def feed_sync(
+    ctx: click.Context, as_json: bool, allow_private_hosts: bool, no_labels: bool
+) -> None:
     """Index new and changed episodes of every remembered feed; drop ones they no longer list."""
     from searchpod.index import Index
 
-    feeds = list(_feed_store(ctx).list())
-    if not feeds:
-        _fail("no feeds yet: add one with 'searchpod feed add URL'")
     try:
-        report = Index.create(ctx.obj["index"]).add_paths(
-            feeds, prune=True, allow_private_hosts=allow_private_hosts
+        report = Index.create(ctx.obj["index"]).sync_feeds(
+            allow_private_hosts=allow_private_hosts, speaker_labels=not no_labels
         )
     except SearchpodError as exc:
         _fail(str(exc))

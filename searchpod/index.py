@@ -209,14 +209,26 @@ class Index:
         return FeedStore(self.path / FEEDS_FILE)
 
     def sync_feeds(
-        self, *, progress: Progress | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        self,
+        *,
+        progress: Progress | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        allow_private_hosts: bool = False,
+        speaker_labels: bool = True,
     ) -> IndexReport:
         """Index new and changed episodes of every remembered feed; drop ones they no longer
-        list. Raises SearchpodError when no feed is remembered."""
+        list. Options as for ``add_paths``. Raises SearchpodError when no feed is remembered."""
         feeds = self.feeds.list()
         if not feeds:
-            raise SearchpodError("no feeds yet: add one with Index.feeds.add(url)")
-        return self.add_paths(feeds, prune=True, progress=progress, lock_timeout=lock_timeout)
+            raise SearchpodError("no feeds yet: add one with 'searchpod feed add URL'")
+        return self.add_paths(
+            feeds,
+            prune=True,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            allow_private_hosts=allow_private_hosts,
+            speaker_labels=speaker_labels,
+        )
 
     def _indexing_analyser(self, gen: Path) -> analysis.Analyser:
         """The stem memo of this index's indexing runs (kept between runs in one process;

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from searchpod.analysis import stem
-from searchpod.errors import QueryError
 from searchpod.model import Hit, Snippet
-from searchpod.options import Sort, parse_sort
+from searchpod.options import SearchOptions, Sort, parse_sort
 from searchpod.safe import safe_url
 
 if TYPE_CHECKING:
     from searchpod.index import Index
 
-# Moments come from this many of the best episodes (more when a page reaches deeper).
+# Moments come from this many of the best episodes, or five per moment a page holds: the
+# same pool on every page of one query, so pages never repeat or skip a moment.
 CANDIDATE_EPISODES = 20
+EPISODES_PER_MOMENT = 5
 # An episode's second moment counts half, its third a quarter; and a page holds at most
 # this share of one episode's moments while other episodes have moments left: one episode
 # that matches everywhere cannot fill the first page.
@@ -84,6 +85,7 @@ class MomentResults:
     suggestion: str | None = None
     warnings: tuple[str, ...] = ()
     fuzzy: bool = False
+    relaxed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +93,7 @@ class MomentResults:
             "total": self.total,
             "episodes": self.episodes,
             "fuzzy": self.fuzzy,
+            "relaxed": self.relaxed,
             "page": self.page,
             "limit": self.limit,
             "suggestion": self.suggestion,
@@ -109,11 +112,9 @@ def find_moments(
     decayed by ``REPEAT_DECAY`` for each better moment of the same episode. With a date sort,
     moments follow their episodes' order. Raises QueryError like ``Index.search``.
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(query, f"limit must be between 1 and {MAX_LIMIT}")
-    if page < 1:
-        raise QueryError(query, "page must be 1 or more")
-    depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, page * limit))
+    checked = SearchOptions.parse(limit=limit, page=page)  # OptionError, as search raises
+    limit, page = checked.limit, checked.page
+    depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, EPISODES_PER_MOMENT * limit))
     results = index.search(query, limit=depth, page=1, **options)
     # Checked by the search above: a Sort, or its name.
     by_relevance = parse_sort(options.get("sort", Sort.RELEVANCE)) is Sort.RELEVANCE
@@ -130,6 +131,7 @@ def find_moments(
         suggestion=results.suggestion,
         warnings=results.warnings,
         fuzzy=results.fuzzy,
+        relaxed=results.relaxed,
     )
 
 

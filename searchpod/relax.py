@@ -19,9 +19,12 @@ from collections.abc import Callable
 RELAX_BELOW = 10
 
 
-def relax_below(page: int, limit: int) -> int:
-    """How many full matches are "few": fewer than 10, or than the pages up to this one hold."""
-    return max(RELAX_BELOW, page * limit)
+def relax_below(limit: int) -> int:
+    """How many full matches are "few": fewer than 10, or than one page holds.
+
+    Not the pages up to the one asked for: every page of one query must see the same
+    matches and the same total, or paging would repeat and skip results."""
+    return max(RELAX_BELOW, limit)
 
 
 # Words that phrase a question or a request rather than its subject: a query-side stop list.

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from searchpod.highlight import format_time
 from searchpod.index import IndexStats
 from searchpod.model import Episode, Hit, IndexReport, SearchResults
+from searchpod.moments import MomentResults
 from searchpod.safe import safe_url, terminal_safe
 
 MATCH_STYLE = "bold underline yellow"
@@ -135,13 +136,47 @@ RELAXED_NOTE = (
 )
 
 
-def print_results(console: Console, results: SearchResults) -> None:
+def _print_notes(console: Console, results: SearchResults | MomentResults) -> None:
     if results.suggestion and not results.fuzzy:
         console.print(Styled(f"Did you mean: {results.suggestion}", style="italic"))
     for warning in results.warnings:
         console.print(Styled(f"note: {warning}", style="dim"))
     if results.relaxed:
         console.print(Styled(RELAXED_NOTE, style="dim"))
+
+
+def print_moments(console: Console, found: MomentResults) -> None:
+    """Moments, best first: the episode, then when, who and what was said."""
+    _print_notes(console, found)
+    if not found.moments:
+        console.print(f"No moments match {found.query!r}.")
+        return
+    first = (found.page - 1) * found.limit
+    for rank, moment in enumerate(found.moments, first + 1):
+        title = Styled(f"{rank:>2}. ", style="bold")
+        title.append(moment.title, style="bold")
+        title.append(f"  ({moment.id})", style="dim")
+        console.print(title)
+        line = Styled("    ")
+        if moment.start is not None:
+            line.append(format_time(moment.start) + " ", style="green")
+        if moment.speaker:
+            line.append(moment.speaker + ": ", style="magenta")
+        line.append_text(_styled(moment.text, moment.highlights))
+        console.print(line)
+    shown_to = first + len(found.moments)
+    more = f" — next: --page {found.page + 1}" if shown_to < found.total else ""
+    console.print(
+        Styled(
+            f"{first + 1}–{shown_to} of {found.total} moments, from {found.episodes} "
+            f"matching episodes{more}",
+            style="dim",
+        )
+    )
+
+
+def print_results(console: Console, results: SearchResults) -> None:
+    _print_notes(console, results)
     if not results.hits:
         console.print(f"No episodes match {results.query!r}.")
         return

@@ -91,7 +91,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
-    few = min(relax_below(options.page, options.limit), searcher.doc_count())
+    few = min(relax_below(options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:
         # The same words expand to the same terms again: the same count, the time left.
         budget.terms = terms_left
@@ -233,7 +233,7 @@ def _run(
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
         all_docs=frozenset(results.docnum(i) for i in range(total))
-        if total < relax_below(options.page, options.limit)
+        if total < relax_below(options.limit)
         else frozenset(),
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchpod import Index, QueryError
+from searchpod import Index, OptionError, QueryError
 from searchpod.cli import main
 from searchpod.moments import Moment, spread_over_pages
 from tests.serve_helpers import FOG_HORN_AT, write_show
@@ -127,6 +127,7 @@ def test_search_moments_json_is_the_documented_shape(show_index):
         "total",
         "episodes",
         "fuzzy",
+        "relaxed",
         "page",
         "limit",
         "suggestion",
@@ -146,3 +147,51 @@ def test_search_moments_prints_time_speaker_and_marked_words(show_index):
     bad = CliRunner().invoke(main, ["--index", str(show_index), "search", "--moments", "(fog"])
     assert bad.exit_code == 2
     assert "unclosed" in bad.output
+
+
+def test_moments_say_when_they_hold_only_some_of_the_words(show_index):
+    ix = Index(show_index)
+    some = ix.moments("lighthouse bakers")
+    assert some.relaxed and some.to_dict()["relaxed"] is True
+    assert {m.id for m in some.moments} > {"show/ep-2.html"}
+    every = ix.moments("lighthouse bakers", all=True)
+    assert not every.relaxed and {m.id for m in every.moments} == {"show/ep-2.html"}
+
+
+def test_every_page_of_moments_comes_from_the_same_pool(show_index):
+    ix = Index(show_index)
+    pages = [ix.moments("lighthouse OR keepers", limit=1, page=p) for p in range(1, 8)]
+    assert len({p.total for p in pages}) == 1 and len({p.episodes for p in pages}) == 1
+    paged = [(m.id, m.text) for p in pages for m in p.moments]
+    assert len(paged) == pages[0].total
+    whole = ix.moments("lighthouse OR keepers", limit=len(paged))
+    assert sorted(paged) == sorted((m.id, m.text) for m in whole.moments)
+
+
+@pytest.mark.parametrize(("option", "value"), [("page", 1.5), ("limit", "10"), ("page", True)])
+def test_moments_options_are_checked_like_searchs(show_index, option, value):
+    with pytest.raises(OptionError) as caught:
+        Index(show_index).moments("lighthouse", **{option: value})
+    assert caught.value.option == option
+
+
+def test_moments_in_html_and_plain_escape_everything_from_the_file(tmp_path):
+    pod = tmp_path / "pod"
+    pod.mkdir()
+    said = {"speaker": "R&D <3 Team", "startTime": 1, "endTime": 2}
+    (pod / "ep.json").write_text(
+        json.dumps({"version": "1.0.0", "segments": [{**said, "body": "the zebra\x1b]0;t\x07"}]})
+    )
+    Index.build(tmp_path / "ix", [pod])
+    run = CliRunner().invoke(
+        main, ["--index", str(tmp_path / "ix"), "search", "zebra", "--moments", "--format", "html"]
+    )
+    assert run.exit_code == 0, run.output
+    assert "R&amp;D &lt;3 Team: " in run.output and "<3" not in run.output
+    assert "\x1b" not in run.output and "\x07" not in run.output
+
+
+def test_no_moments_is_said(show_index):
+    run = CliRunner().invoke(main, ["--index", str(show_index), "search", "zqxv", "--moments"])
+    assert run.exit_code == 0
+    assert "No moments match 'zqxv'." in run.output

@@ -54,6 +54,11 @@ def test_enough_full_matches_are_not_relaxed(tmp_path, episodes_dir) -> None:
         assert longer.relaxed and longer.total == 14
         assert ids(longer)[:13] == ids(ix.search("keepers octopus", limit=13))
         assert ids(longer)[13] == "shows/eps-1.txt"
+        # Every page of one query sees the same matches: page 2 neither relaxes nor
+        # changes the total that page 1 gave.
+        pages = [ix.search("keepers octopus", page=p) for p in (1, 2, 3)]
+        assert [(p.total, p.relaxed) for p in pages] == [(13, False)] * 3
+        assert len({i for p in pages for i in ids(p)}) == 13
 
 
 def test_any_and_all(built_index: Index) -> None:

@@ -101,8 +101,8 @@ def test_episode_page_highlights_the_query_words(client):
     [
         ("/?q=%22fog", 400, "unclosed quote"),
         ("/?q=fog&since=soon", 400, "--since"),
-        ("/e/show/ep-1.txt?t=soon", 400, "t must be a number of seconds"),
-        ("/e/show/ep-1.txt?t=-5", 400, "t must be a number of seconds"),
+        ("/e/show/ep-1.txt?t=soon", 400, "must be a number of seconds"),
+        ("/e/show/ep-1.txt?t=-5", 400, "must be a number of seconds"),
         ("/e/show/nope.txt", 404, "no episode with id"),
         ("/e/%2e%2e/%2e%2e/etc/passwd", 404, "no episode with id"),
         ("/nowhere", 404, "Not Found"),

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchpod.analysis import analyse
-from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.index import Index, IndexStats
 from searchpod.server import pages
 from searchpod.server.params import moment_arguments, search_arguments
@@ -126,7 +126,7 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= MAX_SECONDS:
-        raise QueryError(value[:40], "t must be a number of seconds, like t=755")
+        raise OptionError("t", value[:40], "must be a number of seconds, like t=755")
     return seconds
 
 

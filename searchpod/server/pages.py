@@ -118,7 +118,9 @@ def moments_page(
     query = results.query
     shown = len(results.moments)
     first = (results.page - 1) * results.limit + 1
-    if not shown and results.episodes:
+    if not shown and results.total:
+        summary = f"No more moments for “{query}”: all {results.total} are on earlier pages."
+    elif not shown and results.episodes:
         summary = (
             f"No moments for “{query}”: it matches {results.episodes} episode"
             f"{'s' if results.episodes != 1 else ''} only in titles or summaries."

@@ -76,7 +76,7 @@ def _number(params: Mapping[str, str], name: str, default: int, most: int) -> in
     if not value:
         return default
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= most:
-        raise QueryError(value[:40], f"{name} must be a whole number from 1 to {most}")
+        raise OptionError(name, value[:40], f"must be a whole number from 1 to {most}")
     return int(value)
 
 
