@@ -401,6 +401,8 @@ def _moment_results(found: MomentResults, notes: list[str]) -> dict[str, Any]:
         data["did_you_mean"] = found.suggestion
     if found.fuzzy:
         data["fuzzy"] = True
+    if found.relaxed:
+        data["relaxed"] = True
     notes = [*notes, *found.warnings]
     if notes:
         data["notes"] = notes

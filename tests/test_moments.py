@@ -195,3 +195,12 @@ def test_no_moments_is_said(show_index):
     run = CliRunner().invoke(main, ["--index", str(show_index), "search", "zqxv", "--moments"])
     assert run.exit_code == 0
     assert "No moments match 'zqxv'." in run.output
+
+
+def test_the_web_page_and_mcp_say_when_moments_are_relaxed(show_index):
+    from searchpod.mcp_server import _moment_results
+    from searchpod.server.pages import moments_page
+
+    found = Index(show_index).moments("lighthouse bakers")
+    assert "Few episodes hold every word" in moments_page(found, {}, {"q": "lighthouse bakers"})
+    assert _moment_results(found, [])["relaxed"] is True

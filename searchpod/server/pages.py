@@ -111,6 +111,9 @@ def home(stats_line: str) -> str:
     )
 
 
+_RELAXED = "Few episodes hold every word: moments from episodes holding most of them follow."
+
+
 def moments_page(
     results: MomentResults, media: Mapping[str, str | None], params: Mapping[str, str]
 ) -> str:
@@ -143,6 +146,8 @@ def moments_page(
             f"{escape_html(results.suggestion)}</a>?</p>"
         )
     parts.extend(f'<p class="warning">{escape_html(w)}</p>' for w in results.warnings)
+    if results.relaxed:
+        parts.append(f'<p class="warning">{escape_html(_RELAXED)}</p>')
     parts.append('<ol class="results" id="results">')
     parts.extend(_moment_item(m, media.get(m.id), query) for m in results.moments)
     parts.append("</ol>")
