@@ -178,10 +178,8 @@ class IndexTools:
         Each hit is an episode (metadata once) with its best snippets: **matched** words, time
         as HH:MM:SS and seconds, speaker, and a link to that moment when the episode has a URL.
         """
-        notes = []
-        if limit > MAX_HITS:
-            notes.append(f"limit {limit} is more than {MAX_HITS}: showing {MAX_HITS} per page")
-            limit = MAX_HITS
+        notes: list[str] = []
+        limit = _capped(limit, notes)
         results = self.index().search(
             query,
             **search_kwargs(
@@ -224,10 +222,8 @@ class IndexTools:
         speaker, **matched** words and a link to that moment. Same query language and
         filters as search; use it to answer "when did they say X". Episodes' details are
         listed once under `episodes`, keyed by the id each moment names."""
-        notes = []
-        if limit > MAX_HITS:
-            notes.append(f"limit {limit} is more than {MAX_HITS}: showing {MAX_HITS} per page")
-            limit = MAX_HITS
+        notes: list[str] = []
+        limit = _capped(limit, notes)
         kwargs = search_kwargs(
             limit=limit,
             page=page,
@@ -352,6 +348,13 @@ def build_server(index_path: str | Path) -> MCPServer:
 def serve(index_path: str | Path) -> None:
     """Serve the index over stdio until the client closes the connection."""
     build_server(Path(index_path).resolve()).run("stdio")
+
+
+def _capped(limit: int, notes: list[str]) -> int:
+    """``limit``, at most ``MAX_HITS``; a note when it was more."""
+    if limit > MAX_HITS:
+        notes.append(f"limit {limit} is more than {MAX_HITS}: showing {MAX_HITS} per page")
+    return min(limit, MAX_HITS)
 
 
 def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[str, Any]:
