@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.engine.writing import Commit, create_engine_index
+from searchpod.engine.writing import Commit, commit_stamp, create_engine_index, read_live
 from searchpod.errors import IndexWriteError, IngestError
 from searchpod.model import IndexReport, IngestFailure, SkippedFiles
 from searchpod.planning import plan_updates
 from searchpod.store import (
     STAT_SETTLE_S,
     IndexDir,
+    Live,
     StatCache,
     StemShards,
+    load_live,
     load_stat_cache,
     mark_written_by_this_version,
+    save_live,
     save_stat_cache,
     save_stems,
     write_meta,
@@ -132,6 +135,21 @@ def _write_problem(exc: OSError) -> str:
     reason = exc.strerror or str(exc) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename else ""
     return " ".join(f"{reason}{where}".split()).lower()
+
+
+def live_documents(gen: Path) -> Live:
+    """id -> (fingerprint, path) of every live document of ``gen``.
+
+    Saved with each commit (``save_live``), stamped with it: read from there when the
+    stamp is the live commit's, else from the index (and saved for next time). Call it
+    holding the write lock, so that no commit lands in between.
+    """
+    stamp = commit_stamp(gen)
+    live = load_live(gen, stamp)
+    if live is None:
+        live = read_live(gen)
+        save_live(gen, stamp, live)
+    return live
 
 
 def create_generation(index_dir: IndexDir) -> Path:
@@ -244,7 +262,7 @@ def _ingest_in(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
 
-    writer = Commit(gen)
+    writer = Commit(gen, existing)
     try:
         for doc_id in prune:
             writer.delete(doc_id)
@@ -289,6 +307,9 @@ def _ingest_in(
     except BaseException:
         writer.cancel()
         raise
+    # After the commit, stamped with it: killed in between, the saved table names the
+    # commit before, so the next run reads the index instead.
+    save_live(gen, commit_stamp(gen), read_live(gen) if writer.live is None else writer.live)
     # What this run stemmed that the saved table lacks (a new generation's table is empty):
     # only indexing adds to it, never a search.
     save_stems(gen, analysis.current().take_unsaved_stems())

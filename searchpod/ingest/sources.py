@@ -30,6 +30,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 FEED_SUFFIXES = frozenset({".xml", ".rss"})
 KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+# What a group's main file (the one its id names) may be, before any transcript.
+MAIN_SUFFIXES = PAGE_SUFFIXES | TEXT_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
 PARSER_VERSION = "2"
 
@@ -39,7 +41,9 @@ class SourceGroup:
     """The files making up one episode, and the folder its id is relative to."""
 
     root: Path
-    files: tuple[Path, ...]
+    # The files' paths: plain strings, as pathlib costs more than the rest of a no-change
+    # run's work per episode; ``files`` has them as Paths.
+    paths: tuple[str, ...]
     # The root folder's own name, when the caller has already resolved it.
     folder: str = ""
     # Whether "Name:" labels in transcript text may name speakers.
@@ -50,9 +54,13 @@ class SourceGroup:
     # Each file's stat from discovery, so a signature costs no second stat per file.
     stats: tuple[os.stat_result, ...] = field(default=(), compare=False, repr=False)
 
+    @functools.cached_property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.paths)
+
     @property
     def main(self) -> Path:
-        pages = [f for f in self.files if f.suffix.lower() in PAGE_SUFFIXES | TEXT_SUFFIXES]
+        pages = [f for f in self.files if f.suffix.lower() in MAIN_SUFFIXES]
         return (pages or list(self.files))[0]
 
     @functools.cached_property
@@ -71,10 +79,12 @@ class SourceGroup:
         """
         # The stats taken at discovery are older than any read of the bytes that follows,
         # so a file changed in between shows as changed next time, never the reverse.
-        stats = self.stats if len(self.stats) == len(self.files) else [f.stat() for f in self.files]
+        stats = (
+            self.stats if len(self.stats) == len(self.paths) else [os.stat(p) for p in self.paths]
+        )
         return tuple(
-            (f.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-            for f, st in zip(self.files, stats, strict=True)
+            (os.path.basename(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            for p, st in zip(self.paths, stats, strict=True)
         )
 
     def fingerprint(self) -> str:
@@ -284,34 +294,38 @@ def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGro
     folder = root.resolve().name  # once: resolve() stats every component of the path
     top = str(root)
     top = top if top.endswith(os.sep) else top + os.sep
-    by_stem: dict[tuple[str, str], list[tuple[str, str, os.stat_result]]] = {}
+    # (path, lower-case suffix, name, stat) of each file, by folder and lower-case stem.
+    by_stem: dict[tuple[str, str], list[tuple[str, str, str, os.stat_result]]] = {}
     for f, st in files:
         parent, name = os.path.split(f)
-        suffix = _split_name(name)[1].lower()
-        by_stem.setdefault((parent, _split_name(name)[0].lower()), []).append((f, suffix, st))
+        stem, suffix = _split_name(name)
+        by_stem.setdefault((parent, stem.lower()), []).append((f, suffix.lower(), name, st))
     groups: list[SourceGroup] = []
 
-    def group(members: list[tuple[str, str, os.stat_result]]) -> SourceGroup:
-        # What Path.relative_to(root).as_posix() gives, for the group's main file.
-        main = next((m for m in members if m[1] in PAGE_SUFFIXES | TEXT_SUFFIXES), members[0])[0]
-        # ("" where the strings don't show it, e.g. root "." and file "ep.vtt": id computes it.)
+    def group(members: list[tuple[str, str, str, os.stat_result]]) -> SourceGroup:
+        # What Path.relative_to(root).as_posix() gives for the group's main file ("" where
+        # the strings don't show it, e.g. root "." and file "ep.vtt": ``id`` computes it).
+        main = next((m for m in members if m[1] in MAIN_SUFFIXES), members[0])[0]
         rel = main[len(top) :] if main.startswith(top) else ""
         return SourceGroup(
             root,
-            tuple(Path(f) for f, _, _ in members),
+            tuple(m[0] for m in members),
             folder,
             relative=rel.replace(os.sep, "/"),
-            stats=tuple(st for _, _, st in members),
+            stats=tuple(m[3] for m in members),
         )
 
     for members in by_stem.values():
+        if len(members) == 1:
+            groups.append(group(members))
+            continue
         pages = [m for m in members if m[1] in PAGE_SUFFIXES]
         others = [m for m in members if m[1] not in PAGE_SUFFIXES]
         if len(pages) > 1:
             # Two pages of one stem (eps-1.html, eps-1.htm) are two episodes, not a pair.
             groups.extend(group([p]) for p in pages)
             pages = []
-        ordered = pages + sorted(others, key=lambda m: _suffix_rank(m[1], os.path.basename(m[0])))
+        ordered = pages + sorted(others, key=lambda m: _suffix_rank(m[1], m[2]))
         groups.append(group(ordered))
     return sorted(groups, key=lambda g: g.id)
 
