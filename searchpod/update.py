@@ -217,23 +217,26 @@ def _ingest_in(
     old_cache = load_stat_cache(gen)
     cache: StatCache = {}
     settled = time.time() - STAT_SETTLE_S
+    cache_changed = False  # whether ``cache`` holds an entry ``old_cache`` lacks
     for group in groups:
         known = existing.get(group.id)
         try:
             signature = group.signature()
             cached = old_cache.get(group.id)
-            if known and cached == (signature, known[0]):
-                fingerprint = known[0]  # same files, same stat: no need to read them
-            else:
-                fingerprint = group.fingerprint()
+            trusted = known is not None and cached == (signature, known[0])
+            # Same files, same stat: no need to read them.
+            fingerprint = known[0] if known is not None and trusted else group.fingerprint()
         except OSError as exc:
             failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
             continue
         except IngestError as exc:
             failures.append(IngestFailure(exc.source, exc.reason))
             continue
-        if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
+        if trusted and cached is not None:
+            cache[group.id] = cached  # settled when it was saved
+        elif all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
+            cache_changed = cache_changed or cached != cache[group.id]
         # An episode built despite a broken file beside good ones stores its fingerprint
         # with that file's failure (``with_failures``): unchanged, it is named on every run.
         stored, broken = split_failures(known[0]) if known else ("", [])
@@ -256,7 +259,7 @@ def _ingest_in(
     ]
     total = len(todo) + len(from_feeds)
     if not total and not prune:
-        if cache.items() - old_cache.items():
+        if cache_changed:
             save_stat_cache(gen, {**old_cache, **cache})
         return IndexReport(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
