@@ -102,8 +102,13 @@ def unique_ids(
     roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
     # replace() only where the prefix differs: it costs more than the rest of a no-change run.
+    # Looked up once per root object: hashing and comparing Paths per group costs more.
+    by_root: dict[int, str] = {}
+    for g in groups:
+        if id(g.root) not in by_root:
+            by_root[id(g.root)] = prefixes[g.root]
     unique = [
-        g if g.folder == prefixes[g.root] else dataclasses.replace(g, folder=prefixes[g.root])
+        g if g.folder == by_root[id(g.root)] else dataclasses.replace(g, folder=by_root[id(g.root)])
         for g in groups
     ]
     return unique, prefixes

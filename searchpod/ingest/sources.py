@@ -279,12 +279,13 @@ def _walk(
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep  # os.path.join's
         for name in filenames:
             if name.startswith("."):
                 continue
             reason = _skip_reason(name)
             if reason is None:
-                yield os.path.join(dirpath, name)
+                yield prefix + name
             elif skipped is not None:
                 key = (_split_name(name)[1].lower() or "(no suffix)", reason)
                 skipped[key] = skipped.get(key, 0) + 1
@@ -297,7 +298,7 @@ def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGro
     # (path, lower-case suffix, name, stat) of each file, by folder and lower-case stem.
     by_stem: dict[tuple[str, str], list[tuple[str, str, str, os.stat_result]]] = {}
     for f, st in files:
-        parent, name = os.path.split(f)
+        parent, _, name = f.rpartition(os.sep)
         stem, suffix = _split_name(name)
         by_stem.setdefault((parent, stem.lower()), []).append((f, suffix.lower(), name, st))
     groups: list[SourceGroup] = []
