@@ -18,9 +18,8 @@ from searchpod.engine.fields import build_schema, use_precomputed
 # compound=False: Whoosh copies a compound segment into memory on every open, which cost a
 # cold search ~30 ms on a 180-episode index; separate files are read in place.
 # limitmb: what each writer (one per worker, plus the parent's) buffers before spilling a
-# sorted run to disk; Python objects take ~3x what Whoosh counts. 256 took a two-worker
-# build of 3,000 episodes to 866 MB; 16 keeps it at ~270 MB for the same CPU time (more,
-# smaller runs to merge, but each sorted in less memory).
+# sorted run to disk, as Whoosh counts it (the Python objects take more). 256 took a
+# two-worker build of 3,000 episodes to 866 MB; 16 keeps it at ~270 MB for the same CPU.
 _WRITER_OPTIONS: dict[str, Any] = {"limitmb": 16, "compound": False}
 
 
