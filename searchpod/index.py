@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool
-from searchpod.engine.writing import live_documents
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
 from searchpod.model import Episode, IndexReport, SearchResults
 from searchpod.options import Mode, SearchOptions, Sort, mode_of
@@ -27,6 +26,7 @@ from searchpod.update import (
     disk_errors,
     gather,
     ingest,
+    live_documents,
     unique_ids,
     with_skipped,
 )

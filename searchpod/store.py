@@ -4,6 +4,7 @@
       CURRENT          name of the live generation, replaced atomically
       g000001/         a Whoosh index + searchpod.json (versions) + stems/ (word -> stem)
                        + files.marshal (what each source file looked like when last hashed)
+                       + live.marshal (each episode's fingerprint and path, for one commit)
       write.lock       held by the one process writing
       feeds.json       remembered feeds;  cache/  downloaded transcripts
 
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ READABLE_SCHEMA_VERSIONS = (2, 3)
 META_FILE = "searchpod.json"
 STEMS_DIR = "stems"
 STAT_CACHE_FILE = "files.marshal"
+# id -> (fingerprint, path) of the live documents, stamped with the commit it describes.
+LIVE_FILE = "live.marshal"
 # A file changed this recently might change again within the same mtime tick unnoticed
 # (coarse-clock file systems): such files are hashed again next time rather than trusted.
 STAT_SETTLE_S = 2.0
@@ -316,3 +319,29 @@ def load_stat_cache(gen: Path) -> StatCache:
 
 def save_stat_cache(gen: Path, cache: StatCache) -> None:
     atomic_write(gen / STAT_CACHE_FILE, marshal.dumps(cache))
+
+
+Live = dict[str, tuple[str, str]]
+
+
+def load_live(gen: Path, stamp: Any) -> Live | None:
+    """The saved live documents, if saved for the commit ``stamp`` names; else None."""
+    if stamp is None:
+        return None
+    try:
+        saved = marshal.loads((gen / LIVE_FILE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(saved, dict) or saved.get("stamp") != stamp:
+        return None
+    live = saved.get("live")
+    return live if isinstance(live, dict) else None
+
+
+def save_live(gen: Path, stamp: Any, live: Live) -> None:
+    """Save ``live`` as the documents of commit ``stamp`` (only a cache: a failure to save
+    costs the next run a read of the index, not results)."""
+    if stamp is None:
+        return
+    with suppress(OSError):
+        atomic_write(gen / LIVE_FILE, marshal.dumps({"stamp": stamp, "live": live}))

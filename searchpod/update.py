@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.engine.writing import Commit, create_engine_index
+from searchpod.engine.writing import Commit, commit_stamp, create_engine_index, read_live
 from searchpod.errors import IndexWriteError, IngestError
 from searchpod.model import IndexReport, IngestFailure, SkippedFiles
 from searchpod.planning import plan_updates
 from searchpod.store import (
     STAT_SETTLE_S,
     IndexDir,
+    Live,
     StatCache,
     StemShards,
+    load_live,
     load_stat_cache,
     mark_written_by_this_version,
+    save_live,
     save_stat_cache,
     save_stems,
     write_meta,
@@ -99,8 +102,13 @@ def unique_ids(
     roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
     # replace() only where the prefix differs: it costs more than the rest of a no-change run.
+    # Looked up once per root object: hashing and comparing Paths per group costs more.
+    by_root: dict[int, str] = {}
+    for g in groups:
+        if id(g.root) not in by_root:
+            by_root[id(g.root)] = prefixes[g.root]
     unique = [
-        g if g.folder == prefixes[g.root] else dataclasses.replace(g, folder=prefixes[g.root])
+        g if g.folder == by_root[id(g.root)] else dataclasses.replace(g, folder=by_root[id(g.root)])
         for g in groups
     ]
     return unique, prefixes
@@ -132,6 +140,21 @@ def _write_problem(exc: OSError) -> str:
     reason = exc.strerror or str(exc) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename else ""
     return " ".join(f"{reason}{where}".split()).lower()
+
+
+def live_documents(gen: Path) -> Live:
+    """id -> (fingerprint, path) of every live document of ``gen``.
+
+    Saved with each commit (``save_live``), stamped with it: read from there when the
+    stamp is the live commit's, else from the index (and saved for next time). Call it
+    holding the write lock, so that no commit lands in between.
+    """
+    stamp = commit_stamp(gen)
+    live = load_live(gen, stamp)
+    if live is None:
+        live = read_live(gen)
+        save_live(gen, stamp, live)
+    return live
 
 
 def create_generation(index_dir: IndexDir) -> Path:
@@ -199,23 +222,26 @@ def _ingest_in(
     old_cache = load_stat_cache(gen)
     cache: StatCache = {}
     settled = time.time() - STAT_SETTLE_S
+    cache_changed = False  # whether ``cache`` holds an entry ``old_cache`` lacks
     for group in groups:
         known = existing.get(group.id)
         try:
             signature = group.signature()
             cached = old_cache.get(group.id)
-            if known and cached == (signature, known[0]):
-                fingerprint = known[0]  # same files, same stat: no need to read them
-            else:
-                fingerprint = group.fingerprint()
+            trusted = known is not None and cached == (signature, known[0])
+            # Same files, same stat: no need to read them.
+            fingerprint = known[0] if known is not None and trusted else group.fingerprint()
         except OSError as exc:
             failures.append(IngestFailure(str(group.main), f"cannot read: {exc.strerror or exc}"))
             continue
         except IngestError as exc:
             failures.append(IngestFailure(exc.source, exc.reason))
             continue
-        if all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
+        if trusted and cached is not None:
+            cache[group.id] = cached  # settled when it was saved
+        elif all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
             cache[group.id] = (signature, fingerprint)
+            cache_changed = cache_changed or cached != cache[group.id]
         # An episode built despite a broken file beside good ones stores its fingerprint
         # with that file's failure (``with_failures``): unchanged, it is named on every run.
         stored, broken = split_failures(known[0]) if known else ("", [])
@@ -238,13 +264,13 @@ def _ingest_in(
     ]
     total = len(todo) + len(from_feeds)
     if not total and not prune:
-        if cache.items() - old_cache.items():
+        if cache_changed:
             save_stat_cache(gen, {**old_cache, **cache})
         return IndexReport(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
 
-    writer = Commit(gen)
+    writer = Commit(gen, existing)
     try:
         for doc_id in prune:
             writer.delete(doc_id)
@@ -289,6 +315,9 @@ def _ingest_in(
     except BaseException:
         writer.cancel()
         raise
+    # After the commit, stamped with it: killed in between, the saved table names the
+    # commit before, so the next run reads the index instead.
+    save_live(gen, commit_stamp(gen), read_live(gen) if writer.live is None else writer.live)
     # What this run stemmed that the saved table lacks (a new generation's table is empty):
     # only indexing adds to it, never a search.
     save_stems(gen, analysis.current().take_unsaved_stems())

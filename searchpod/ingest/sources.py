@@ -14,8 +14,9 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchpod.errors import IngestError
@@ -29,6 +30,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 FEED_SUFFIXES = frozenset({".xml", ".rss"})
 KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES
+# What a group's main file (the one its id names) may be, before any transcript.
+MAIN_SUFFIXES = PAGE_SUFFIXES | TEXT_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
 PARSER_VERSION = "2"
 
@@ -38,22 +41,33 @@ class SourceGroup:
     """The files making up one episode, and the folder its id is relative to."""
 
     root: Path
-    files: tuple[Path, ...]
+    # The files' paths: plain strings, as pathlib costs more than the rest of a no-change
+    # run's work per episode; ``files`` has them as Paths.
+    paths: tuple[str, ...]
     # The root folder's own name, when the caller has already resolved it.
     folder: str = ""
     # Whether "Name:" labels in transcript text may name speakers.
     labels: bool = True
+    # The main file's path relative to ``root`` ("/"-separated), when discovery knows it:
+    # Path.relative_to costs more than the rest of a no-change run's work per episode.
+    relative: str = ""
+    # Each file's stat from discovery, so a signature costs no second stat per file.
+    stats: tuple[os.stat_result, ...] = field(default=(), compare=False, repr=False)
+
+    @functools.cached_property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.paths)
 
     @property
     def main(self) -> Path:
-        pages = [f for f in self.files if f.suffix.lower() in PAGE_SUFFIXES | TEXT_SUFFIXES]
+        pages = [f for f in self.files if f.suffix.lower() in MAIN_SUFFIXES]
         return (pages or list(self.files))[0]
 
     @functools.cached_property
     def id(self) -> str:
         # The folder's own name is part of the id: "data/eps-1.html" and "other/eps-1.html"
         # are different episodes.
-        rel = self.main.relative_to(self.root).as_posix()
+        rel = self.relative or self.main.relative_to(self.root).as_posix()
         return f"{self.folder or self.root.resolve().name}/{rel}"
 
     def signature(self) -> tuple[tuple[str, int, int, int, int], ...]:
@@ -63,11 +77,15 @@ class SourceGroup:
         authority whenever a signature differs. ctime is there because no tool can set it:
         an edit followed by restoring the old mtime (``touch -r``, ``cp -p``) still shows.
         """
-        out = []
-        for f in self.files:
-            st = f.stat()
-            out.append((f.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-        return tuple(out)
+        # The stats taken at discovery are older than any read of the bytes that follows,
+        # so a file changed in between shows as changed next time, never the reverse.
+        stats = (
+            self.stats if len(self.stats) == len(self.paths) else [os.stat(p) for p in self.paths]
+        )
+        return tuple(
+            (os.path.basename(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            for p, st in zip(self.paths, stats, strict=True)
+        )
 
     def fingerprint(self) -> str:
         """A hash of every file's name and bytes: equal fingerprints need no re-parsing."""
@@ -179,8 +197,8 @@ def discover(
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
-    named: dict[Path, list[Path]] = {}
-    found: list[tuple[Path, list[Path]]] = []
+    named: dict[Path, list[str]] = {}
+    found: list[tuple[Path, list[str]]] = []
     for raw in paths:
         path = Path(raw)
         # os.path.isdir: False, not PermissionError, inside a folder we may not enter
@@ -189,27 +207,48 @@ def discover(
         if not is_dir and not _exists(path, follow_symlinks=False):
             failures.append(IngestFailure(display_name(raw), "no such file or folder"))
         elif is_dir:
-            found.append((path, sorted(_walk(path, failures, skipped))))
+            # In pathlib's order (by path components), which is not the strings' order.
+            walked = sorted(_walk(path, failures, skipped), key=_components)
+            found.append((path, walked))
         else:
-            named.setdefault(path.parent, []).append(path)
+            named.setdefault(path.parent, []).append(str(path))
+    # Paths are plain strings until grouped: pathlib costs several times the rest of the
+    # work per file, and a no-change run over thousands of files is mostly this loop.
     for root, files in [*found, *named.items()]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
-        fresh = []
+        fresh: list[tuple[str, os.stat_result]] = []
         for f in files:
             try:
-                check_name(f)
-                st = stat_source(f)
-            except IngestError as exc:
-                failures.append(IngestFailure(exc.source, exc.reason))
-                continue
+                st = os.stat(f) if f.isascii() else None
+            except OSError:
+                st = None
+            if st is None or not stat.S_ISREG(st.st_mode):
+                try:  # the slow path names the reason
+                    check_name(Path(f))
+                    st = stat_source(Path(f))
+                except IngestError as exc:
+                    failures.append(IngestFailure(exc.source, exc.reason))
+                    continue
             if (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
-                fresh.append(f)
+                fresh.append((f, st))
         groups.extend(_pair(root, fresh))
     if not labels:
         groups = [dataclasses.replace(g, labels=False) for g in groups]
     return groups, failures
+
+
+def _components(path: str) -> list[str]:
+    return path.split(os.sep)
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """A file name's stem and suffix, as pathlib splits them ("a." has no suffix)."""
+    i = name.rfind(".")
+    if 0 < i < len(name) - 1:
+        return name[:i], name[i:]
+    return name, ""
 
 
 # A project's own notes beside its episodes ("README.md") are not episodes.
@@ -218,10 +257,10 @@ _NOT_EPISODES = frozenset({"readme", "license", "licence", "changelog", "contrib
 
 def _skip_reason(name: str) -> str | None:
     """Why a file inside a folder is left out, or None if it is indexed."""
-    path = Path(name)
-    suffix = path.suffix.lower()
-    if path.stem.lower() in _NOT_EPISODES:
-        return f"{path.stem.upper()} files are notes, not episodes"
+    stem, suffix = _split_name(name)
+    suffix = suffix.lower()
+    if stem.lower() in _NOT_EPISODES:
+        return f"{stem.upper()} files are notes, not episodes"
     if suffix in KNOWN_SUFFIXES:
         return None
     if suffix in FEED_SUFFIXES:
@@ -233,46 +272,68 @@ def _walk(
     folder: Path,
     failures: list[IngestFailure],
     skipped: dict[tuple[str, str], int] | None = None,
-) -> Iterator[Path]:
+) -> Iterator[str]:
     def unreadable(exc: OSError) -> None:
         name = display_name(exc.filename or folder)
         failures.append(IngestFailure(name, f"cannot read folder: {exc.strerror or exc}"))
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep  # os.path.join's
         for name in filenames:
             if name.startswith("."):
                 continue
             reason = _skip_reason(name)
             if reason is None:
-                yield Path(dirpath) / name
+                yield prefix + name
             elif skipped is not None:
-                key = (Path(name).suffix.lower() or "(no suffix)", reason)
+                key = (_split_name(name)[1].lower() or "(no suffix)", reason)
                 skipped[key] = skipped.get(key, 0) + 1
 
 
-def _pair(root: Path, files: list[Path]) -> list[SourceGroup]:
+def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGroup]:
     folder = root.resolve().name  # once: resolve() stats every component of the path
-    by_stem: dict[tuple[Path, str], list[Path]] = {}
-    for f in files:
-        by_stem.setdefault((f.parent, f.stem.lower()), []).append(f)
+    top = str(root)
+    top = top if top.endswith(os.sep) else top + os.sep
+    # (path, lower-case suffix, name, stat) of each file, by folder and lower-case stem.
+    by_stem: dict[tuple[str, str], list[tuple[str, str, str, os.stat_result]]] = {}
+    for f, st in files:
+        parent, _, name = f.rpartition(os.sep)
+        stem, suffix = _split_name(name)
+        by_stem.setdefault((parent, stem.lower()), []).append((f, suffix.lower(), name, st))
     groups: list[SourceGroup] = []
+
+    def group(members: list[tuple[str, str, str, os.stat_result]]) -> SourceGroup:
+        # What Path.relative_to(root).as_posix() gives for the group's main file ("" where
+        # the strings don't show it, e.g. root "." and file "ep.vtt": ``id`` computes it).
+        main = next((m for m in members if m[1] in MAIN_SUFFIXES), members[0])[0]
+        rel = main[len(top) :] if main.startswith(top) else ""
+        return SourceGroup(
+            root,
+            tuple(m[0] for m in members),
+            folder,
+            relative=rel.replace(os.sep, "/"),
+            stats=tuple(m[3] for m in members),
+        )
+
     for members in by_stem.values():
-        pages = [f for f in members if f.suffix.lower() in PAGE_SUFFIXES]
-        others = [f for f in members if f.suffix.lower() not in PAGE_SUFFIXES]
+        if len(members) == 1:
+            groups.append(group(members))
+            continue
+        pages = [m for m in members if m[1] in PAGE_SUFFIXES]
+        others = [m for m in members if m[1] not in PAGE_SUFFIXES]
         if len(pages) > 1:
             # Two pages of one stem (eps-1.html, eps-1.htm) are two episodes, not a pair.
-            groups.extend(SourceGroup(root, (p,), folder) for p in pages)
+            groups.extend(group([p]) for p in pages)
             pages = []
-        ordered = pages + sorted(others, key=_transcript_rank)
-        groups.append(SourceGroup(root, tuple(ordered), folder))
+        ordered = pages + sorted(others, key=lambda m: _suffix_rank(m[1], m[2]))
+        groups.append(group(ordered))
     return sorted(groups, key=lambda g: g.id)
 
 
-def _transcript_rank(path: Path) -> tuple[int, str]:
+def _suffix_rank(suffix: str, name: str) -> tuple[int, str]:
     order = [".txt", ".text", ".md", ".markdown", ".json", ".vtt", ".srt", ".tsv"]
-    suffix = path.suffix.lower()
-    return (order.index(suffix) if suffix in order else len(order), path.name)
+    return (order.index(suffix) if suffix in order else len(order), name)
 
 
 def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Episode:
