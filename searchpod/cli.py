@@ -121,6 +121,9 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
+@click.option(
+    "--optimize", is_flag=True, help="Then merge the index into one segment (slow when big)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--wait",
@@ -143,6 +146,7 @@ def index_cmd(
     paths: tuple[str, ...],
     prune: bool,
     rebuild: bool,
+    optimize: bool,
     as_json: bool,
     lock_timeout: float,
     allow_private_hosts: bool,
@@ -176,6 +180,8 @@ def index_cmd(
                 allow_private_hosts=allow_private_hosts,
                 speaker_labels=not no_labels,
             )
+        if optimize:
+            ix.optimize(lock_timeout=lock_timeout)
     except SearchpodError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

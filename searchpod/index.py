@@ -27,6 +27,7 @@ from searchpod.update import (
     gather,
     ingest,
     live_documents,
+    optimize_generation,
     unique_ids,
     with_skipped,
 )
@@ -229,6 +230,25 @@ class Index:
             allow_private_hosts=allow_private_hosts,
             speaker_labels=speaker_labels,
         )
+
+    def optimize(
+        self,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        on_wait: Callable[[], None] | None = None,
+    ) -> int:
+        """Merge the index's segments into one; returns how many there were.
+
+        Additions merge only a few small segments at a time, so that none pays for a big
+        merge; segments too big for that pile up (to a ceiling), and searches read each one.
+        This merges them all at a time of your choosing: slow on a big index (seconds per
+        hundred episodes), and the index stays searchable meanwhile.
+        """
+        self._dir.refuse_links(self._dir.current())
+        with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
+            gen = self._dir.current()
+            check_meta(gen, self._dir.path)
+            return optimize_generation(gen)
 
     def _indexing_analyser(self, gen: Path) -> analysis.Analyser:
         """The stem memo of this index's indexing runs (kept between runs in one process;

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.engine.writing import Commit, commit_stamp, create_engine_index, read_live
+from searchpod.engine.writing import (
+    Commit,
+    commit_stamp,
+    create_engine_index,
+    merge_all,
+    read_live,
+)
 from searchpod.errors import IndexWriteError, IngestError
 from searchpod.model import IndexReport, IngestFailure, SkippedFiles
 from searchpod.planning import plan_updates
@@ -155,6 +161,18 @@ def live_documents(gen: Path) -> Live:
         live = read_live(gen)
         save_live(gen, stamp, live)
     return live
+
+
+def optimize_generation(gen: Path) -> int:
+    """Merge all of ``gen``'s segments into one commit; how many segments there were.
+    Call it holding the write lock."""
+    live = live_documents(gen)
+    # Before the commit, as for any other: its segment is written by this version's codec.
+    mark_written_by_this_version(gen)
+    before = merge_all(gen)
+    # The same documents, under the new commit's stamp (killed in between: read again).
+    save_live(gen, commit_stamp(gen), live)
+    return before
 
 
 def create_generation(index_dir: IndexDir) -> Path:
