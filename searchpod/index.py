@@ -34,6 +34,7 @@ from searchpod.update import (
 
 if TYPE_CHECKING:
     from searchpod.ingest.feed import FeedStore
+    from searchpod.ingest.sources import ListingCache
     from searchpod.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -87,6 +88,7 @@ class Index:
         self._analyser = analysis.Analyser(StemShards(gen))
         self._indexer: analysis.Analyser | None = None
         self._indexer_gen: Path | None = None
+        self._listings: ListingCache | None = None  # folders' walks, for the next add_paths
         self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
@@ -162,11 +164,16 @@ class Index:
         """
         self._dir.refuse_links(self._dir.current())
         paths = list(paths)
+        if self._listings is None:
+            from searchpod.ingest.sources import ListingCache
+
+            self._listings = ListingCache()
         gathered = gather(
             paths,
             self._dir.path,
             allow_private_hosts=allow_private_hosts,
             labels=speaker_labels,
+            listings=self._listings,
         )
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths

@@ -46,7 +46,7 @@ from searchpod.store import (
 
 if TYPE_CHECKING:
     from searchpod.feeds import FeedBatch
-    from searchpod.ingest.sources import SourceGroup
+    from searchpod.ingest.sources import ListingCache, SourceGroup
 
 Progress = Callable[[int, int, str], None]
 
@@ -69,11 +69,13 @@ def gather(
     *,
     allow_private_hosts: bool = False,
     labels: bool = True,
+    listings: ListingCache | None = None,
 ) -> Gathered:
     """Files and folders discovered, feeds fetched: the one path for build and add_paths.
 
     Feeds given as URLs may not send searchpod to loopback, private or link-local addresses
-    unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels.
+    unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels;
+    ``listings``: folders' walks kept from earlier runs (``discover``).
     """
     # Imported here: a search never reads source files or feeds.
     from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
@@ -82,7 +84,7 @@ def gather(
     feed_sources = [str(p) for p in sources if is_feed_source(p)]
     file_paths = [p for p in sources if str(p) not in feed_sources]
     skipped: dict[tuple[str, str], int] = {}
-    groups, failures = discover(file_paths, labels=labels, skipped=skipped)
+    groups, failures = discover(file_paths, labels=labels, skipped=skipped, listings=listings)
     # Network work first, outside the lock: only writing needs to be exclusive.
     feeds = (
         fetch_feeds(
@@ -105,7 +107,9 @@ def unique_ids(
 
     # os.path.isdir: False, not PermissionError, for a path inside a folder we cannot enter.
     folders = [Path(p) for p in paths if os.path.isdir(p)]
-    roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
+    # The groups' roots deduplicated by identity first: comparing Paths costs more.
+    group_roots = {id(g.root): g.root for g in groups}.values()
+    roots = list(dict.fromkeys([*folders, *group_roots]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
     # replace() only where the prefix differs: it costs more than the rest of a no-change run.
     # Looked up once per root object: hashing and comparing Paths per group costs more.
