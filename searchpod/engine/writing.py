@@ -183,10 +183,10 @@ def merge_all(gen: Path) -> int:
 # A commit merges older documents only within a budget: INLINE_MERGE_DOCS, or MERGE_MULTIPLE
 # times the documents it adds when that is more, so that no addition pays for a merge many
 # times its own size (rewriting a document costs about what adding it does).
-INLINE_MERGE_DOCS = 4
+INLINE_MERGE_DOCS = 3
 MERGE_MULTIPLE = 4
 # The smallest segments are merged once this many of them fit in the budget together.
-MERGE_FACTOR = 4
+MERGE_FACTOR = 3
 # Segments too big to merge within a budget pile up until there are this many; then the
 # smallest MERGE_FACTOR_AT_CEILING are merged whatever it costs (``Index.optimize`` merges
 # all of them at a time of the user's choosing).
