@@ -13,6 +13,12 @@ counts the index's segments; prints one JSON object. The added files are removed
 ``PYTHONPATH``) take turns, ``--processes`` each, every process on a fresh copy of ``IX``;
 prints medians with their range per side. ``DIR`` must be the folder ``IX`` was built from
 (ids and paths name it), so the processes run one at a time.
+
+    python benchmarks/incremental.py --compare-search IX1 IX2 ... [--rounds 7]
+
+Searches the same queries (top 10 with snippets) on each index in turn, round after round,
+in one process: each query's median over the rounds, then the median over the queries and
+the index's segment count (e.g. after 100 single additions under two merge policies).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ QUERIES = [
     "type hints",
     "comedy",
 ]
+# Rarer words too, for --compare-search: their cost is mostly per segment, not per match.
+RARE = ["zeppelin", "harmonica", "kubernetes", "tarot", "bankruptcy", "pandas dataframe"]
 
 
 def one_process(index: Path, corpus: Path, source: Path, runs: int, adds: int) -> dict:
@@ -141,20 +149,51 @@ def alternate(args: argparse.Namespace) -> None:
     print(json.dumps({"summary": summary, "runs": results}, indent=1))
 
 
+def compare_search(indexes: list[Path], rounds: int) -> None:
+    from searchpod import Index
+
+    opened = [Index(ix) for ix in indexes]
+    queries = QUERIES + RARE
+    times: list[dict[str, list[float]]] = [{q: [] for q in queries} for _ in indexes]
+    for ix in opened:
+        for q in queries:
+            ix.search(q, limit=10)  # warm
+    for _ in range(rounds):
+        for ix, mine in zip(opened, times, strict=True):
+            for q in queries:
+                t = time.perf_counter()
+                ix.search(q, limit=10)
+                mine[q].append(time.perf_counter() - t)
+    for path, mine in zip(indexes, times, strict=True):
+        per_query = {q: statistics.median(v) * 1000 for q, v in mine.items()}
+        print(
+            json.dumps(
+                {
+                    "index": str(path),
+                    "segments": segment_count(path),
+                    "p50_ms": round(statistics.median(per_query.values()), 2),
+                    "per_query_ms": {q: round(v, 2) for q, v in per_query.items()},
+                }
+            )
+        )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--index", type=Path, required=True)
-    p.add_argument("--corpus", type=Path, required=True)
-    p.add_argument(
-        "--source", type=Path, required=True, help="a transcript to copy as new episodes"
-    )
+    p.add_argument("--index", type=Path)
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--source", type=Path, help="a transcript to copy as new episodes")
+    p.add_argument("--compare-search", nargs="+", type=Path, metavar="IX")
+    p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--adds", type=int, default=7)
     p.add_argument("--alternate", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
     p.add_argument("--processes", type=int, default=3)
     p.add_argument("--work", type=Path, default=None, help="where index copies go")
     args = p.parse_args()
-    if args.alternate:
+    if args.compare_search:
+        compare_search(args.compare_search, args.rounds)
+    elif args.alternate:
         alternate(args)
     else:
         print(json.dumps(one_process(args.index, args.corpus, args.source, args.runs, args.adds)))

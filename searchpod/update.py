@@ -246,10 +246,11 @@ def _ingest_in(
     settled = time.time() - STAT_SETTLE_S
     cache_changed = False  # whether ``cache`` holds an entry ``old_cache`` lacks
     for group in groups:
-        known = existing.get(group.id)
+        group_id = group.id
+        known = existing.get(group_id)
         try:
             signature = group.signature()
-            cached = old_cache.get(group.id)
+            cached = old_cache.get(group_id)
             trusted = known is not None and cached == (signature, known[0])
             # Same files, same stat: no need to read them.
             fingerprint = known[0] if known is not None and trusted else group.fingerprint()
@@ -260,16 +261,18 @@ def _ingest_in(
             failures.append(IngestFailure(exc.source, exc.reason))
             continue
         if trusted and cached is not None:
-            cache[group.id] = cached  # settled when it was saved
+            cache[group_id] = cached  # settled when it was saved
         elif all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
-            cache[group.id] = (signature, fingerprint)
-            cache_changed = cache_changed or cached != cache[group.id]
+            cache[group_id] = (signature, fingerprint)
+            cache_changed = cache_changed or cached != cache[group_id]
         # An episode built despite a broken file beside good ones stores its fingerprint
         # with that file's failure (``with_failures``): unchanged, it is named on every run.
-        stored, broken = split_failures(known[0]) if known else ("", [])
-        if known and stored == fingerprint:
-            fingerprint = known[0]  # so the plan sees it unchanged
-            failures.extend(broken)
+        # (A trusted one has no failures: its cached fingerprint never carries them.)
+        if known is not None and known[0] != fingerprint:
+            stored, broken = split_failures(known[0])
+            if stored == fingerprint:
+                fingerprint = known[0]  # so the plan sees it unchanged
+                failures.extend(broken)
         fingerprinted.append((group, fingerprint))
     plan = plan_updates(
         existing,
