@@ -122,7 +122,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
 @click.option(
-    "--optimize", is_flag=True, help="Then merge the index into one segment (slow when big)."
+    "--optimize", is_flag=True, help="Then merge the small segments additions left into one."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(

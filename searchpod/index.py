@@ -243,13 +243,15 @@ class Index:
         *,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         on_wait: Callable[[], None] | None = None,
-    ) -> int:
-        """Merge the index's segments into one; returns how many there were.
+    ) -> tuple[int, int]:
+        """Merge the small segments that additions leave into one; returns the number of
+        segments before and after.
 
         Additions merge only a few small segments at a time, so that none pays for a big
-        merge; segments too big for that pile up (to a ceiling), and searches read each one.
-        This merges them all at a time of your choosing: slow on a big index (seconds per
-        hundred episodes), and the index stays searchable meanwhile.
+        merge; segments of a few episodes pile up (to a ceiling), and each one costs every
+        search a little. This merges all segments holding under a tenth of the episodes (and
+        drops deleted ones) at a time of your choosing: about as long as indexing those
+        episodes again. Searches go on meanwhile; killed, the last commit stays.
         """
         self._dir.refuse_links(self._dir.current())
         with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):

@@ -23,7 +23,7 @@ from searchpod.engine.writing import (
     Commit,
     commit_stamp,
     create_engine_index,
-    merge_all,
+    merge_small,
     read_live,
 )
 from searchpod.errors import IndexWriteError, IngestError
@@ -167,16 +167,16 @@ def live_documents(gen: Path) -> Live:
     return live
 
 
-def optimize_generation(gen: Path) -> int:
-    """Merge all of ``gen``'s segments into one commit; how many segments there were.
-    Call it holding the write lock."""
+def optimize_generation(gen: Path) -> tuple[int, int]:
+    """``merge_small`` on ``gen``, keeping its saved live table: the segment counts before
+    and after. Call it holding the write lock."""
     live = live_documents(gen)
     # Before the commit, as for any other: its segment is written by this version's codec.
     mark_written_by_this_version(gen)
-    before = merge_all(gen)
+    counts = merge_small(gen)
     # The same documents, under the new commit's stamp (killed in between: read again).
     save_live(gen, commit_stamp(gen), live)
-    return before
+    return counts
 
 
 def create_generation(index_dir: IndexDir) -> Path:

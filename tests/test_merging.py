@@ -20,8 +20,10 @@ from searchpod.engine.writing import (
     INLINE_MERGE_DOCS,
     MERGE_FACTOR,
     MERGE_FACTOR_AT_CEILING,
+    OPTIMIZE_KEEP_DOCS,
     SEGMENT_CEILING,
     merge_plan,
+    optimize_plan,
 )
 from searchpod.store import IndexDir
 
@@ -67,6 +69,15 @@ def test_at_the_ceiling_the_smallest_segments_are_merged() -> None:
 def test_a_segment_with_many_deletions_is_rewritten() -> None:
     assert merge_plan([(100, 30), (1, 0)], added=1) == [0]
     assert merge_plan([(100, 10), (1, 0)], added=1) == []
+
+
+def test_optimizing_merges_all_but_a_builds_big_segments() -> None:
+    big = OPTIMIZE_KEEP_DOCS * 10
+    assert optimize_plan([(big, 0), (big, 0)] + [(4, 0)] * 25) == list(range(2, 27))
+    assert optimize_plan([(big, 0), (big, 0), (4, 0)]) == []  # nothing to gain
+    assert optimize_plan([(big, big // 2), (big, 0)]) == [0]  # deletions are dropped
+    assert optimize_plan([(50, 0), (50, 0), (3, 0)]) == [0, 1, 2]  # small: all merged
+    assert optimize_plan([(big, 0), (OPTIMIZE_KEEP_DOCS, 0)] + [(4, 0)] * 3) == [1, 2, 3, 4]
 
 
 def write_week(folder: Path, week: int) -> None:

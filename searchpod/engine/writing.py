@@ -163,21 +163,55 @@ def commit_with_segments(writer: Any, segments: Sequence[Any]) -> None:
     writer._finish()
 
 
-def merge_all(gen: Path) -> int:
-    """Merge every segment of ``gen`` into one, in one commit; how many there were."""
+# Segments this big, and holding a tenth of the index, are left alone by ``merge_small``:
+# rewriting a document costs about what indexing it did (a 3,000-episode build's two
+# segments would take minutes), and a few big segments cost searches little.
+OPTIMIZE_KEEP_DOCS = 200
+
+
+def merge_small(gen: Path) -> tuple[int, int]:
+    """Merge the segments of ``gen`` but the big ones (``optimize_plan``: what additions
+    leave) into one, in one commit, with deleted documents dropped. The segment counts
+    before and after."""
     from whoosh.index import open_dir
+    from whoosh.reading import SegmentReader
 
     writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
     try:
-        before = len(writer.segments)
-        if before > 1 or any(s.has_deletions() for s in writer.segments):
-            writer.commit(optimize=True)
-        else:
+        segments = list(writer.segments)
+        chosen = optimize_plan([(s.doc_count_all(), s.deleted_count()) for s in segments])
+        if not chosen:
             writer.cancel()
+            return len(segments), len(segments)
+
+        def policy(writer: Any, segments: Sequence[Any]) -> list[Any]:
+            for i in chosen:
+                reader = SegmentReader(writer.storage, writer.schema, segments[i])
+                writer.add_reader(reader)
+                reader.close()
+            return [s for i, s in enumerate(segments) if i not in chosen]
+
+        writer.commit(mergetype=policy)
     except BaseException:
         writer.cancel()
         raise
-    return before
+    return len(segments), len(segments) - len(chosen) + 1
+
+
+def optimize_plan(sizes: Sequence[tuple[int, int]]) -> list[int]:
+    """Which segments (by position, given each one's documents and deleted documents)
+    ``merge_small`` merges: all but the big ones (at least OPTIMIZE_KEEP_DOCS documents and
+    a tenth of the index) without deletions; none when that would leave the same number of
+    segments with nothing dropped."""
+    live = sum(total - deleted for total, deleted in sizes)
+    chosen = [
+        i
+        for i, (total, deleted) in enumerate(sizes)
+        if deleted or total < OPTIMIZE_KEEP_DOCS or total * 10 < live
+    ]
+    if len(chosen) == 1 and not sizes[chosen[0]][1]:
+        return []
+    return chosen
 
 
 # A commit merges older documents only within a budget: INLINE_MERGE_DOCS, or MERGE_MULTIPLE
