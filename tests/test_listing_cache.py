@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import searchpod.ingest.sources as sources
 from searchpod import Index
@@ -151,3 +153,44 @@ def test_a_file_replaced_by_a_broken_link_is_a_failure(
     report = ix.add_paths([show])
     assert [f.source for f in report.failed] == [str(show / "2024" / "ep-7.txt")]
     assert len(walks) == 1
+
+
+NAMES = st.lists(
+    st.tuples(
+        st.sampled_from(["", "a", "b/c"]),
+        st.sampled_from(["ep1", "EP1", "ep2", "readme", "x.y"]),
+        st.sampled_from([".html", ".htm", ".txt", ".vtt", ".SRT", ".json", ".md", ".tsv"]),
+    ),
+    max_size=12,
+    unique=True,
+)
+
+
+@given(before=NAMES, after=NAMES)
+def test_pairing_again_is_pairing_from_scratch(tmp_path_factory, before, after) -> None:
+    root = tmp_path_factory.getbasetemp() / "show"
+    st_any = os.stat(__file__)
+
+    def files(names: list[tuple[str, str, str]]) -> list[tuple[str, os.stat_result]]:
+        paths = {os.path.join(str(root), d, stem + suffix) for d, stem, suffix in names}
+        return [(p, st_any) for p in sorted(paths, key=sources._components)]
+
+    old = files(before)
+    listing = sources.Listing([], [p for p, _ in old], {}, sources._pair(root, old))
+    new = files(after)
+
+    def shape(groups: list[sources.SourceGroup]) -> list[tuple]:
+        return [(g.id, g.paths, g.relative, g.folder) for g in groups]
+
+    assert shape(sources._pair_again(root, listing, new)) == shape(sources._pair(root, new))
+
+
+def test_two_pages_of_one_name_and_nothing_else_are_two_episodes(tmp_path: Path) -> None:
+    # Found by the property test above: discovery raised IndexError on such a folder.
+    folder = tmp_path / "show"
+    folder.mkdir()
+    for suffix in (".html", ".htm"):
+        (folder / f"ep-1{suffix}").write_text("<html><p>kelp</p></html>", encoding="utf-8")
+    groups, failures = sources.discover([folder])
+    assert sorted(g.id for g in groups) == ["show/ep-1.htm", "show/ep-1.html"]
+    assert failures == []

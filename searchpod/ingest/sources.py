@@ -205,6 +205,8 @@ class Listing:
     files: list[str]
     skipped: dict[tuple[str, str], int]
     groups: list[SourceGroup] | None = None
+    # Whether ``dirs`` may stand for the listing (walked well after they last changed).
+    settled: bool = False
 
 
 class ListingCache:
@@ -213,29 +215,35 @@ class ListingCache:
     A file added, removed or renamed anywhere in a folder changes its directory's mtime and
     ctime (a permission change its ctime), so while every directory of the walk has the
     stat it had, the walk would find the same names: listing, filtering, sorting and pairing
-    are skipped. Each file is still stat'ed, so an edited file shows as before.
+    are skipped. Each file is still stat'ed, so an edited file shows as before. A folder that
+    did change is walked again, and only the names that came or went are paired again.
     """
 
     def __init__(self) -> None:
         self._by_folder: dict[str, Listing] = {}
 
     def reuse(self, folder: Path) -> Listing | None:
+        """The folder's last walk, if it may stand for a new one."""
         listing = self._by_folder.get(os.path.abspath(folder))
-        if listing is None or not all(_dir_stat(d[0]) == d for d in listing.dirs):
+        if listing is None or not listing.settled:
+            return None
+        if not all(_dir_stat(d[0]) == d for d in listing.dirs):
             return None
         return listing
 
+    def previous(self, folder: Path) -> Listing | None:
+        """The folder's last walk, whatever changed since (its groups are only ever reused
+        for names that a new walk finds again)."""
+        return self._by_folder.get(os.path.abspath(folder))
+
     def remember(self, folder: Path, dirs: list[str], found: Listing, started: float) -> None:
-        """Keep ``found`` (its ``dirs`` walked from ``started``, a ``time.time()``) if every
-        directory was last changed well before the walk; else forget the folder."""
-        key = os.path.abspath(folder)
-        self._by_folder.pop(key, None)
+        """Keep ``found``, which may stand for later walks if each of its ``dirs`` (walked
+        from ``started``, a ``time.time()``) was last changed well before the walk."""
         settled = (started - LISTING_SETTLE_S) * 1e9
         stats = [_dir_stat(d) for d in dirs]
-        if any(st is None or max(st[3], st[4]) >= settled for st in stats):
-            return
+        found.settled = all(st is not None and max(st[3], st[4]) < settled for st in stats)
         found.dirs = [st for st in stats if st is not None]
-        self._by_folder[key] = found
+        self._by_folder[os.path.abspath(folder)] = found
 
 
 def _dir_stat(path: str) -> DirStat | None:
@@ -269,7 +277,7 @@ def discover(
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
     named: dict[Path, list[str]] = {}
-    found: list[tuple[Path, list[str], Listing | None]] = []
+    found: list[tuple[Path, list[str], Listing | None, Listing | None]] = []
     for raw in paths:
         path = Path(raw)
         # os.path.isdir: False, not PermissionError, inside a folder we may not enter
@@ -279,17 +287,19 @@ def discover(
             failures.append(IngestFailure(display_name(raw), "no such file or folder"))
         elif is_dir:
             listing = listings.reuse(path) if listings is not None else None
+            before = None
             if listing is None:
+                before = listings.previous(path) if listings is not None else None
                 listing = _walk_listing(path, failures, listings)
             if skipped is not None:
                 for key, n in listing.skipped.items():
                     skipped[key] = skipped.get(key, 0) + n
-            found.append((path, listing.files, listing))
+            found.append((path, listing.files, listing, before))
         else:
             named.setdefault(path.parent, []).append(str(path))
     # Paths are plain strings until grouped: pathlib costs several times the rest of the
     # work per file, and a no-change run over thousands of files is mostly this loop.
-    for root, files, listing in [*found, *((p, f, None) for p, f in named.items())]:
+    for root, files, listing, before in [*found, *((p, f, None, None) for p, f in named.items())]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
         fresh: list[tuple[str, os.stat_result]] = []
@@ -313,7 +323,10 @@ def discover(
         if whole is not None and whole.groups is not None:
             groups.extend(_regroup(root, whole.groups, dict(fresh)))
             continue
-        paired = _pair(root, fresh)
+        if whole is not None and before is not None and before.groups is not None:
+            paired = _pair_again(root, before, fresh)
+        else:
+            paired = _pair(root, fresh)
         if whole is not None:
             whole.groups = paired
         groups.extend(paired)
@@ -335,6 +348,29 @@ def _walk_listing(
     if listings is not None and len(failures) == before:  # a folder it could not list: again
         listings.remember(folder, dirs, listing, started)
     return listing
+
+
+def _pair_again(
+    root: Path, before: Listing, fresh: list[tuple[str, os.stat_result]]
+) -> list[SourceGroup]:
+    """``_pair(root, fresh)``, reusing ``before``'s groups of names that neither came nor
+    went (a group is the files of one folder and lower-case stem: its members are the same)."""
+    assert before.groups is not None
+    if before.groups and before.groups[0].folder != root.resolve().name:
+        return _pair(root, fresh)  # the folder itself is another one now (a moved link)
+    came_or_went = set(before.files).symmetric_difference(f for f, _ in fresh)
+    if not came_or_went:
+        return list(_regroup(root, before.groups, dict(fresh)))
+    touched = {_stem_key(f) for f in came_or_went}
+    kept = [g for g in before.groups if _stem_key(g.paths[0]) not in touched]
+    redone = _pair(root, [(f, st) for f, st in fresh if _stem_key(f) in touched])
+    return sorted([*_regroup(root, kept, dict(fresh)), *redone], key=lambda g: g.id)
+
+
+def _stem_key(path: str) -> tuple[str, str]:
+    """What ``_pair`` groups files by: their folder and lower-case stem."""
+    parent, _, name = path.rpartition(os.sep)
+    return parent, _split_name(name)[0].lower()
 
 
 def _regroup(
@@ -438,7 +474,8 @@ def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGro
             groups.extend(group([p]) for p in pages)
             pages = []
         ordered = pages + sorted(others, key=lambda m: _suffix_rank(m[1], m[2]))
-        groups.append(group(ordered))
+        if ordered:  # not when two pages were all there was
+            groups.append(group(ordered))
     return sorted(groups, key=lambda g: g.id)
 
 
