@@ -7,6 +7,7 @@ relative to the folder that was indexed, so it is stable across runs and machine
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -362,9 +363,21 @@ def _pair_again(
     if not came_or_went:
         return list(_regroup(root, before.groups, dict(fresh)))
     touched = {_stem_key(f) for f in came_or_went}
-    kept = [g for g in before.groups if _stem_key(g.paths[0]) not in touched]
-    redone = _pair(root, [(f, st) for f, st in fresh if _stem_key(f) in touched])
-    return sorted([*_regroup(root, kept, dict(fresh)), *redone], key=lambda g: g.id)
+    # A cheap test first (a touched key's path, lower-cased, opens the name's), then the key.
+    near = tuple(f"{parent}{os.sep}{stem}".lower() for parent, stem in touched)
+
+    def is_touched(path: str) -> bool:
+        return path.lower().startswith(near) and _stem_key(path) in touched
+
+    kept = [g for g in before.groups if not is_touched(g.paths[0])]
+    groups = list(_regroup(root, kept, dict(fresh)))  # still in id order
+    for g in _pair(root, [(f, st) for f, st in fresh if is_touched(f)]):
+        bisect.insort(groups, g, key=_group_id)
+    return groups
+
+
+def _group_id(group: SourceGroup) -> str:
+    return group.id
 
 
 def _stem_key(path: str) -> tuple[str, str]:
