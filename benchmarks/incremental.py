@@ -54,25 +54,29 @@ def one_process(index: Path, corpus: Path, source: Path, runs: int, adds: int) -
     ix = Index(index)
     text = source.read_text("utf-8")
     made: list[Path] = []
+    add_cpu: list[float] = []
 
     def add(n: int) -> float:
         f = corpus / f"zz-incremental-{os.getpid()}-{n}{source.suffix}"
         f.write_text(text + f"0\t1\tincrementalword{os.getpid()}x{n}zz\n", "utf-8")
         made.append(f)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         report = ix.add_paths([corpus])
         took = time.perf_counter() - t
+        add_cpu.append(time.process_time() - c)
         assert len(report.added) == 1, report.to_dict()
         return took
 
     try:
         ix.add_paths([corpus])
         add(0)
-        no_change = []
+        add_cpu.clear()
+        no_change, no_change_cpu = [], []
         for _ in range(runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             report = ix.add_paths([corpus])
             no_change.append(time.perf_counter() - t)
+            no_change_cpu.append(time.process_time() - c)
             assert not report.added and not report.updated, report.to_dict()
         added = [add(n) for n in range(1, adds + 1)]
         searches = []
@@ -90,6 +94,9 @@ def one_process(index: Path, corpus: Path, source: Path, runs: int, adds: int) -
     return {
         "no_change_s": no_change,
         "add_s": added,
+        # CPU time of this process (a busy machine inflates wall time, not this much).
+        "no_change_cpu_s": no_change_cpu,
+        "add_cpu_s": add_cpu,
         "search_p50_s": statistics.median(searches),
         "segments": segment_count(index),
     }
@@ -143,6 +150,8 @@ def alternate(args: argparse.Namespace) -> None:
         summary[side] = {
             "no_change_ms": spread([t for r in rs for t in r["no_change_s"]]),
             "add_ms": spread([t for r in rs for t in r["add_s"]]),
+            "no_change_cpu_ms": spread([t for r in rs for t in r["no_change_cpu_s"]]),
+            "add_cpu_ms": spread([t for r in rs for t in r["add_cpu_s"]]),
             "search_p50_ms": spread([r["search_p50_s"] for r in rs]),
             "segments": [r["segments"] for r in rs],
         }
