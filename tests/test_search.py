@@ -162,6 +162,16 @@ def test_published_in_the_query_language(built_index: Index) -> None:
     assert ids(built_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
 
 
+def test_published_star_is_the_dated_episodes(built_index: Index, episodes_dir: Path) -> None:
+    (episodes_dir / "eps-0.txt").write_text(
+        "Eps 0: Undated keepers\n— Harbour Lights\nNo date.\nHost\nMara Okafor\n"
+        "Podcast Content\nkeepers of nothing in particular\n"
+    )
+    built_index.add_paths([episodes_dir])
+    assert built_index.search("published:*").total == 3
+    assert ids(built_index.search("keepers NOT published:*")) == ["shows/eps-0.txt"]
+
+
 def test_paging_is_stable_with_no_gaps(built_index: Index) -> None:
     q = "keepers OR bakers"
     everything = ids(built_index.search(q, limit=10))
