@@ -1,4 +1,4 @@
-"""The English Snowball (Porter2) stemmer, stem for stem as NLTK 3's ``SnowballStemmer("english")``.
+"""The English Snowball (Porter2) stemmer: stem for stem NLTK 3's ``SnowballStemmer("english")``.
 
 NLTK stays the reference (the tests compare the two on every word of the real corpus and on
 generated words); this copy exists because importing NLTK costs a fresh process 0.2-0.4 s,
