@@ -26,6 +26,7 @@ HEAVY = [
     "feedparser",
     "searchpod.ingest.sources",  # reading source files: indexing only
     "searchpod.feeds",
+    "whoosh.lang.morph_en",  # for Whoosh's Variations query only: one huge regex to compile
 ]
 
 PROBE = """
@@ -72,3 +73,16 @@ def test_words_added_by_an_incremental_run_need_no_nltk_to_search(
     )
     assert built_index.add_paths([episodes_dir]).added == ("shows/eps-7.txt",)
     assert search_in_fresh_process(built_index.path, "zeppelins fjords") == (1, False)
+
+
+def test_whoosh_variations_still_work_after_importing_searchpod() -> None:
+    # whoosh.lang.morph_en is left out while Whoosh loads; calling for it loads the real one.
+    code = (
+        "import searchpod, sys; from whoosh.query import terms; "
+        "assert 'whoosh.lang.morph_en' not in sys.modules; "
+        "found = terms.variations('rendering'); "
+        "from whoosh.lang import morph_en; "
+        "print(found == morph_en.variations('rendering'), 'render' in found)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
