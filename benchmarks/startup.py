@@ -1,6 +1,7 @@
 """Fresh-process start-up: cold `searchpod search` and a fresh `searchpod index` adding one episode.
 
     python benchmarks/startup.py --index IX --corpus CORPUS [--before SRC] [--fts5 DB] [--runs 9]
+    python benchmarks/startup.py --build CORPUS --before SRC [--runs 3]
     python benchmarks/startup.py --stems [--runs 7]
 
 IX must be an index of CORPUS (the 3,000-episode one of ``run.py --scale 3000``, say), both
@@ -11,6 +12,9 @@ floor), a cold ``searchpod search "really good"`` and a cold rare-word search, a
 main | tar -x -C SRC``) each is run with that code too, alternating which goes first; with
 ``--fts5 DB`` (built by ``scale.py build fts5 CORPUS DB``), a cold FTS5 query process
 beside. Reports wall-time medians with their range, and CPU (user + system) medians.
+
+``--build CORPUS``: full builds of CORPUS (~300 episodes is enough), this code and
+``--before``'s taking turns: CPU of the whole process tree (workers included) and wall time.
 
 ``--stems``: microseconds per word of ``searchpod.stemmer`` and NLTK's Snowball stemmer over
 the distinct words of ../shared/corpus that the analyser stems (medians of ``--runs``).
@@ -117,6 +121,35 @@ def startup(args: argparse.Namespace) -> None:
         print(f"  {label:28} {name:7} {spread(values):>24}   cpu {cpu_median:.3f}")
 
 
+def builds(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(BENCH))
+    from scale import run_measured
+
+    os.chdir(tempfile.gettempdir())  # see run_child
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    variants = {"this": str(REPO)}
+    if args.before:
+        variants = {"before": str(args.before), **variants}
+    out: dict[str, dict[str, list[float]]] = {name: {} for name in variants}
+    with tempfile.TemporaryDirectory() as work:
+        for round_ in range(args.runs):
+            order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+            for name in order:
+                index = Path(work) / f"ix-{name}-{round_}"
+                cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index"]
+                measured = run_measured(
+                    [*cmd, str(args.build)], {**env, "PYTHONPATH": variants[name]}
+                )
+                for key, value in measured.items():
+                    out[name].setdefault(key, []).append(value)
+    print(f"full builds of {args.build}, {args.runs} each, taking turns; median (range)")
+    for name, measured in out.items():
+        print(
+            f"  {name:7} CPU s {spread(measured['cpu_s'])}  wall s {spread(measured['wall_s'])}"
+            f"  peak RSS MB {spread(measured['peak_rss_mb'])}"
+        )
+
+
 def stems(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(REPO))
     from nltk.stem.snowball import SnowballStemmer
@@ -153,9 +186,12 @@ def main() -> None:
     parser.add_argument("--rare", default="zeppelin", help="the rare-word query")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--stems", action="store_true", help="stemmer speed per word instead")
+    parser.add_argument("--build", type=Path, help="full builds of this corpus instead")
     args = parser.parse_args()
     if args.stems:
         stems(args)
+    elif args.build:
+        builds(args)
     elif args.index and args.corpus:
         startup(args)
     else:
