@@ -77,10 +77,12 @@ def startup(args: argparse.Namespace) -> None:
         nonlocal made
         source = sources[made % len(sources)]
         text = source.read_text(encoding="utf-8")
+        # A word no earlier run added either: a new episode brings words the index lacks.
+        word = f"startupword{os.getpid()}x{made}zz"
         if source.suffix == ".tsv":
-            text += f"0\t1\tstartupword{made}zz\n"
+            text += f"0\t1\t{word}\n"
         else:
-            text += f"\n99:00:00.000 --> 99:00:01.000\nstartupword{made}zz\n"
+            text += f"\n99:00:00.000 --> 99:00:01.000\n{word}\n"
         (args.corpus / f"zz-startup-{os.getpid()}-{made}-{source.name}").write_text(text, "utf-8")
         made += 1
         return run_child(
