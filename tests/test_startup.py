@@ -102,3 +102,36 @@ def test_date_grammar_is_built_only_for_a_query_naming_a_date_field(built_index:
     assert grammars() == [None]
     assert [h.episode for h in built_index.search("published:2021").hits] == [1]
     assert all(g is not None for g in grammars())
+
+
+INDEX_PROBE = """
+import json, sys
+from searchpod.cli import main
+try:
+    main(["--index", sys.argv[1], "index", sys.argv[2]])
+except SystemExit as exc:
+    code = exc.code
+heavy = json.loads(sys.argv[3])
+print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def test_piped_indexing_of_text_pages_imports_none_of_the_heavy_modules(
+    tmp_path: Path, episodes_dir: Path
+) -> None:
+    # HTML parsing (bs4, lxml), feeds, the terminal and NLTK are for other runs, or none.
+    heavy = ["nltk", "bs4", "lxml", "rich", "feedparser", "email", "urllib.request", "ssl"]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            INDEX_PROBE,
+            str(tmp_path / "ix"),
+            str(episodes_dir),
+            json.dumps(heavy),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"code": 0, "loaded": []}
