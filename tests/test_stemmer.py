@@ -16,7 +16,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from nltk.stem.snowball import SnowballStemmer
 
+from searchpod import stemcheck
 from searchpod.analysis import TOKEN_PATTERN, normalise
+from searchpod.stemcheck import differences
 from searchpod.stemmer import stem
 from searchpod.store import IndexDir, StemShards
 
@@ -37,10 +39,6 @@ def distinct_words(folder: Path) -> set[str]:
     return {word for word in words if not word.isdigit()}
 
 
-def differences(words: set[str]) -> list[tuple[str, str, str]]:
-    return [(w, nltk_stem(w), stem(w)) for w in sorted(words) if stem(w) != nltk_stem(w)]
-
-
 def test_stems_of_the_bundled_data_are_nltks() -> None:
     words = distinct_words(REPO / "data")
     assert len(words) > 2_000
@@ -52,6 +50,21 @@ def test_stems_of_the_shared_corpus_are_nltks() -> None:
     words = distinct_words(need_shared(SHARED / "corpus"))
     assert len(words) > 50_000
     assert differences(words) == []
+
+
+def test_the_check_command_lists_words_whose_stems_differ(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert stemcheck.main(["generously", "skies", "running"]) == 0
+    assert "3 words, 0 different from NLTK" in capsys.readouterr().err
+    monkeypatch.setattr(stemcheck, "stem", lambda word: word)  # a broken copy is caught
+    assert stemcheck.main(["generously", "skies", "ski"]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == [
+        "generously\tsearchpod generously\tnltk generous",
+        "skies\tsearchpod skies\tnltk sky",
+    ]
+    assert "3 words, 2 different from NLTK" in out.err
 
 
 def test_known_stems() -> None:
