@@ -4,7 +4,7 @@
     python benchmarks/incremental.py --alternate BEFORE AFTER --index IX --corpus DIR --processes 3
 
 One process (the first form): opens ``IX`` (an index of ``DIR``), warms up with one
-no-change run and one addition (which pays NLTK's import), then times ``--runs`` no-change
+no-change run and one addition (which pays one-time imports), then times ``--runs`` no-change
 runs and ``--adds`` additions of one new episode each (a copy of a real transcript with one
 new word, written into ``DIR``), then searches a fixed list of queries (median of 5 each) and
 counts the index's segments; prints one JSON object. The added files are removed at the end.

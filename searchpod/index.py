@@ -89,6 +89,7 @@ class Index:
         self._indexer: analysis.Analyser | None = None
         self._indexer_gen: Path | None = None
         self._listings: ListingCache | None = None  # folders' walks, for the next add_paths
+        self._stats: tuple[tuple[str, int], IndexStats] | None = None
         self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
@@ -360,9 +361,18 @@ class Index:
         return self._read(read, f"episode {episode_id!r}")
 
     def stats(self) -> IndexStats:
-        return self._read(self._stats, "stats")
+        # Counting shows and hosts reads every stored document (~1 s at 3,000 episodes): keep
+        # the answer until the next commit. It is kept under the commit read before computing
+        # it, so a commit landing meanwhile costs one more computation, never a stale answer.
+        commit = self.commit
+        cached = self._stats
+        if cached is not None and cached[0] == commit:
+            return cached[1]
+        stats = self._read(self._count, "stats")
+        self._stats = (commit, stats)
+        return stats
 
-    def _stats(self, searcher: Any) -> IndexStats:
+    def _count(self, searcher: Any) -> IndexStats:
         shows: dict[str, int] = {}
         hosts: dict[str, int] = {}
         timed = 0

@@ -263,7 +263,7 @@ class StemShards:
     """The stem table saved beside a generation, read one shard at a time.
 
     A query needs the stems of a few words; loading only their shards keeps a cold
-    ``searchpod search`` from reading the whole vocabulary (or importing NLTK).
+    ``searchpod search`` from reading the whole vocabulary.
     """
 
     def __init__(self, gen: Path) -> None:

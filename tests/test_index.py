@@ -249,3 +249,20 @@ def test_one_episode_at_a_time_merges_little_at_a_time_and_finds_everything(
     assert ix.optimize() == (len(history[-1]), 1)
     assert sizes() == [weeks]
     assert [ix.search(f"w{w}x").total for w in range(1, weeks + 1)] == [1] * weeks
+
+
+def test_stats_follow_every_commit_including_other_writers(
+    tmp_path: Path, built_index: Index, episodes_dir: Path
+) -> None:
+    assert built_index.stats().episodes == 3
+    assert built_index.stats() == built_index.stats()  # the same answer until a commit
+    (episodes_dir / "eps-8.txt").write_text(
+        "Eps 8: Kites\n— Harbour Lights\nKites.\nHost\nMara Okafor\nPodcast Content\nKites.\n"
+    )
+    Index(built_index.path).add_paths([episodes_dir])  # another writer commits
+    assert built_index.stats().episodes == 4
+    (episodes_dir / "eps-8.txt").unlink()
+    built_index.add_paths([episodes_dir], prune=True)
+    stats = built_index.stats()
+    assert stats.episodes == 3 and "Mara Okafor" in stats.hosts
+    assert sum(stats.hosts.values()) == 3
