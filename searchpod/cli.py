@@ -523,6 +523,13 @@ def _print_index_report(report: Any, as_json: bool) -> NoReturn:
     type=click.FloatRange(0.05),
     help="Seconds of quiet before reindexing.",
 )
+@click.option(
+    "--optimize-after",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds of quiet after a change before small segments are merged (0: never).",
+)
 @_allow_private_hosts
 @_no_speaker_labels
 @_max_file_mb
@@ -531,6 +538,7 @@ def watch_cmd(
     ctx: click.Context,
     paths: tuple[str, ...],
     debounce: float,
+    optimize_after: float,
     allow_private_hosts: bool,
     no_labels: bool,
     max_file_mb: float | None,
@@ -563,6 +571,8 @@ def watch_cmd(
             debounce=debounce,
             allow_private_hosts=allow_private_hosts,
             speaker_labels=labels,
+            optimize_after=optimize_after or None,
+            on_optimize=lambda n: err.print(f"merged {n[0]} segments into {n[1]}"),
         )
     except KeyboardInterrupt:
         stop.set()

@@ -144,3 +144,40 @@ def test_killed_while_optimizing_keeps_a_searchable_commit(
     assert (report.added, report.updated, len(report.unchanged)) == ((), (), 6)
     write_week(folder, 7)
     assert ix.add_paths([folder]).added == ("weekly/w07.txt",)
+
+
+def test_watch_merges_small_segments_once_changes_quiet_down(weekly: tuple[Path, Path]) -> None:
+    pytest.importorskip("watchdog", reason="watching is the optional 'watch' extra")
+    import threading
+    import time
+
+    from searchpod.watch import watch
+
+    folder, index = weekly
+    ix = Index(index)
+    merged: list[tuple[int, int]] = []
+    reports: list[object] = []
+    stop = threading.Event()
+    kwargs = {"on_report": reports.append, "on_error": pytest.fail, "stop": stop}
+    thread = threading.Thread(
+        target=watch,
+        args=(ix, [folder]),
+        kwargs={**kwargs, "debounce": 0.2, "optimize_after": 0.5, "on_optimize": merged.append},
+        daemon=True,
+    )
+    thread.start()
+    try:
+        time.sleep(0.3)
+        assert not merged  # nothing changed yet: nothing to merge
+        write_week(folder, 7)
+        deadline = time.monotonic() + 15
+        while not merged and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert reports and merged and merged[0][0] > 1 and merged[0][1] == 1
+        assert segments(index) == 1
+        assert [ix.search(f"w{w}x").total for w in range(1, 8)] == [1] * 7
+        time.sleep(1.0)
+        assert len(merged) == 1  # merged once per quiet spell, not again and again
+    finally:
+        stop.set()
+        thread.join(timeout=5)
