@@ -14,6 +14,7 @@ from typing import Any
 
 from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.fields import build_schema, use_precomputed
+from searchpod.engine.pool import use_chunked_pool
 
 # compound=False: Whoosh copies a compound segment into memory on every open, which cost a
 # cold search ~30 ms on a 180-episode index; separate files are read in place.
@@ -79,6 +80,7 @@ class Commit:
         # stay held for good if creating the writer failed (a full disk), as nothing could
         # release it, and every later run in this process would fail with LockError.
         self._writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
+        use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
 
     def delete(self, doc_id: str) -> None:
         self._writer.delete_by_term("id", doc_id)
@@ -126,6 +128,7 @@ class SegmentBuilder:
         self._writer = SegmentWriter(
             open_dir(str(gen)), _lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS
         )
+        use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
         self._added = False
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
