@@ -46,9 +46,11 @@ class TranscriptCharacters(Characters):
 
     Whoosh's ``Characters`` pickles a list of delta tuples and rebuilds positions in a Python
     loop, which phrase checks and snippets did for every occurrence of common words. Here a
-    word said often is stored as three little-endian arrays (position deltas, start deltas,
-    lengths) in the narrowest integer type that fits, decoded by ``array`` and
-    ``itertools.accumulate`` in C — and about half the pickle's size.
+    word's occurrences in a document are stored as three little-endian arrays (position
+    deltas, start deltas, lengths) in the narrowest integer type that fits, decoded by
+    ``array`` and ``itertools.accumulate`` in C — about half the pickle's size, for a word
+    said once (most values) as for one said often. Values written by older versions hold
+    Whoosh's pickle for words said fewer than 8 times; both forms are read.
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Any:
@@ -56,20 +58,14 @@ class TranscriptCharacters(Characters):
         return iter(ready) if ready is not None else iter(encode_postings(value))
 
     def encode(self, poslist: Any) -> bytes:
-        if len(poslist) == 1:
-            # Most of an index's values: a word said once in an episode. As arrays they take
-            # ~16 bytes rather than the pickle's ~25, for about the same time to encode.
+        count = len(poslist)
+        if count == 1:
+            # Most of an index's values: a word said once in an episode (~16 bytes).
             ((pos, start, end),) = poslist
             length = end - start
-            codes = (
-                ("B" if pos < 2**8 else "H" if pos < 2**16 else "I")
-                + ("B" if start < 2**8 else "H" if start < 2**16 else "I")
-                + ("B" if length < 2**8 else "H" if length < 2**16 else "I")
-            )
+            codes = _code(pos) + _code(start) + _code(length)
             packer, packed_codes = _ONE_OCCURRENCE[codes]
             return _ONE + packer.pack(packed_codes, pos, start, length)
-        if len(poslist) < _ARRAYS_FROM:
-            return super().encode(poslist)  # Whoosh's pickle: quicker for a handful
         pos_deltas, start_deltas, lengths = [], [], []
         last_pos = last_start = 0
         for pos, start, end in poslist:
@@ -77,11 +73,12 @@ class TranscriptCharacters(Characters):
             start_deltas.append(start - last_start)
             lengths.append(end - start)
             last_pos, last_start = pos, start
-        codes = _narrowest(pos_deltas) + _narrowest(start_deltas) + _narrowest(lengths)
-        packer, packed_codes = _packer(len(lengths), codes)
-        return pack_uint(len(lengths)) + packer.pack(
-            packed_codes, *pos_deltas, *start_deltas, *lengths
-        )
+        if not count:
+            codes = "BBB"
+        else:
+            codes = _code(max(pos_deltas)) + _code(max(start_deltas)) + _code(max(lengths))
+        packer, packed_codes = _packer(count, codes)
+        return pack_uint(count) + packer.pack(packed_codes, *pos_deltas, *start_deltas, *lengths)
 
     def _arrays(self, value: bytes, how_many: int = 3) -> list[array[int]]:
         count = unpack_uint(value[:_INT])[0]
@@ -114,15 +111,14 @@ class TranscriptCharacters(Characters):
 # frequencies), three type codes, then the three arrays, little-endian.
 _INT = 4
 _HEADER = _INT + 3
-# Terms said 2 to fewer than this many times keep Whoosh's pickled form (its first byte is
-# pickle's PROTO opcode, never a type code), so the two forms can share one field.
-_ARRAYS_FROM = 8
+# Older values in Whoosh's pickled form start with pickle's PROTO opcode, never a type code,
+# so the two forms can share one field.
 _PICKLE = 0x80
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _narrowest(numbers: list[int]) -> str:
-    top = max(numbers, default=0)
+def _code(top: int) -> str:
+    """The narrowest array type code for numbers up to ``top``."""
     return "B" if top < 2**8 else "H" if top < 2**16 else "I"
 
 
