@@ -93,3 +93,33 @@ def test_same_answers_on_real_transcripts(tmp_path: Path, monkeypatch: pytest.Mo
     sources = tsv + vtt
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sources]
     assert_same_answers(tmp_path, sources, texts, monkeypatch)
+
+
+def test_an_old_index_updated_the_lean_way_answers_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Segments of both kinds in one index: written before, then added to by this version.
+    monkeypatch.setenv("SEARCHPOD_WORKERS", "0")
+    data = sorted((REPO / "data").iterdir())
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    for n, path in enumerate(p for p in data if p.is_file()):
+        (first if n % 2 else later).joinpath(path.name).write_bytes(path.read_bytes())
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in data if p.is_file()]
+    indexes = []
+    for name in ("mixed", "lean"):
+        with monkeypatch.context() as patch:
+            if name == "mixed":
+                old_way(patch)
+            ix = build(tmp_path / name, [first])
+        ix.close()
+        ix = Index(tmp_path / name)
+        assert ix.add_paths([first, later]).added
+        indexes.append(ix)
+    qs = queries(texts)
+    expected = answers(indexes[1], qs)
+    assert sum(1 for _, total, _ in expected if total) > len(qs) // 2
+    assert answers(indexes[0], qs) == expected
+    for ix in indexes:
+        ix.close()
