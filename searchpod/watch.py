@@ -21,11 +21,14 @@ def watch(
     on_error: Callable[[SearchpodError], None],
     stop: threading.Event,
     debounce: float = 1.0,
+    allow_private_hosts: bool = False,
+    speaker_labels: bool = True,
 ) -> None:
     """Run ``index.add_paths(paths, prune=True)`` after changes settle, until ``stop`` is set.
 
     Editors and copy tools write a file in several steps; waiting ``debounce`` seconds of
-    quiet turns a burst of events into one run.
+    quiet turns a burst of events into one run. ``allow_private_hosts`` and
+    ``speaker_labels`` are passed on to every run, as ``searchpod index`` takes them.
     """
     try:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -61,7 +64,14 @@ def watch(
             if stop.is_set():
                 break
             try:
-                on_report(index.add_paths(paths, prune=True))
+                on_report(
+                    index.add_paths(
+                        paths,
+                        prune=True,
+                        allow_private_hosts=allow_private_hosts,
+                        speaker_labels=speaker_labels,
+                    )
+                )
             except SearchpodError as exc:
                 on_error(exc)
     finally:
