@@ -15,6 +15,7 @@ from typing import Any
 
 from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.fields import build_schema, use_precomputed
+from searchpod.engine.pool import use_chunked_pool
 
 # compound=False: Whoosh copies a compound segment into memory on every open, which cost a
 # cold search ~30 ms on a 180-episode index; separate files are read in place.
@@ -80,6 +81,7 @@ class Commit:
         # stay held for good if creating the writer failed (a full disk), as nothing could
         # release it, and every later run in this process would fail with LockError.
         self._writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
+        use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
 
     def delete(self, doc_id: str) -> None:
         self._writer.delete_by_term("id", doc_id)
@@ -127,6 +129,7 @@ class SegmentBuilder:
         self._writer = SegmentWriter(
             open_dir(str(gen)), _lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS
         )
+        use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
         self._added = False
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
