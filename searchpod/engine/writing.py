@@ -180,6 +180,7 @@ def merge_small(gen: Path) -> tuple[int, int]:
     from whoosh.reading import SegmentReader
 
     writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
+    use_chunked_pool(writer, _WRITER_OPTIONS["limitmb"])  # a merge re-pools every posting
     try:
         segments = list(writer.segments)
         chosen = optimize_plan([(s.doc_count_all(), s.deleted_count()) for s in segments])
