@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import marshal
+import zlib
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchpod.ingest.cues import merge_cues
 from searchpod.ingest.sources import compose_body
@@ -45,3 +49,56 @@ def test_episode_to_dict_shape_is_unchanged() -> None:
     assert Episode(id="x", title="t", source="s", cues=(cue,)).to_dict()["cues"] == [
         {"start": 0, "end": 2, "speaker": None, "text": "a b."}
     ]
+
+
+def first_form(body: str, cues: tuple[Cue, ...]) -> Timing:
+    """What the marshalled lists of the first form decode to: the reference."""
+    compact = marshal.loads(encode_timing(body, cues))
+    assert compact[0] == 2, "the compact form"
+    old = Timing(encode_timing(body, cues))
+    lists = (old.offsets, old.starts, old.ends, old.speaker_ids, old.speakers, old.heads)
+    return Timing(marshal.dumps(tuple(list(x) for x in lists)))
+
+
+times = st.one_of(
+    st.none(),
+    st.integers(0, 10_000_000).map(lambda ms: ms / 1000),  # caption formats: whole ms
+    st.floats(0, 1e6, allow_nan=False),  # anything a JSON file may hold
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=12), times, times, st.sampled_from([None, "A", "B"])
+        ),
+        max_size=30,
+    )
+)
+def test_compact_timing_gives_back_exactly_what_was_stored(
+    rows: list[tuple[str, float | None, float | None, str | None]],
+) -> None:
+    cues = tuple(Cue(text, start, end, speaker) for text, start, end, speaker in rows)
+    body = compose_body("Page.", cues)
+    timing, reference = Timing(encode_timing(body, cues)), first_form(body, cues)
+    for slot in ("offsets", "starts", "ends", "speaker_ids", "speakers", "heads"):
+        assert getattr(timing, slot) == getattr(reference, slot), slot
+    # Exactly the floats given: 16.7 stays 16.7, not 16.700000000000003.
+    assert [t for t in timing.starts if t is not None] == [
+        s for s in (piece[1] for c in cues for piece in c.pieces()) if s is not None
+    ]
+
+
+def test_compact_timing_is_far_smaller_once_compressed() -> None:
+    # Whoosh compresses stored fields: what counts is the size after zlib. Times as caption
+    # files write them, to the millisecond.
+    cues = tuple(
+        Cue(f"line {i} of a long talk", i * 2345 / 1000, (i * 2345 + 2000) / 1000, "Ana")
+        for i in range(3000)
+    )
+    body = compose_body("", cues)
+    compact = encode_timing(body, cues)
+    ref = first_form(body, cues)
+    lists = (ref.offsets, ref.starts, ref.ends, ref.speaker_ids, ref.speakers, ref.heads)
+    lists = tuple(list(x) for x in lists)
+    assert len(zlib.compress(compact)) < 0.6 * len(zlib.compress(marshal.dumps(lists)))
