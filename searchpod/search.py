@@ -10,12 +10,13 @@ import dataclasses
 import re
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from searchpod import analysis, ranking, typos
 from searchpod.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.engine.collect import collect
 from searchpod.engine.plan import plan
 from searchpod.engine.query import (
     EXPANSION_BUDGET_S,
@@ -183,6 +184,11 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
+# Character spans of a (field, term) in a document, when already read (else None).
+_Known = Callable[[int, tuple[str, bytes]], "list[tuple[int, int, int]] | None"]
+
+
 @dataclass
 class _Page:
     total: int
@@ -204,15 +210,32 @@ def _run(
     """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = sort_facet(options.sort)
     needed = options.page * options.limit
-    # limit=None collects every match in one pass, so the total is exact without running
-    # the query a second time (Whoosh's len() on a limited result re-runs it).
-    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
-    total = results.scored_length()
     start = (options.page - 1) * options.limit
     shape = shape_of(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
+    few = relax_below(options.limit)
+    bulk = None
+    if sortedby is None:
+        bulk = collect(searcher, query, filters, depth=depth, first=first, keep_all_below=few)
+    if bulk is not None:
+        return _page(
+            searcher,
+            bulk.ranked,
+            bulk.total,
+            bulk.all_docs,
+            shape,
+            rerank,
+            first,
+            start,
+            needed,
+            known=bulk.characters,
+        )
+    # limit=None collects every match in one pass, so the total is exact without running
+    # the query a second time (Whoosh's len() on a limited result re-runs it).
+    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
+    total = results.scored_length()
     if first:
         # Full matches may score below partial ones: fetch them wherever they rank.
         order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
@@ -223,26 +246,41 @@ def _run(
         hit = results[i]
         terms = set(hit.matched_terms())
         ranked.append((hit.docnum, hit.score or 0.0, terms))
+    all_docs = frozenset(results.docnum(i) for i in range(total)) if total < few else frozenset()
+    return _page(searcher, ranked, total, all_docs, shape, rerank, first, start, needed)
+
+
+def _page(
+    searcher: Any,
+    ranked: _Ranked,
+    total: int,
+    all_docs: frozenset[int],
+    shape: Shape,
+    rerank: bool,
+    first: frozenset[int],
+    start: int,
+    needed: int,
+    known: _Known | None = None,
+) -> _Page:
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first, known)
     page = ranked[start:needed]
     return _Page(
         total=total,
         docs=[(d, score) for d, score, _ in page],
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
-        all_docs=frozenset(results.docnum(i) for i in range(total))
-        if total < relax_below(options.limit)
-        else frozenset(),
+        all_docs=all_docs,
     )
 
 
-_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
-
-
 def _rerank_by_proximity(
-    searcher: Any, ranked: _Ranked, shape: Shape, first: frozenset[int] = frozenset()
+    searcher: Any,
+    ranked: _Ranked,
+    shape: Shape,
+    first: frozenset[int] = frozenset(),
+    known: _Known | None = None,
 ) -> tuple[_Ranked, dict[int, list[Match]]]:
     """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
     it holds together are (see ``ranking.together_weight``).
@@ -254,7 +292,7 @@ def _rerank_by_proximity(
     (``first``) stay ahead of partial ones. Single-word queries are left as they are.
     """
     head = ranked[:RERANK_DEPTH]
-    chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape)
+    chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape, known)
     reader = searcher.reader()
     doc_count = searcher.doc_count()
     words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
@@ -335,7 +373,10 @@ def _hits(
 
 
 def _body_chars(
-    searcher: Any, matched: dict[int, set[tuple[str, bytes]]], shape: Shape
+    searcher: Any,
+    matched: dict[int, set[tuple[str, bytes]]],
+    shape: Shape,
+    known: _Known | None = None,
 ) -> dict[int, list[Match]]:
     """The stored character spans of each matched term in each hit's body.
 
@@ -352,9 +393,18 @@ def _body_chars(
     reader = searcher.reader()
     for (field, btext), docnums in by_term.items():
         text = term_text(btext)
+        unread = []
+        for docnum in sorted(docnums):
+            spans = known(docnum, (field, btext)) if known else None
+            if spans is None:
+                unread.append(docnum)
+            else:
+                out[docnum].extend(Match(pos, s, e, text) for pos, s, e in spans)
+        if not unread:
+            continue
         # One matcher per term, walked forward through the hits in docnum order.
         matcher = reader.postings(field, btext)
-        for docnum in sorted(docnums):
+        for docnum in unread:
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
             if not matcher.is_active():

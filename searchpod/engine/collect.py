@@ -1,0 +1,281 @@
+"""Every match of a query scored in bulk: the totals, order and scores of Whoosh's collector.
+
+A search must score every match (an exact total, then the best ``depth`` re-ranked).
+Whoosh's collector walks its matcher tree one document at a time, ~40 µs of Python per
+matching episode: a word said in every episode costs a few thousand steps. Here the same
+matcher tree Whoosh builds for each segment is read instead of stepped: each term's
+postings are scored a block at a time with its own BM25F scorer's figures, and the tree's
+unions and intersections combine them as dictionaries, adding scores in the order its
+matchers add them. Scores are bit-identical; ties are broken by document number, as
+Whoosh's ``UnlimitedCollector`` does.
+
+Only matcher trees made of the kinds understood here are answered (terms, boosts, ``Every``,
+unions, intersections, deleted documents left out); for anything else (phrases, ranges,
+a Not, huge ORs, a custom scorer) :func:`collect` returns None and the caller runs Whoosh.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import heapq
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn
+from whoosh.matching import (
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.scoring import BM25FScorer
+from whoosh.util.numeric import byte_to_length
+
+from searchpod.engine.codec import _InlinedMatcher
+
+# Off only in tests, to compare with Whoosh's own collector.
+ENABLED = True
+# Searches answered here (tests count it: the fast path must really be taken).
+answered = 0
+
+_Terms = set[tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What a search needs of all its matches."""
+
+    total: int
+    # The best ``depth`` as (docnum, score, matched (field, term) pairs), best first.
+    ranked: list[tuple[int, float, _Terms]]
+    # Every matching docnum, when fewer than ``keep_all_below`` matched (else empty).
+    all_docs: frozenset[int]
+    # (field, term) -> segment offset -> (format, docnums, posting values), as read.
+    values: dict[tuple[str, bytes], dict[int, tuple[Any, list[int], Any]]] = dataclasses.field(
+        default_factory=dict
+    )
+
+    def characters(self, docnum: int, term: tuple[str, bytes]) -> list[Any] | None:
+        """The (position, start, end) spans of ``term`` in document ``docnum``, from the
+        postings already read; None when they were not read here."""
+        for offset, (format_, ids, values) in self.values.get(term, {}).items():
+            local = docnum - offset
+            i = bisect.bisect_left(ids, local)
+            if i < len(ids) and ids[i] == local:
+                return format_.decoder("characters")(values[i])
+        return None
+
+
+class _Unsupported(Exception):
+    """A matcher this module does not score: Whoosh's collector answers instead."""
+
+
+def collect(
+    searcher: Any,
+    query: Any,
+    filters: Any,
+    *,
+    depth: int,
+    first: frozenset[int] = frozenset(),
+    keep_all_below: int = 0,
+) -> Collected | None:
+    """Score every match of ``query`` within ``filters`` (a Whoosh query or None).
+
+    ``ranked`` holds the best ``depth`` in Whoosh's order (score, then docnum), episodes in
+    ``first`` ahead of the others. None when the query has a shape not handled here.
+    """
+    global answered
+    if not ENABLED or searcher.weighting.use_final:
+        return None
+    # The context Whoosh's TermsCollector searches with: it needs the current match, which
+    # makes every OR a tree of unions (never the preloading array matcher).
+    context = searcher.context(needs_current=True)
+    scores: dict[int, float] = {}
+    segments: list[tuple[int, list[tuple[tuple[str, bytes], dict[int, float]]]]] = []
+    values: dict[tuple[str, bytes], dict[int, tuple[Any, list[int], Any]]] = {}
+    try:
+        for subsearcher, offset in searcher.leaf_searchers():
+            matcher = query.matcher(subsearcher, context)
+            leaves: list[tuple[tuple[str, bytes], dict[int, float]]] = []
+            scorer = _Scorer(subsearcher.reader(), leaves)
+            found = scorer.scores(matcher, in_union=False)
+            for term, read in scorer.values.items():
+                values.setdefault(term, {})[offset] = read
+            if offset:
+                scores.update({d + offset: s for d, s in found.items()})
+            else:
+                scores.update(found)
+            segments.append((offset, leaves))
+    except _Unsupported:
+        return None
+    if filters is not None:
+        allowed = searcher._filter_to_comb(filters)
+        scores = {d: s for d, s in scores.items() if d in allowed}
+    answered += 1
+    best = _best(scores, depth, first)
+    offsets = [offset for offset, _ in segments]
+    ranked = []
+    for docnum, score in best:
+        offset, leaves = segments[bisect.bisect_right(offsets, docnum) - 1]
+        local = docnum - offset
+        terms = {term for term, docs in leaves if local in docs}
+        ranked.append((docnum, score, terms))
+    total = len(scores)
+    return Collected(
+        total=total,
+        ranked=ranked,
+        all_docs=frozenset(scores) if total < keep_all_below else frozenset(),
+        values=values,
+    )
+
+
+def _best(scores: dict[int, float], depth: int, first: frozenset[int]) -> list[tuple[int, float]]:
+    if depth <= 0:
+        return []
+    key: Callable[[tuple[int, float]], tuple[Any, ...]]
+    if first:
+        key = lambda item: (item[0] not in first, 0 - item[1], item[0])  # noqa: E731
+    else:
+        key = lambda item: (0 - item[1], item[0])  # noqa: E731
+    return heapq.nsmallest(depth, scores.items(), key=key)
+
+
+# Each segment's field lengths as one byte per document, read once per open segment.
+_lengths: weakref.WeakKeyDictionary[Any, dict[str, bytes | None]] = weakref.WeakKeyDictionary()
+_BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
+
+
+class _Scorer:
+    """Scores one segment's matcher tree; records each term matcher's documents in ``leaves``."""
+
+    def __init__(self, reader: Any, leaves: list[tuple[tuple[str, bytes], dict[int, float]]]):
+        self.reader = reader
+        self.leaves = leaves
+        # Posting values of the terms whose format has character spans (for snippets).
+        self.values: dict[tuple[str, bytes], tuple[Any, list[int], Any]] = {}
+
+    def scores(self, m: Any, *, in_union: bool) -> dict[int, float]:
+        kind = type(m)
+        if kind is W3LeafMatcher or kind is _InlinedMatcher or kind is ListMatcher:
+            return self._leaf(m)
+        if kind is NullMatcherClass:
+            return {}
+        if kind is WrappingMatcher:
+            child = self.scores(m.child, in_union=in_union)
+            boost = m.boost
+            return child if boost == 1.0 else {d: s * boost for d, s in child.items()}
+        if kind is FilterMatcher:
+            # Whoosh's reader wraps a term's postings so deleted documents are left out.
+            if not m._exclude or m.boost != 1.0:
+                raise _Unsupported
+            child = self.scores(m.child, in_union=in_union)
+            excluded = m._ids
+            return {d: s for d, s in child.items() if d not in excluded}
+        if kind is UnionMatcher:
+            a = self.scores(m.a, in_union=True)
+            b = self.scores(m.b, in_union=True)
+            out = dict(a)
+            for d, s in b.items():
+                out[d] = a[d] + s if d in a else s
+            return out
+        if kind is IntersectionMatcher:
+            if in_union:
+                # Which terms Whoosh reports for a document then depends on where an
+                # exhausted intersection left its matchers: not reproduced here.
+                raise _Unsupported
+            a = self.scores(m.a, in_union=False)
+            b = self.scores(m.b, in_union=False)
+            if len(b) < len(a):
+                return {d: a[d] + s for d, s in b.items() if d in a}
+            return {d: s + b[d] for d, s in a.items() if d in b}
+        raise _Unsupported
+
+    def _leaf(self, m: Any) -> dict[int, float]:
+        if type(m) is W3LeafMatcher:
+            ids, weights, values = _all_postings(m)
+            scorer, format_ = m.scorer, m.format
+        else:
+            ids, values, format_ = m._ids, m._values, m._format
+            if m._all_weights:
+                weights = [m._all_weights] * len(ids)
+            elif m._weights:
+                weights = m._weights
+            else:
+                weights = [1.0] * len(ids)
+            scorer = m._scorer
+        term = m.term()
+        if scorer is None:
+            out = dict(zip(ids, weights, strict=True))
+        elif type(scorer) is BM25FScorer and term is not None:
+            out = self._bm25(ids, weights, scorer, term[0])
+        else:
+            raise _Unsupported
+        if term is not None:
+            self.leaves.append((term, out))
+            if values and format_ is not None and format_.supports("characters"):
+                self.values[term] = (format_, ids, values)
+        return out
+
+    def _bm25(self, ids: Any, weights: Any, scorer: Any, fieldname: str) -> dict[int, float]:
+        # whoosh.scoring.bm25, operation for operation:
+        # idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        lengths = self._field_lengths(fieldname)
+        c1 = K1 + 1
+        if lengths is None:  # no lengths column: Whoosh's default length, 1
+            norm = K1 * ((1 - B) + B * 1 / avgfl)
+            return {d: idf * ((tf * c1) / (tf + norm)) for d, tf in zip(ids, weights, strict=True)}
+        norms = [K1 * ((1 - B) + B * _BYTE_LENGTHS[b] / avgfl) if b else None for b in range(256)]
+        try:
+            return {
+                d: idf * ((tf * c1) / (tf + norms[lengths[d]]))
+                for d, tf in zip(ids, weights, strict=True)
+            }
+        except TypeError:  # a length byte of 0: Whoosh's own scorer fails on it
+            raise _Unsupported from None
+
+    def _field_lengths(self, fieldname: str) -> bytes | None:
+        perdoc = self.reader._perdoc
+        known = _lengths.get(perdoc)
+        if known is None:
+            known = _lengths[perdoc] = {}
+        if fieldname not in known:
+            known[fieldname] = _read_lengths(perdoc, fieldname, self.reader.doc_count_all())
+        return known[fieldname]
+
+
+def _read_lengths(perdoc: Any, fieldname: str, doccount: int) -> bytes | None:
+    reader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return None
+    if type(reader) is NumericColumn.Reader and reader._fixedlen == 1:
+        raw = reader._dbfile.get(reader._basepos, reader._count)
+    else:
+        raw = bytes(reader[d] for d in range(min(doccount, reader._count)))
+    # Documents past the column's end have the column's default, 0.
+    return bytes(raw) + bytes(max(0, doccount - len(raw)))
+
+
+def _all_postings(m: Any) -> tuple[list[int], list[float], list[Any]]:
+    """All of a term's postings in a segment (ids, weights, values), block by block."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    m.reset()
+    while not m._atend and m._blocklength:
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        ids.extend(m._ids)
+        weights.extend(m._weights)
+        values.extend(m._values)
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return ids, weights, values
