@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,12 +98,18 @@ def collect(
     scores: dict[int, float] = {}
     segments: list[tuple[int, list[tuple[tuple[str, bytes], dict[int, float]]]]] = []
     values: dict[tuple[str, bytes], dict[int, tuple[Any, list[int], Any]]] = {}
+    allowed = searcher._filter_to_comb(filters) if filters is not None else None
     try:
         for subsearcher, offset in searcher.leaf_searchers():
             matcher = query.matcher(subsearcher, context)
             leaves: list[tuple[tuple[str, bytes], dict[int, float]]] = []
-            scorer = _Scorer(subsearcher.reader(), leaves)
-            found = scorer.scores(matcher, in_union=False)
+            reader = subsearcher.reader()
+            scorer = _Scorer(reader, leaves)
+            wanted = None
+            if allowed is not None:
+                end = offset + reader.doc_count_all()
+                wanted = [d - offset for d in allowed if offset <= d < end]
+            found = scorer.scores(matcher, in_union=False, wanted=wanted)
             for term, read in scorer.values.items():
                 values.setdefault(term, {})[offset] = read
             if offset:
@@ -114,8 +119,7 @@ def collect(
             segments.append((offset, leaves))
     except _Unsupported:
         return None
-    if filters is not None:
-        allowed = searcher._filter_to_comb(filters)
+    if allowed is not None:
         scores = {d: s for d, s in scores.items() if d in allowed}
     answered += 1
     best = _best(scores, depth, first)
@@ -146,8 +150,6 @@ def _best(scores: dict[int, float], depth: int, first: frozenset[int]) -> list[t
     return heapq.nsmallest(depth, scores.items(), key=key)
 
 
-# Each segment's field lengths as one byte per document, read once per open segment.
-_lengths: weakref.WeakKeyDictionary[Any, dict[str, bytes | None]] = weakref.WeakKeyDictionary()
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
@@ -160,26 +162,28 @@ class _Scorer:
         # Posting values of the terms whose format has character spans (for snippets).
         self.values: dict[tuple[str, bytes], tuple[Any, list[int], Any]] = {}
 
-    def scores(self, m: Any, *, in_union: bool) -> dict[int, float]:
+    def scores(self, m: Any, *, in_union: bool, wanted: list[int] | None) -> dict[int, float]:
+        """Each document's score under matcher ``m``: at least those of ``wanted`` (sorted
+        docnums; None for all), perhaps more (postings are read a block at a time)."""
         kind = type(m)
         if kind is W3LeafMatcher or kind is _InlinedMatcher or kind is ListMatcher:
-            return self._leaf(m)
+            return self._leaf(m, wanted)
         if kind is NullMatcherClass:
             return {}
         if kind is WrappingMatcher:
-            child = self.scores(m.child, in_union=in_union)
+            child = self.scores(m.child, in_union=in_union, wanted=wanted)
             boost = m.boost
             return child if boost == 1.0 else {d: s * boost for d, s in child.items()}
         if kind is FilterMatcher:
             # Whoosh's reader wraps a term's postings so deleted documents are left out.
             if not m._exclude or m.boost != 1.0:
                 raise _Unsupported
-            child = self.scores(m.child, in_union=in_union)
+            child = self.scores(m.child, in_union=in_union, wanted=wanted)
             excluded = m._ids
             return {d: s for d, s in child.items() if d not in excluded}
         if kind is UnionMatcher:
-            a = self.scores(m.a, in_union=True)
-            b = self.scores(m.b, in_union=True)
+            a = self.scores(m.a, in_union=True, wanted=wanted)
+            b = self.scores(m.b, in_union=True, wanted=wanted)
             out = dict(a)
             for d, s in b.items():
                 out[d] = a[d] + s if d in a else s
@@ -189,16 +193,34 @@ class _Scorer:
                 # Which terms Whoosh reports for a document then depends on where an
                 # exhausted intersection left its matchers: not reproduced here.
                 raise _Unsupported
-            a = self.scores(m.a, in_union=False)
-            b = self.scores(m.b, in_union=False)
-            if len(b) < len(a):
+            # The rarer side first: of the other, only blocks that may hold its documents.
+            if self._size(m.b) < self._size(m.a):
+                b = self.scores(m.b, in_union=False, wanted=wanted)
+                a = self.scores(m.a, in_union=False, wanted=sorted(b))
                 return {d: a[d] + s for d, s in b.items() if d in a}
+            a = self.scores(m.a, in_union=False, wanted=wanted)
+            b = self.scores(m.b, in_union=False, wanted=sorted(a))
             return {d: s + b[d] for d, s in a.items() if d in b}
         raise _Unsupported
 
-    def _leaf(self, m: Any) -> dict[int, float]:
+    def _size(self, m: Any) -> int:
+        """About how many documents ``m`` matches (no more than it can)."""
+        kind = type(m)
+        if kind is W3LeafMatcher:
+            return int(self.reader.doc_frequency(*m.term()))
+        if kind is _InlinedMatcher or kind is ListMatcher:
+            return len(m._ids)
+        if kind is WrappingMatcher or kind is FilterMatcher:
+            return self._size(m.child)
+        if kind is UnionMatcher:
+            return self._size(m.a) + self._size(m.b)
+        if kind is IntersectionMatcher:
+            return min(self._size(m.a), self._size(m.b))
+        return 0
+
+    def _leaf(self, m: Any, wanted: list[int] | None) -> dict[int, float]:
         if type(m) is W3LeafMatcher:
-            ids, weights, values = _all_postings(m)
+            ids, weights, values = _postings(m, wanted)
             scorer, format_ = m.scorer, m.format
         else:
             ids, values, format_ = m._ids, m._values, m._format
@@ -242,9 +264,8 @@ class _Scorer:
 
     def _field_lengths(self, fieldname: str) -> bytes | None:
         perdoc = self.reader._perdoc
-        known = _lengths.get(perdoc)
-        if known is None:
-            known = _lengths[perdoc] = {}
+        # Kept on the segment's reader: read once while it is open, gone with it.
+        known = perdoc.__dict__.setdefault("_searchpod_lengths", {})
         if fieldname not in known:
             known[fieldname] = _read_lengths(perdoc, fieldname, self.reader.doc_count_all())
         return known[fieldname]
@@ -262,20 +283,29 @@ def _read_lengths(perdoc: Any, fieldname: str, doccount: int) -> bytes | None:
     return bytes(raw) + bytes(max(0, doccount - len(raw)))
 
 
-def _all_postings(m: Any) -> tuple[list[int], list[float], list[Any]]:
-    """All of a term's postings in a segment (ids, weights, values), block by block."""
+def _postings(m: Any, wanted: list[int] | None) -> tuple[list[int], list[float], list[Any]]:
+    """A term's postings in a segment (ids, weights, values): all, or the blocks that may
+    hold a document of ``wanted`` (a block's header says its last document)."""
     ids: list[int] = []
     weights: list[float] = []
     values: list[Any] = []
     m.reset()
+    last = -1
     while not m._atend and m._blocklength:
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        ids.extend(m._ids)
-        weights.extend(m._weights)
-        values.extend(m._values)
+        if wanted is None or _any_within(wanted, last + 1, m._maxid):
+            m._read_ids()
+            m._read_weights()
+            m._read_values()
+            ids.extend(m._ids)
+            weights.extend(m._weights)
+            values.extend(m._values)
+        last = m._maxid
         if m._lastblock:
             break
         m._goto(m._nextoffset)
     return ids, weights, values
+
+
+def _any_within(docnums: list[int], lo: int, hi: int) -> bool:
+    i = bisect.bisect_left(docnums, lo)
+    return i < len(docnums) and docnums[i] <= hi
