@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,15 +141,35 @@ def collect(
 def _best(scores: dict[int, float], depth: int, first: frozenset[int]) -> list[tuple[int, float]]:
     if depth <= 0:
         return []
-    key: Callable[[tuple[int, float]], tuple[Any, ...]]
     if first:
-        key = lambda item: (item[0] not in first, 0 - item[1], item[0])  # noqa: E731
+        return heapq.nsmallest(
+            depth, scores.items(), key=lambda item: (item[0] not in first, 0 - item[1], item[0])
+        )
+    if len(scores) > depth:
+        # The depth-th best score, then every document scoring at least that (ties included).
+        floor = heapq.nlargest(depth, scores.values())[-1]
+        candidates = [(d, s) for d, s in scores.items() if s >= floor]
     else:
-        key = lambda item: (0 - item[1], item[0])  # noqa: E731
-    return heapq.nsmallest(depth, scores.items(), key=key)
+        candidates = list(scores.items())
+    candidates.sort(key=lambda item: (0 - item[1], item[0]))
+    return candidates[:depth]
 
 
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
+# ``K1 * ((1 - B) + B * fl / avgfl)`` for each length byte, per (K1, B, avgfl): a field's
+# figures change only with the index, so a handful are kept.
+_NORMS: dict[tuple[float, float, float], list[float | None]] = {}
+
+
+def _norms(K1: float, B: float, avgfl: float) -> list[float | None]:
+    key = (K1, B, avgfl)
+    norms = _NORMS.get(key)
+    if norms is None:
+        if len(_NORMS) >= 64:
+            _NORMS.clear()
+        norms = [K1 * ((1 - B) + B * _BYTE_LENGTHS[b] / avgfl) if b else None for b in range(256)]
+        _NORMS[key] = norms
+    return norms
 
 
 class _Scorer:
@@ -253,7 +272,7 @@ class _Scorer:
         if lengths is None:  # no lengths column: Whoosh's default length, 1
             norm = K1 * ((1 - B) + B * 1 / avgfl)
             return {d: idf * ((tf * c1) / (tf + norm)) for d, tf in zip(ids, weights, strict=True)}
-        norms = [K1 * ((1 - B) + B * _BYTE_LENGTHS[b] / avgfl) if b else None for b in range(256)]
+        norms = _norms(K1, B, avgfl)
         try:
             return {
                 d: idf * ((tf * c1) / (tf + norms[lengths[d]]))
