@@ -214,8 +214,13 @@ class _Scorer:
                 raise _Unsupported
             # The rarer side first: of the other, only blocks that may hold its documents.
             if self._size(m.b) < self._size(m.a):
+                mark = len(self.leaves)
                 b = self.scores(m.b, in_union=False, wanted=wanted)
+                split = len(self.leaves)
                 a = self.scores(m.a, in_union=False, wanted=sorted(b))
+                # Terms in the tree's order, as Whoosh lists them: the same set, iterated
+                # the same way (snippets take matches in that order).
+                self.leaves[mark:] = self.leaves[split:] + self.leaves[mark:split]
                 return {d: a[d] + s for d, s in b.items() if d in a}
             a = self.scores(m.a, in_union=False, wanted=wanted)
             b = self.scores(m.b, in_union=False, wanted=sorted(a))
