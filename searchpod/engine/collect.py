@@ -19,7 +19,10 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+import pickle
+import zlib
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -317,9 +320,7 @@ def _postings(m: Any, wanted: list[int] | None) -> tuple[list[int], list[float],
     last = -1
     while not m._atend and m._blocklength:
         if wanted is None or _any_within(wanted, last + 1, m._maxid):
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
+            _read_block(m)
             ids.extend(m._ids)
             weights.extend(m._weights)
             values.extend(m._values)
@@ -333,3 +334,31 @@ def _postings(m: Any, wanted: list[int] | None) -> tuple[list[int], list[float],
 def _any_within(docnums: list[int], lo: int, hi: int) -> bool:
     i = bisect.bisect_left(docnums, lo)
     return i < len(docnums) and docnums[i] <= hi
+
+
+def _read_block(m: Any) -> None:
+    """``W3LeafMatcher``'s reading of its current block (``_read_data``, ``_read_ids``, ...),
+    with the same bytes unpickled more quickly."""
+    data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    if m._compression:
+        data = zlib.decompress(data)
+    m._data = _unpickle(data)
+    ids = m._data[0]
+    m._ids = ids if m._byteids else tuple(accumulate(ids))
+    m._read_weights()
+    m._read_values()
+
+
+# A block is pickled with protocol 2, which writes each bytes value as a call to
+# ``_codecs.encode(text, "latin1")``: most of the time spent unpickling a block of postings.
+# ``str.encode`` gives the same bytes quicker (a dotted name needs protocol 4's reading,
+# which reads every protocol-2 opcode the same). The call precedes every value, and the
+# ids and weights before it (opcodes every few bytes) cannot hold these bytes.
+_CODECS_ENCODE = b"c_codecs\nencode\n"
+_STR_ENCODE = b"cbuiltins\nstr.encode\n"
+
+
+def _unpickle(data: bytes) -> Any:
+    if data[:2] == b"\x80\x02":
+        data = b"\x80\x04" + data[2:].replace(_CODECS_ENCODE, _STR_ENCODE, 1)
+    return pickle.loads(data)
