@@ -206,9 +206,15 @@ class _Scorer:
         if kind is UnionMatcher:
             a = self.scores(m.a, in_union=True, wanted=wanted)
             b = self.scores(m.b, in_union=True, wanted=wanted)
-            out = dict(a)
-            for d, s in b.items():
-                out[d] = a[d] + s if d in a else s
+            # Copy the larger side, add the smaller in: a's score first, as Whoosh adds.
+            if len(b) >= len(a):
+                out = dict(b)
+                for d, s in a.items():
+                    out[d] = s + b[d] if d in b else s
+            else:
+                out = dict(a)
+                for d, s in b.items():
+                    out[d] = a[d] + s if d in a else s
             return out
         if kind is IntersectionMatcher:
             if in_union:
@@ -316,11 +322,14 @@ def _postings(m: Any, wanted: list[int] | None) -> tuple[list[int], list[float],
     ids: list[int] = []
     weights: list[float] = []
     values: list[Any] = []
+    # Building the matcher tree already read the block each term stands on (to find the
+    # first match): kept rather than read again.
+    seen = (m._dataoffset, m._data) if m._data is not None else None
     m.reset()
     last = -1
     while not m._atend and m._blocklength:
         if wanted is None or _any_within(wanted, last + 1, m._maxid):
-            _read_block(m)
+            _read_block(m, seen[1] if seen is not None and seen[0] == m._dataoffset else None)
             ids.extend(m._ids)
             weights.extend(m._weights)
             values.extend(m._values)
@@ -336,13 +345,15 @@ def _any_within(docnums: list[int], lo: int, hi: int) -> bool:
     return i < len(docnums) and docnums[i] <= hi
 
 
-def _read_block(m: Any) -> None:
+def _read_block(m: Any, known: Any = None) -> None:
     """``W3LeafMatcher``'s reading of its current block (``_read_data``, ``_read_ids``, ...),
-    with the same bytes unpickled more quickly."""
-    data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
-    if m._compression:
-        data = zlib.decompress(data)
-    m._data = _unpickle(data)
+    with the same bytes unpickled more quickly (or ``known``, its data already read)."""
+    if known is None:
+        data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+        if m._compression:
+            data = zlib.decompress(data)
+        known = _unpickle(data)
+    m._data = known
     ids = m._data[0]
     m._ids = ids if m._byteids else tuple(accumulate(ids))
     m._read_weights()
