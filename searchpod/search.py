@@ -264,7 +264,7 @@ def _page(
 ) -> _Page:
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first, known)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first, known, needed)
     page = ranked[start:needed]
     return _Page(
         total=total,
@@ -281,6 +281,7 @@ def _rerank_by_proximity(
     shape: Shape,
     first: frozenset[int] = frozenset(),
     known: _Known | None = None,
+    needed: int = RERANK_DEPTH,
 ) -> tuple[_Ranked, dict[int, list[Match]]]:
     """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
     it holds together are (see ``ranking.together_weight``).
@@ -290,9 +291,12 @@ def _rerank_by_proximity(
     Only the head is re-scored, and a bonus only raises a score, so the order past the head
     stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
     (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+
+    Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
+    at most the sum of the words' weights, and the head is in BM25 order, so once an
+    episode's score plus that cannot reach the ``needed``-th best, none after it can.
     """
     head = ranked[:RERANK_DEPTH]
-    chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape, known)
     reader = searcher.reader()
     doc_count = searcher.doc_count()
     words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
@@ -300,6 +304,9 @@ def _rerank_by_proximity(
         w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
     }
     query_words = len(shape.loose.union(*shape.phrases))
+    # The most proximity can add, with room for the rounding of sums taken in another order.
+    ceiling = sum(weights.values()) * (1 + 1e-9) + 1e-9
+    chars: dict[int, list[Match]] = {}
 
     def key(i: int) -> tuple[bool, float, int]:
         docnum, score, terms = head[i]
@@ -317,8 +324,20 @@ def _rerank_by_proximity(
         near = max(short, ranking.together_weight(chars.get(docnum, []), weights, query_words))
         return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
 
-    order = sorted(range(len(head)), key=key)
-    return [head[i] for i in order] + ranked[RERANK_DEPTH:], chars
+    keys: list[tuple[bool, float, int]] = []
+    done = 0
+    while done < len(head):
+        if len(keys) >= needed:
+            docnum, score, _ = head[done]
+            at_best = (bool(first) and docnum not in first, -ranking.blended(score, ceiling), done)
+            if at_best > sorted(keys)[needed - 1]:
+                break
+        batch = head[done : done + max(needed - done, 10)]
+        chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
+        keys.extend(key(i) for i in range(done, done + len(batch)))
+        done += len(batch)
+    order = [i for _, _, i in sorted(keys)]
+    return [head[i] for i in order] + head[done:] + ranked[RERANK_DEPTH:], chars
 
 
 def _is_word_field(field: str) -> bool:

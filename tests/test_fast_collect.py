@@ -241,3 +241,28 @@ def test_blocks_unpickle_as_pickle_does(real_index: Index) -> None:
                         break
                     m._goto(m._nextoffset)
     assert blocks > 100
+
+
+@pytest.mark.parametrize("query", ["really good", "little bit", "make sure", "long time"])
+def test_rerank_stops_early_without_changing_the_page(
+    real_index: Index, monkeypatch, query: str
+) -> None:
+    # A page works out only as much of the proximity re-rank as can reach it; re-ranking
+    # the whole head must give the same episodes in the same order, with the same spans.
+    rerank = search._rerank_by_proximity
+    stopped_early = []
+
+    def checked(searcher, ranked, shape, first=frozenset(), known=None, needed=100):
+        page, chars = rerank(searcher, ranked, shape, first, known, needed)
+        whole, all_chars = rerank(searcher, ranked, shape, first, known, max(1, len(ranked)))
+        assert page[:needed] == whole[:needed]
+        assert {d: chars[d] for d, _, _ in page[:needed]} == {
+            d: all_chars[d] for d, _, _ in whole[:needed]
+        }
+        stopped_early.append(len(chars) < len(all_chars))
+        return page, chars
+
+    monkeypatch.setattr(search, "_rerank_by_proximity", checked)
+    for page in (1, 2):
+        assert real_index.search(query, page=page).hits
+    assert any(stopped_early)
