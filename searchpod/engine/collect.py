@@ -7,7 +7,10 @@ matcher tree Whoosh builds for each segment is read instead of stepped: each ter
 postings are scored a block at a time with its own BM25F scorer's figures, and the tree's
 unions and intersections combine them as dictionaries, adding scores in the order its
 matchers add them. Scores are bit-identical; ties are broken by document number, as
-Whoosh's ``UnlimitedCollector`` does.
+Whoosh's ``UnlimitedCollector`` does. An intersection reads its rarer side first, and of
+the other only the blocks that may hold those documents (a block's header gives its last
+one). The postings' values (character spans) are kept, so the re-rank and the snippets of
+the best matches do not read those blocks again.
 
 Only matcher trees made of the kinds understood here are answered (terms, boosts, ``Every``,
 unions, intersections, deleted documents left out); for anything else (phrases, ranges,
@@ -110,7 +113,7 @@ def collect(
             wanted = None
             if allowed is not None:
                 end = offset + reader.doc_count_all()
-                wanted = [d - offset for d in allowed if offset <= d < end]
+                wanted = sorted(d - offset for d in allowed if offset <= d < end)
             found = scorer.scores(matcher, in_union=False, wanted=wanted)
             for term, read in scorer.values.items():
                 values.setdefault(term, {})[offset] = read
