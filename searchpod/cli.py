@@ -37,6 +37,19 @@ _no_speaker_labels = click.option(
     is_flag=True,
     help="Read no speakers from 'Name:' labels in transcript text (<v> tags still count).",
 )
+_max_file_mb = click.option(
+    "--max-file-mb",
+    type=click.FloatRange(0, min_open=True),
+    help="Refuse source files larger than this (default 16; or set SEARCHPOD_MAX_FILE_MB).",
+)
+
+
+def _apply_max_file_mb(max_file_mb: float | None) -> None:
+    if max_file_mb is not None:
+        from searchpod.ingest.files import MAX_FILE_ENV
+
+        # Through the environment, so indexing worker processes apply the same cap.
+        os.environ[MAX_FILE_ENV] = f"{max_file_mb:g}"
 
 
 def _console(stderr: bool = False) -> Any:
@@ -121,6 +134,9 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--prune", is_flag=True, help="Remove episodes whose files under PATHS are gone.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index, swapped in when complete.")
+@click.option(
+    "--optimize", is_flag=True, help="Then merge the small segments additions left into one."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--wait",
@@ -132,17 +148,14 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 )
 @_allow_private_hosts
 @_no_speaker_labels
-@click.option(
-    "--max-file-mb",
-    type=click.FloatRange(0, min_open=True),
-    help="Refuse source files larger than this (default 16; or set SEARCHPOD_MAX_FILE_MB).",
-)
+@_max_file_mb
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
     paths: tuple[str, ...],
     prune: bool,
     rebuild: bool,
+    optimize: bool,
     as_json: bool,
     lock_timeout: float,
     allow_private_hosts: bool,
@@ -155,12 +168,8 @@ def index_cmd(
     skipped. --prune also drops episodes whose files are gone.
     """
     from searchpod.index import Index
-    from searchpod.ingest.files import MAX_FILE_ENV
 
-    if max_file_mb is not None:
-        # Through the environment, so indexing worker processes apply the same cap.
-        os.environ[MAX_FILE_ENV] = f"{max_file_mb:g}"
-
+    _apply_max_file_mb(max_file_mb)
     err = _console(stderr=True)
     targets = list(paths) or [DEFAULT_DATA]
     try:
@@ -176,6 +185,8 @@ def index_cmd(
                 allow_private_hosts=allow_private_hosts,
                 speaker_labels=not no_labels,
             )
+        if optimize:
+            ix.optimize(lock_timeout=lock_timeout)
     except SearchpodError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -512,8 +523,26 @@ def _print_index_report(report: Any, as_json: bool) -> NoReturn:
     type=click.FloatRange(0.05),
     help="Seconds of quiet before reindexing.",
 )
+@click.option(
+    "--optimize-after",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds of quiet after a change before small segments are merged (0: never).",
+)
+@_allow_private_hosts
+@_no_speaker_labels
+@_max_file_mb
 @click.pass_context
-def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> None:
+def watch_cmd(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    debounce: float,
+    optimize_after: float,
+    allow_private_hosts: bool,
+    no_labels: bool,
+    max_file_mb: float | None,
+) -> None:
     """Reindex PATHS (default ./data) whenever files in them change. Stop with Ctrl-C."""
     import threading
 
@@ -521,12 +550,17 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
     from searchpod.render import print_report
     from searchpod.watch import watch
 
+    _apply_max_file_mb(max_file_mb)
     err = _console(stderr=True)
     targets = list(paths) or [DEFAULT_DATA]
     stop = threading.Event()
+    labels = not no_labels
     try:
         ix = Index.create(ctx.obj["index"])
-        print_report(err, ix.add_paths(targets, prune=True))
+        first = ix.add_paths(
+            targets, prune=True, allow_private_hosts=allow_private_hosts, speaker_labels=labels
+        )
+        print_report(err, first)
         err.print(f"watching {', '.join(targets)} — Ctrl-C to stop")
         watch(
             ix,
@@ -535,6 +569,10 @@ def watch_cmd(ctx: click.Context, paths: tuple[str, ...], debounce: float) -> No
             on_error=lambda e: err.print(f"error: {e}"),
             stop=stop,
             debounce=debounce,
+            allow_private_hosts=allow_private_hosts,
+            speaker_labels=labels,
+            optimize_after=optimize_after or None,
+            on_optimize=lambda n: err.print(f"merged {n[0]} segments into {n[1]}"),
         )
     except KeyboardInterrupt:
         stop.set()

@@ -109,6 +109,8 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
         warnings.append(budget.cut_short())
+    if options.sort is not Sort.RELEVANCE:
+        results.docs = _relevance(searcher, query, results.docs)
     hits = tuple(_hits(searcher, results, query, steps.fillers))
     undated = sum(h.published is None for h in hits)
     if options.sort is not Sort.RELEVANCE and undated:
@@ -273,6 +275,16 @@ def _page(
         chars={d: chars[d] for d, _, _ in page if d in chars},
         all_docs=all_docs,
     )
+
+
+def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The page's hits with their relevance scores: sorted by date, Whoosh's score is the
+    sort key (a negated day number), which is not what ``Hit.score`` promises."""
+    if not docs:
+        return docs
+    scored = searcher.search(query, limit=None, filter={d for d, _ in docs})
+    scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
+    return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
 
 
 def _rerank_by_proximity(

@@ -252,7 +252,7 @@ def highlight_spans(text: str, terms: frozenset[str]) -> tuple[tuple[int, int], 
 
     if not terms or not text:
         return ()
-    # Stop words are skipped: they match no term, and stemming them could load NLTK.
+    # Stop words are skipped: they match no term, so they need no stemming.
     return tuple(
         (m.start(), m.end())
         for m in TOKEN_PATTERN.finditer(text)

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from searchpod import analysis
-from searchpod.engine.writing import Commit, commit_stamp, create_engine_index, read_live
+from searchpod.engine.writing import (
+    Commit,
+    commit_stamp,
+    create_engine_index,
+    merge_small,
+    read_live,
+)
 from searchpod.errors import IndexWriteError, IngestError
 from searchpod.model import IndexReport, IngestFailure, SkippedFiles
 from searchpod.planning import plan_updates
@@ -40,7 +46,7 @@ from searchpod.store import (
 
 if TYPE_CHECKING:
     from searchpod.feeds import FeedBatch
-    from searchpod.ingest.sources import SourceGroup
+    from searchpod.ingest.sources import ListingCache, SourceGroup
 
 Progress = Callable[[int, int, str], None]
 
@@ -63,11 +69,13 @@ def gather(
     *,
     allow_private_hosts: bool = False,
     labels: bool = True,
+    listings: ListingCache | None = None,
 ) -> Gathered:
     """Files and folders discovered, feeds fetched: the one path for build and add_paths.
 
     Feeds given as URLs may not send searchpod to loopback, private or link-local addresses
-    unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels.
+    unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels;
+    ``listings``: folders' walks kept from earlier runs (``discover``).
     """
     # Imported here: a search never reads source files or feeds.
     from searchpod.feeds import FeedBatch, fetch_feeds, is_feed_source
@@ -76,7 +84,7 @@ def gather(
     feed_sources = [str(p) for p in sources if is_feed_source(p)]
     file_paths = [p for p in sources if str(p) not in feed_sources]
     skipped: dict[tuple[str, str], int] = {}
-    groups, failures = discover(file_paths, labels=labels, skipped=skipped)
+    groups, failures = discover(file_paths, labels=labels, skipped=skipped, listings=listings)
     # Network work first, outside the lock: only writing needs to be exclusive.
     feeds = (
         fetch_feeds(
@@ -99,7 +107,9 @@ def unique_ids(
 
     # os.path.isdir: False, not PermissionError, for a path inside a folder we cannot enter.
     folders = [Path(p) for p in paths if os.path.isdir(p)]
-    roots = list(dict.fromkeys([*folders, *(g.root for g in groups)]))
+    # The groups' roots deduplicated by identity first: comparing Paths costs more.
+    group_roots = {id(g.root): g.root for g in groups}.values()
+    roots = list(dict.fromkeys([*folders, *group_roots]))
     prefixes = folder_prefixes(roots, {i: path for i, (_, path) in existing.items()})
     # replace() only where the prefix differs: it costs more than the rest of a no-change run.
     # Looked up once per root object: hashing and comparing Paths per group costs more.
@@ -155,6 +165,18 @@ def live_documents(gen: Path) -> Live:
         live = read_live(gen)
         save_live(gen, stamp, live)
     return live
+
+
+def optimize_generation(gen: Path) -> tuple[int, int]:
+    """``merge_small`` on ``gen``, keeping its saved live table: the segment counts before
+    and after. Call it holding the write lock."""
+    live = live_documents(gen)
+    # Before the commit, as for any other: its segment is written by this version's codec.
+    mark_written_by_this_version(gen)
+    counts = merge_small(gen)
+    # The same documents, under the new commit's stamp (killed in between: read again).
+    save_live(gen, commit_stamp(gen), live)
+    return counts
 
 
 def create_generation(index_dir: IndexDir) -> Path:
@@ -224,10 +246,11 @@ def _ingest_in(
     settled = time.time() - STAT_SETTLE_S
     cache_changed = False  # whether ``cache`` holds an entry ``old_cache`` lacks
     for group in groups:
-        known = existing.get(group.id)
+        group_id = group.id
+        known = existing.get(group_id)
         try:
             signature = group.signature()
-            cached = old_cache.get(group.id)
+            cached = old_cache.get(group_id)
             trusted = known is not None and cached == (signature, known[0])
             # Same files, same stat: no need to read them.
             fingerprint = known[0] if known is not None and trusted else group.fingerprint()
@@ -238,16 +261,18 @@ def _ingest_in(
             failures.append(IngestFailure(exc.source, exc.reason))
             continue
         if trusted and cached is not None:
-            cache[group.id] = cached  # settled when it was saved
+            cache[group_id] = cached  # settled when it was saved
         elif all(max(mtime, ctime) / 1e9 < settled for _, _, mtime, ctime, _ in signature):
-            cache[group.id] = (signature, fingerprint)
-            cache_changed = cache_changed or cached != cache[group.id]
+            cache[group_id] = (signature, fingerprint)
+            cache_changed = cache_changed or cached != cache[group_id]
         # An episode built despite a broken file beside good ones stores its fingerprint
         # with that file's failure (``with_failures``): unchanged, it is named on every run.
-        stored, broken = split_failures(known[0]) if known else ("", [])
-        if known and stored == fingerprint:
-            fingerprint = known[0]  # so the plan sees it unchanged
-            failures.extend(broken)
+        # (A trusted one has no failures: its cached fingerprint never carries them.)
+        if known is not None and known[0] != fingerprint:
+            stored, broken = split_failures(known[0])
+            if stored == fingerprint:
+                fingerprint = known[0]  # so the plan sees it unchanged
+                failures.extend(broken)
         fingerprinted.append((group, fingerprint))
     plan = plan_updates(
         existing,

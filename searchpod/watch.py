@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,11 +22,21 @@ def watch(
     on_error: Callable[[SearchpodError], None],
     stop: threading.Event,
     debounce: float = 1.0,
+    allow_private_hosts: bool = False,
+    speaker_labels: bool = True,
+    optimize_after: float | None = 60.0,
+    on_optimize: Callable[[tuple[int, int]], None] | None = None,
 ) -> None:
     """Run ``index.add_paths(paths, prune=True)`` after changes settle, until ``stop`` is set.
 
     Editors and copy tools write a file in several steps; waiting ``debounce`` seconds of
-    quiet turns a burst of events into one run.
+    quiet turns a burst of events into one run. ``allow_private_hosts`` and
+    ``speaker_labels`` are passed on to every run, as ``searchpod index`` takes them.
+
+    Each addition merges only a few small segments, so that none waits for a big merge;
+    once nothing has changed for ``optimize_after`` seconds after a run that changed the
+    index, the small segments are merged (``Index.optimize``) while nobody is waiting, and
+    ``on_optimize`` gets the segment counts before and after. ``None`` never merges.
     """
     try:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -49,9 +60,23 @@ def watch(
             handler, str(target if target.is_dir() else target.parent), recursive=target.is_dir()
         )
     observer.start()
+    unmerged_since: float | None = None  # when a run last changed the index
     try:
         while not stop.is_set():
             if not changed.wait(timeout=0.2):
+                if (
+                    unmerged_since is not None
+                    and optimize_after is not None
+                    and time.monotonic() - unmerged_since >= optimize_after
+                ):
+                    unmerged_since = None
+                    try:
+                        merged = index.optimize()
+                    except SearchpodError as exc:
+                        on_error(exc)
+                    else:
+                        if on_optimize is not None:
+                            on_optimize(merged)
                 continue
             # Keep waiting while events keep coming.
             while True:
@@ -61,9 +86,18 @@ def watch(
             if stop.is_set():
                 break
             try:
-                on_report(index.add_paths(paths, prune=True))
+                report = index.add_paths(
+                    paths,
+                    prune=True,
+                    allow_private_hosts=allow_private_hosts,
+                    speaker_labels=speaker_labels,
+                )
             except SearchpodError as exc:
                 on_error(exc)
+                continue
+            if report.added or report.updated or report.removed:
+                unmerged_since = time.monotonic()
+            on_report(report)
     finally:
         observer.stop()
         observer.join()

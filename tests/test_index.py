@@ -215,26 +215,54 @@ EPISODE_CHANGE = (
 )
 
 
-def test_one_episode_at_a_time_keeps_segments_few_and_finds_everything(tmp_path: Path) -> None:
+def test_one_episode_at_a_time_merges_little_at_a_time_and_finds_everything(
+    tmp_path: Path,
+) -> None:
     from whoosh.index import open_dir
 
     from searchpod.build import MERGE_FACTOR
+    from searchpod.engine.writing import INLINE_MERGE_DOCS
     from searchpod.store import IndexDir
 
     from .conftest import text_page
 
+    def sizes() -> list[int]:
+        segments = open_dir(str(IndexDir(tmp_path / "ix").current()))._segments()
+        return sorted(s.doc_count_all() for s in segments)
+
     folder = tmp_path / "weekly"
     folder.mkdir()
     ix = Index.create(tmp_path / "ix")
-    counts = []
-    for week in range(1, MERGE_FACTOR + 3):
+    history = []
+    weeks = 3 * MERGE_FACTOR + 2
+    for week in range(1, weeks + 1):
         page = text_page(week, f"Week {week}", "Weekly", "Ann Lee", "News.", f"Story w{week}x.")
         (folder / f"w{week:02d}.txt").write_text(page, encoding="utf-8")
         assert len(ix.add_paths([folder]).added) == 1
-        counts.append(len(open_dir(str(IndexDir(tmp_path / "ix").current()))._segments()))
-    # One segment per addition until a tier fills up, then they are merged into one.
-    assert counts[: MERGE_FACTOR - 1] == list(range(1, MERGE_FACTOR))
-    assert max(counts) <= MERGE_FACTOR and counts[-1] < MERGE_FACTOR
-    assert [ix.search(f"w{w}x").total for w in range(1, MERGE_FACTOR + 3)] == [1] * (
-        MERGE_FACTOR + 2
+        history.append(sizes())
+    # One segment per addition until MERGE_FACTOR small ones fit the budget together...
+    assert [len(h) for h in history[: MERGE_FACTOR - 1]] == list(range(1, MERGE_FACTOR))
+    # ...and no segment ever grows past what one commit may merge plus its own episode.
+    assert max(max(h) for h in history) <= INLINE_MERGE_DOCS + 1
+    assert len(history[-1]) <= weeks // MERGE_FACTOR + MERGE_FACTOR
+    assert [ix.search(f"w{w}x").total for w in range(1, weeks + 1)] == [1] * weeks
+    assert ix.optimize() == (len(history[-1]), 1)
+    assert sizes() == [weeks]
+    assert [ix.search(f"w{w}x").total for w in range(1, weeks + 1)] == [1] * weeks
+
+
+def test_stats_follow_every_commit_including_other_writers(
+    tmp_path: Path, built_index: Index, episodes_dir: Path
+) -> None:
+    assert built_index.stats().episodes == 3
+    assert built_index.stats() == built_index.stats()  # the same answer until a commit
+    (episodes_dir / "eps-8.txt").write_text(
+        "Eps 8: Kites\n— Harbour Lights\nKites.\nHost\nMara Okafor\nPodcast Content\nKites.\n"
     )
+    Index(built_index.path).add_paths([episodes_dir])  # another writer commits
+    assert built_index.stats().episodes == 4
+    (episodes_dir / "eps-8.txt").unlink()
+    built_index.add_paths([episodes_dir], prune=True)
+    stats = built_index.stats()
+    assert stats.episodes == 3 and "Mara Okafor" in stats.hosts
+    assert sum(stats.hosts.values()) == 3

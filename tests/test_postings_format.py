@@ -36,3 +36,25 @@ def test_smaller_than_whoosh_pickled_deltas() -> None:
     # A common word in a long transcript: every ~40 words, ~200 characters apart.
     occ = [(40 * i, 200 * i, 200 * i + 4) for i in range(1, 2000)]
     assert len(TranscriptCharacters().encode(occ)) < len(Characters().encode(occ))
+
+
+def test_a_word_said_once_or_twice_is_smaller_than_whoosh_pickle() -> None:
+    from whoosh.formats import Characters
+
+    # Most values of an index: one or a few occurrences, far into a transcript.
+    for occ in ([(3, 17, 21)], [(9_000, 120_000, 120_011)], [(70_000, 5_000_000, 5_000_300)]):
+        value = TranscriptCharacters().encode(occ)
+        assert TranscriptCharacters().decode_characters(value) == occ
+        assert len(value) <= 18 < len(Characters().encode(occ))
+    twice = [(9_000, 120_000, 120_011), (9_400, 122_000, 122_011)]
+    assert len(TranscriptCharacters().encode(twice)) < len(Characters().encode(twice)) * 0.6
+
+
+@given(occurrences())
+def test_values_of_older_indexes_still_decode(occ: list[tuple[int, int, int]]) -> None:
+    from whoosh.formats import Characters
+
+    # Indexes written before hold Whoosh's pickle for words said fewer than 8 times.
+    value = Characters().encode(occ[:7])
+    assert TranscriptCharacters().decode_characters(value) == occ[:7]
+    assert TranscriptCharacters().decode_positions(value) == [p for p, _, _ in occ[:7]]

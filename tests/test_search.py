@@ -138,6 +138,16 @@ def test_sort_by_date(built_index: Index) -> None:
     ]
 
 
+def test_sorted_hits_keep_their_relevance_scores(built_index: Index) -> None:
+    # Sorted by date, a hit's score is still its relevance (not the date sort key).
+    q = "keepers OR bakers"
+    by_relevance = {h.id: h.score for h in built_index.search(q).hits}
+    for sort in ("newest", "oldest"):
+        hits = built_index.search(q, sort=sort).hits
+        assert {h.id: h.score for h in hits} == pytest.approx(by_relevance)
+        assert all(h.score > 0 for h in hits)
+
+
 def test_undated_episodes_sort_last_both_ways(built_index: Index, episodes_dir: Path) -> None:
     (episodes_dir / "eps-0.txt").write_text(
         "Eps 0: Undated keepers\n— Harbour Lights\nNo date.\nHost\nMara Okafor\n"
@@ -150,6 +160,16 @@ def test_undated_episodes_sort_last_both_ways(built_index: Index, episodes_dir: 
 
 def test_published_in_the_query_language(built_index: Index) -> None:
     assert ids(built_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
+
+
+def test_published_star_is_the_dated_episodes(built_index: Index, episodes_dir: Path) -> None:
+    (episodes_dir / "eps-0.txt").write_text(
+        "Eps 0: Undated keepers\n— Harbour Lights\nNo date.\nHost\nMara Okafor\n"
+        "Podcast Content\nkeepers of nothing in particular\n"
+    )
+    built_index.add_paths([episodes_dir])
+    assert built_index.search("published:*").total == 3
+    assert ids(built_index.search("keepers NOT published:*")) == ["shows/eps-0.txt"]
 
 
 def test_paging_is_stable_with_no_gaps(built_index: Index) -> None:

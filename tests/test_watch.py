@@ -52,3 +52,76 @@ def test_new_and_deleted_files_are_picked_up(built_index: Index, episodes_dir: P
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+SRT_WITH_LABELS = (
+    "1\n00:00:01,000 --> 00:00:04,000\nAna Lima: Falconry needs patience.\n\n"
+    "2\n00:00:05,000 --> 00:00:08,000\nFelix Roy: And leather gauntlets.\n"
+)
+
+
+def test_watch_passes_the_indexing_options_on(built_index: Index, episodes_dir: Path) -> None:
+    from searchpod.watch import watch
+
+    reports: list[IndexReport] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch,
+        args=(built_index, [episodes_dir]),
+        kwargs={
+            "on_report": reports.append,
+            "on_error": pytest.fail,
+            "stop": stop,
+            "debounce": 0.2,
+            "speaker_labels": False,
+        },
+        daemon=True,
+    )
+    thread.start()
+    try:
+        time.sleep(0.3)
+        (episodes_dir / "falconry.srt").write_text(SRT_WITH_LABELS)
+        deadline = time.monotonic() + 10
+        while not reports and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert reports and reports[-1].added == ("shows/falconry.srt",)
+        assert built_index.search("falconry").total == 1
+        # Labels were not read as speakers: the text keeps them, no speaker is set.
+        assert built_index.search("falconry", speaker="lima").total == 0
+        assert {c.speaker for c in built_index.get("shows/falconry.srt").cues} == {None}
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def test_watch_command_takes_the_index_commands_options(
+    tmp_path: Path, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import searchpod.watch
+    from searchpod.cli import main
+    from searchpod.ingest.files import MAX_FILE_ENV
+
+    monkeypatch.delenv(MAX_FILE_ENV, raising=False)
+    (episodes_dir / "big.srt").write_text(SRT_WITH_LABELS * 400)  # ~40 KB
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(searchpod.watch, "watch", lambda *a, **kw: seen.update(kw))
+    result = CliRunner().invoke(
+        main,
+        [
+            "--index",
+            str(tmp_path / "ix"),
+            "watch",
+            "--no-speaker-labels",
+            "--allow-private-hosts",
+            "--max-file-mb",
+            "0.01",
+            str(episodes_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["speaker_labels"] is False and seen["allow_private_hosts"] is True
+    # The first run, before watching, already refused the file over the cap and named it.
+    assert "big.srt" in result.stderr and "--max-file-mb" in result.stderr
+    assert Index(tmp_path / "ix").stats().episodes == 3

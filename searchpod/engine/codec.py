@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from array import array
 from pickle import dumps
 from typing import Any
 
@@ -135,8 +136,12 @@ class _FieldWriter(W3FieldWriter):
                 add_record(fieldkey + btext, _inlined_record(*pending[0]))
             else:
                 self.start_term(btext)
-                for posting in pending:
-                    self.add(*posting)
+                postwriter = self._postwriter  # one per field
+                blocklimit = postwriter._blocklimit
+                for at in range(0, len(pending), blocklimit):
+                    if at:
+                        postwriter._write_block()
+                    postwriter.fill_block(pending[at : at + blocklimit])
                 self.finish_term()
             pending.clear()
 
@@ -180,6 +185,19 @@ class _RememberedLengths:
 
 
 class _PostingsWriter(W3PostingsWriter):
+    def fill_block(self, postings: list[tuple[int, float, bytes, int]]) -> None:
+        """``add_posting`` for each of ``postings`` (at most a block's worth) at once: what it
+        would leave in the new block, without its per-posting checks and branches."""
+        ids, weights, values, lengths = zip(*postings, strict=True)
+        self._ids = list(ids) if self._byteids else array("I", ids)
+        self._weights = array("f", weights)
+        self._maxweight = max(0, *weights)
+        self._values = [value for value in values if value]
+        known = [length for length in lengths if length]
+        if known:
+            self._minlength = min(known)
+            self._maxlength = max(known)
+
     def _write_block(self, last: bool = False) -> None:
         # W3PostingsWriter._write_block, compressing only blocks large enough to gain.
         if not self._blockcount:

@@ -46,9 +46,11 @@ class TranscriptCharacters(Characters):
 
     Whoosh's ``Characters`` pickles a list of delta tuples and rebuilds positions in a Python
     loop, which phrase checks and snippets did for every occurrence of common words. Here a
-    word said often is stored as three little-endian arrays (position deltas, start deltas,
-    lengths) in the narrowest integer type that fits, decoded by ``array`` and
-    ``itertools.accumulate`` in C — and about half the pickle's size.
+    word's occurrences in a document are stored as three little-endian arrays (position
+    deltas, start deltas, lengths) in the narrowest integer type that fits, decoded by
+    ``array`` and ``itertools.accumulate`` in C — about half the pickle's size, for a word
+    said once (most values) as for one said often. Values written by older versions hold
+    Whoosh's pickle for words said fewer than 8 times; both forms are read.
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Any:
@@ -56,8 +58,14 @@ class TranscriptCharacters(Characters):
         return iter(ready) if ready is not None else iter(encode_postings(value))
 
     def encode(self, poslist: Any) -> bytes:
-        if len(poslist) < _ARRAYS_FROM:
-            return super().encode(poslist)  # Whoosh's pickle: quicker for a handful
+        count = len(poslist)
+        if count == 1:
+            # Most of an index's values: a word said once in an episode (~16 bytes).
+            ((pos, start, end),) = poslist
+            length = end - start
+            codes = _code(pos) + _code(start) + _code(length)
+            packer, packed_codes = _ONE_OCCURRENCE[codes]
+            return _ONE + packer.pack(packed_codes, pos, start, length)
         pos_deltas, start_deltas, lengths = [], [], []
         last_pos = last_start = 0
         for pos, start, end in poslist:
@@ -65,11 +73,12 @@ class TranscriptCharacters(Characters):
             start_deltas.append(start - last_start)
             lengths.append(end - start)
             last_pos, last_start = pos, start
-        codes = _narrowest(pos_deltas) + _narrowest(start_deltas) + _narrowest(lengths)
-        body = _packer(len(lengths), codes).pack(
-            codes.encode("ascii"), *pos_deltas, *start_deltas, *lengths
-        )
-        return pack_uint(len(lengths)) + body
+        if not count:
+            codes = "BBB"
+        else:
+            codes = _code(max(pos_deltas)) + _code(max(start_deltas)) + _code(max(lengths))
+        packer, packed_codes = _packer(count, codes)
+        return pack_uint(count) + packer.pack(packed_codes, *pos_deltas, *start_deltas, *lengths)
 
     def _arrays(self, value: bytes, how_many: int = 3) -> list[array[int]]:
         count = unpack_uint(value[:_INT])[0]
@@ -102,23 +111,26 @@ class TranscriptCharacters(Characters):
 # frequencies), three type codes, then the three arrays, little-endian.
 _INT = 4
 _HEADER = _INT + 3
-# Terms said fewer times than this keep Whoosh's pickled form (its first byte is pickle's
-# PROTO opcode, never a type code), so the two forms can share one field.
-_ARRAYS_FROM = 8
+# Older values in Whoosh's pickled form start with pickle's PROTO opcode, never a type code,
+# so the two forms can share one field.
 _PICKLE = 0x80
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _narrowest(numbers: list[int]) -> str:
-    top = max(numbers, default=0)
+def _code(top: int) -> str:
+    """The narrowest array type code for numbers up to ``top``."""
     return "B" if top < 2**8 else "H" if top < 2**16 else "I"
 
 
 @functools.lru_cache(maxsize=4096)
-def _packer(count: int, codes: str) -> struct.Struct:
-    """Packs the type codes and the arrays ("<": little-endian, standard sizes)."""
-    return struct.Struct("<3s" + "".join(f"{count}{code}" for code in codes))
+def _packer(count: int, codes: str) -> tuple[struct.Struct, bytes]:
+    """Packs the type codes and the arrays ("<": little-endian, standard sizes); the codes."""
+    packer = struct.Struct("<3s" + "".join(f"{count}{code}" for code in codes))
+    return packer, codes.encode("ascii")
 
+
+_ONE = pack_uint(1)
+_ONE_OCCURRENCE = {a + b + c: _packer(1, a + b + c) for a in "BHI" for b in "BHI" for c in "BHI"}
 
 # struct's standard sizes must equal array's native ones for decoding with array.
 assert [array(c).itemsize for c in "BHI"] == [1, 2, 4], "unsupported platform"

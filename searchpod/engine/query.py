@@ -21,8 +21,9 @@ from whoosh.qparser import (
     GtLtPlugin,
     MultifieldParser,
     QueryParser,
+    syntax,
 )
-from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.qparser.dateparse import DateParserPlugin, English
 
 from searchpod.analysis import normalise, stem
 from searchpod.engine.phrase import exact_phrases
@@ -84,14 +85,14 @@ def parse(schema: Any, text: str, field: str | None = None) -> Any:
 
 
 # Fields some episodes lack: ``field:*`` on them is the episodes that have one.
-_SOMETIMES_FIELDS = frozenset({"host", "show", "speaker"})
+_SOMETIMES_FIELDS = frozenset({"host", "show", "speaker", "published"})
 
 
 def _every_document(q: Any) -> Any:
     """``*`` and ``body:*`` match every episode: Whoosh's per-field form walks every posting.
 
-    ``host:*``, ``show:*``, ``speaker:*`` keep the per-field form: the episodes that have one
-    (those fields hold few postings).
+    ``host:*``, ``show:*``, ``speaker:*``, ``published:*`` keep the per-field form: the
+    episodes that have one (those fields hold few postings).
     """
     if isinstance(q, wq.Every) or (isinstance(q, wq.Prefix) and not q.text):
         field = getattr(q, "fieldname", None)
@@ -116,9 +117,53 @@ def _parser(schema: Any) -> MultifieldParser:
     )
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
-    parser.add_plugin(DateParserPlugin(free=False))
+    parser.add_plugin(_DatesPlugin(dateparser=_LazyEnglish(), free=False))
     _parsers[key] = parser
     return parser
+
+
+class _LazyEnglish:
+    """Whoosh's English date grammar, built on the first query that names a date field.
+
+    Building it compiles ~60 regular expressions: a third of a cold rare-word search's own
+    work, for a grammar most queries never use.
+    """
+
+    _built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            self._built = English()
+        return getattr(self._built, name)
+
+
+class _DatesPlugin(DateParserPlugin):  # type: ignore[misc]
+    """Whoosh's date parsing, except that ``published:*`` stays a wildcard (the episodes that
+    have a date) instead of an unparseable date, which matched nothing."""
+
+    def text_to_dt(self, node: Any) -> Any:
+        if getattr(node, "text", None) == "*":
+            has = _HasValue(node.fieldname, node.boost)
+            has.startchar, has.endchar = node.startchar, node.endchar
+            return has
+        return super().text_to_dt(node)
+
+
+class _HasValue(syntax.SyntaxNode):  # type: ignore[misc]
+    """``field:*`` on a field that parses its own text (dates): the episodes with a value."""
+
+    has_fieldname = True
+    has_boost = True
+
+    def __init__(self, fieldname: str | None, boost: float = 1.0) -> None:
+        self.fieldname = fieldname
+        self.boost = boost
+
+    def r(self) -> str:
+        return f"{self.fieldname}:*"
+
+    def query(self, parser: Any) -> Any:
+        return wq.Every(self.fieldname or parser.fieldname, boost=self.boost)
 
 
 def _field_parser(schema: Any, field: str) -> QueryParser:

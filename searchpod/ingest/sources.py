@@ -7,6 +7,7 @@ relative to the folder that was indexed, so it is stable across runs and machine
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,10 +65,16 @@ class SourceGroup:
         pages = [f for f in self.files if f.suffix.lower() in MAIN_SUFFIXES]
         return (pages or list(self.files))[0]
 
-    @functools.cached_property
+    @property
     def id(self) -> str:
         # The folder's own name is part of the id: "data/eps-1.html" and "other/eps-1.html"
-        # are different episodes.
+        # are different episodes. Not a cached_property: its lock costs more than this.
+        if self.folder and self.relative:
+            return f"{self.folder}/{self.relative}"
+        return self._derived_id
+
+    @functools.cached_property
+    def _derived_id(self) -> str:
         rel = self.relative or self.main.relative_to(self.root).as_posix()
         return f"{self.folder or self.root.resolve().name}/{rel}"
 
@@ -83,7 +91,7 @@ class SourceGroup:
             self.stats if len(self.stats) == len(self.paths) else [os.stat(p) for p in self.paths]
         )
         return tuple(
-            (os.path.basename(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            (p.rpartition(os.sep)[2], st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             for p, st in zip(self.paths, stats, strict=True)
         )
 
@@ -138,8 +146,12 @@ def folder_prefixes(roots: Iterable[Path], existing: Mapping[str, str]) -> dict[
         name = resolved.name
         hashed = f"{name}~{hashlib.sha256(os.fsencode(resolved)).hexdigest()[:8]}"
         # Its own hashed prefix from before, or its name already taken by a folder elsewhere.
+        mine_before = str(resolved) + "/"
         taken = name in claimed or any(
-            doc_id.startswith(name + "/") and _in_other_folder(doc_id, path, resolved)
+            doc_id.startswith(name + "/")
+            # Not this folder's own file (most of them, and the quick answer).
+            and path != mine_before + doc_id.partition("/")[2]
+            and _in_other_folder(doc_id, path, resolved)
             for doc_id, path in existing.items()
         )
         had_hashed = any(doc_id.startswith(hashed + "/") for doc_id in existing)
@@ -178,11 +190,77 @@ def _exists(path: str | os.PathLike[str], *, follow_symlinks: bool = True) -> bo
     return True
 
 
+# A folder's directories must be this much older than its walk for the walk to be reused:
+# a change within the file system's timestamp granularity of the listing would not show.
+LISTING_SETTLE_S = 2.0
+
+DirStat = tuple[str, int, int, int, int]  # path, device, inode, mtime and ctime (ns)
+
+
+@dataclass
+class Listing:
+    """One folder's walk: its directories' stats then, the files found, the ones skipped,
+    and (once paired) its groups."""
+
+    dirs: list[DirStat]
+    files: list[str]
+    skipped: dict[tuple[str, str], int]
+    groups: list[SourceGroup] | None = None
+    # Whether ``dirs`` may stand for the listing (walked well after they last changed).
+    settled: bool = False
+
+
+class ListingCache:
+    """What discovery found in each folder, reused while none of its directories changed.
+
+    A file added, removed or renamed anywhere in a folder changes its directory's mtime and
+    ctime (a permission change its ctime), so while every directory of the walk has the
+    stat it had, the walk would find the same names: listing, filtering, sorting and pairing
+    are skipped. Each file is still stat'ed, so an edited file shows as before. A folder that
+    did change is walked again, and only the names that came or went are paired again.
+    """
+
+    def __init__(self) -> None:
+        self._by_folder: dict[str, Listing] = {}
+
+    def reuse(self, folder: Path) -> Listing | None:
+        """The folder's last walk, if it may stand for a new one."""
+        listing = self._by_folder.get(os.path.abspath(folder))
+        if listing is None or not listing.settled:
+            return None
+        if not all(_dir_stat(d[0]) == d for d in listing.dirs):
+            return None
+        return listing
+
+    def previous(self, folder: Path) -> Listing | None:
+        """The folder's last walk, whatever changed since (its groups are only ever reused
+        for names that a new walk finds again)."""
+        return self._by_folder.get(os.path.abspath(folder))
+
+    def remember(self, folder: Path, dirs: list[str], found: Listing, started: float) -> None:
+        """Keep ``found``, which may stand for later walks if each of its ``dirs`` (walked
+        from ``started``, a ``time.time()``) was last changed well before the walk."""
+        settled = (started - LISTING_SETTLE_S) * 1e9
+        stats = [_dir_stat(d) for d in dirs]
+        found.settled = all(st is not None and max(st[3], st[4]) < settled for st in stats)
+        found.dirs = [st for st in stats if st is not None]
+        self._by_folder[os.path.abspath(folder)] = found
+
+
+def _dir_stat(path: str) -> DirStat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (path, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def discover(
     paths: Iterable[str | os.PathLike[str]],
     *,
     labels: bool = True,
     skipped: dict[tuple[str, str], int] | None = None,
+    listings: ListingCache | None = None,
 ) -> tuple[list[SourceGroup], list[IngestFailure]]:
     """Find the episodes under files and folders (recursively, skipping hidden ones).
 
@@ -193,12 +271,14 @@ def discover(
     + ``ep.vtt``). What cannot be read or is not a regular file (a folder that cannot be
     listed, a dangling symlink, a FIFO, a name that is not UTF-8) is a failure naming it,
     not an episode. ``labels=False``: no speakers from ``Name:`` labels in transcript text.
+    ``listings``: folders' walks from earlier runs, reused where nothing was added, removed
+    or renamed in them (and updated otherwise).
     """
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
     named: dict[Path, list[str]] = {}
-    found: list[tuple[Path, list[str]]] = []
+    found: list[tuple[Path, list[str], Listing | None, Listing | None]] = []
     for raw in paths:
         path = Path(raw)
         # os.path.isdir: False, not PermissionError, inside a folder we may not enter
@@ -207,14 +287,20 @@ def discover(
         if not is_dir and not _exists(path, follow_symlinks=False):
             failures.append(IngestFailure(display_name(raw), "no such file or folder"))
         elif is_dir:
-            # In pathlib's order (by path components), which is not the strings' order.
-            walked = sorted(_walk(path, failures, skipped), key=_components)
-            found.append((path, walked))
+            listing = listings.reuse(path) if listings is not None else None
+            before = None
+            if listing is None:
+                before = listings.previous(path) if listings is not None else None
+                listing = _walk_listing(path, failures, listings)
+            if skipped is not None:
+                for key, n in listing.skipped.items():
+                    skipped[key] = skipped.get(key, 0) + n
+            found.append((path, listing.files, listing, before))
         else:
             named.setdefault(path.parent, []).append(str(path))
     # Paths are plain strings until grouped: pathlib costs several times the rest of the
     # work per file, and a no-change run over thousands of files is mostly this loop.
-    for root, files in [*found, *named.items()]:
+    for root, files, listing, before in [*found, *((p, f, None, None) for p, f in named.items())]:
         # Named twice (a folder and a file in it)? Index it once. One stat per file, where
         # resolve() would lstat every component of every path.
         fresh: list[tuple[str, os.stat_result]] = []
@@ -233,10 +319,81 @@ def discover(
             if (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
                 fresh.append((f, st))
-        groups.extend(_pair(root, fresh))
+        # Pairing is reused only when every file of the walk is kept, as last time.
+        whole = listing if listing is not None and len(fresh) == len(files) else None
+        if whole is not None and whole.groups is not None:
+            groups.extend(_regroup(root, whole.groups, dict(fresh)))
+            continue
+        if whole is not None and before is not None and before.groups is not None:
+            paired = _pair_again(root, before, fresh)
+        else:
+            paired = _pair(root, fresh)
+        if whole is not None:
+            whole.groups = paired
+        groups.extend(paired)
     if not labels:
         groups = [dataclasses.replace(g, labels=False) for g in groups]
     return groups, failures
+
+
+def _walk_listing(
+    folder: Path, failures: list[IngestFailure], listings: ListingCache | None
+) -> Listing:
+    started = time.time()
+    before = len(failures)
+    dirs: list[str] = []
+    skipped: dict[tuple[str, str], int] = {}
+    # In pathlib's order (by path components), which is not the strings' order.
+    walked = sorted(_walk(folder, failures, skipped, dirs), key=_components)
+    listing = Listing([], walked, skipped)
+    if listings is not None and len(failures) == before:  # a folder it could not list: again
+        listings.remember(folder, dirs, listing, started)
+    return listing
+
+
+def _pair_again(
+    root: Path, before: Listing, fresh: list[tuple[str, os.stat_result]]
+) -> list[SourceGroup]:
+    """``_pair(root, fresh)``, reusing ``before``'s groups of names that neither came nor
+    went (a group is the files of one folder and lower-case stem: its members are the same)."""
+    assert before.groups is not None
+    if before.groups and before.groups[0].folder != root.resolve().name:
+        return _pair(root, fresh)  # the folder itself is another one now (a moved link)
+    came_or_went = set(before.files).symmetric_difference(f for f, _ in fresh)
+    if not came_or_went:
+        return list(_regroup(root, before.groups, dict(fresh)))
+    touched = {_stem_key(f) for f in came_or_went}
+    # A cheap test first (a touched key's path, lower-cased, opens the name's), then the key.
+    near = tuple(f"{parent}{os.sep}{stem}".lower() for parent, stem in touched)
+
+    def is_touched(path: str) -> bool:
+        return path.lower().startswith(near) and _stem_key(path) in touched
+
+    kept = [g for g in before.groups if not is_touched(g.paths[0])]
+    groups = list(_regroup(root, kept, dict(fresh)))  # still in id order
+    for g in _pair(root, [(f, st) for f, st in fresh if is_touched(f)]):
+        bisect.insort(groups, g, key=_group_id)
+    return groups
+
+
+def _group_id(group: SourceGroup) -> str:
+    return group.id
+
+
+def _stem_key(path: str) -> tuple[str, str]:
+    """What ``_pair`` groups files by: their folder and lower-case stem."""
+    parent, _, name = path.rpartition(os.sep)
+    return parent, _split_name(name)[0].lower()
+
+
+def _regroup(
+    root: Path, known: list[SourceGroup], stats: dict[str, os.stat_result]
+) -> Iterator[SourceGroup]:
+    """``known`` groups (of the same files) with this run's stats and ``root``."""
+    for g in known:
+        yield SourceGroup(
+            root, g.paths, g.folder, relative=g.relative, stats=tuple(stats[p] for p in g.paths)
+        )
 
 
 def _components(path: str) -> list[str]:
@@ -272,6 +429,7 @@ def _walk(
     folder: Path,
     failures: list[IngestFailure],
     skipped: dict[tuple[str, str], int] | None = None,
+    dirs: list[str] | None = None,
 ) -> Iterator[str]:
     def unreadable(exc: OSError) -> None:
         name = display_name(exc.filename or folder)
@@ -279,6 +437,8 @@ def _walk(
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if dirs is not None:
+            dirs.append(dirpath)
         prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep  # os.path.join's
         for name in filenames:
             if name.startswith("."):
@@ -327,7 +487,8 @@ def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGro
             groups.extend(group([p]) for p in pages)
             pages = []
         ordered = pages + sorted(others, key=lambda m: _suffix_rank(m[1], m[2]))
-        groups.append(group(ordered))
+        if ordered:  # not when two pages were all there was
+            groups.append(group(ordered))
     return sorted(groups, key=lambda g: g.id)
 
 

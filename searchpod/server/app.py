@@ -133,27 +133,20 @@ def _seconds(value: str | None) -> float | None:
 class CommitCache:
     """What the pages ask for again and again, kept until the index's next commit.
 
-    ``Index.stats`` reads every stored document, and an episode's media URL comes with its
-    whole transcript; both are the same for every request until something is committed.
-    Each value is kept under the commit read before computing it, so a commit landing
-    meanwhile only costs one more computation, never a stale answer.
+    An episode's media URL comes with its whole transcript, and is the same for every
+    request until something is committed. Each value is kept under the commit read before
+    computing it, so a commit landing meanwhile only costs one more computation, never a
+    stale answer. (``Index.stats`` keeps its own answer per commit.)
     """
 
     MAX_EPISODES = 10_000
 
     def __init__(self, ix: Index) -> None:
         self.ix = ix
-        self._stats: tuple[tuple[str, int], IndexStats] | None = None
         self._media: tuple[tuple[str, int], dict[str, str | None]] = (("", -1), {})
 
     def stats(self) -> IndexStats:
-        commit = self.ix.commit
-        cached = self._stats
-        if cached is not None and cached[0] == commit:
-            return cached[1]
-        stats = self.ix.stats()
-        self._stats = (commit, stats)
-        return stats
+        return self.ix.stats()
 
     def media_url(self, episode_id: str) -> str | None:
         commit = self.ix.commit
