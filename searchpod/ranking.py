@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Protocol
 
 # Window within which words count as said together: one snippet's width.
@@ -60,23 +61,40 @@ def together_weight(
     of a query said in one breath counts fully, two words of a long question a little, and
     one word alone (nothing "together") not at all.
     """
-    ordered = sorted(matches, key=lambda m: m.start)
+    ordered = sorted(matches, key=_start)
     counts: dict[str, int] = {}
     total = best = 0.0
     lo = 0
+    # together_share's scale for k words together, worked out once per k (the window loop
+    # runs once per match: thousands for common words in a long episode).
+    scales = [0.0, 0.0]
     for m in ordered:
-        if counts.get(m.term, 0) == 0:
-            total += weights.get(m.term, 0.0)
-        counts[m.term] = counts.get(m.term, 0) + 1
-        while m.end - ordered[lo].start > width:
+        term = m.term
+        seen = counts.get(term)
+        if seen is None:
+            total += weights.get(term, 0.0)
+            counts[term] = 1
+        else:
+            counts[term] = seen + 1
+        end = m.end
+        while end - ordered[lo].start > width:
             term = ordered[lo].term
             counts[term] -= 1
             if not counts[term]:
                 del counts[term]
                 total -= weights.get(term, 0.0)
             lo += 1
-        best = max(best, together_share(total, len(counts), query_words))
+        together = len(counts)
+        if together >= 2:
+            while len(scales) <= together:
+                scales.append(min(1.0, (len(scales) - 1) / max(1, query_words - 1)))
+            share = total * scales[together]
+            if share > best:
+                best = share
     return best
+
+
+_start = attrgetter("start")
 
 
 def together_share(weight: float, together: int, query_words: int) -> float:

@@ -10,12 +10,13 @@ import dataclasses
 import re
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from searchpod import analysis, ranking, typos
 from searchpod.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.engine.collect import collect
 from searchpod.engine.plan import plan
 from searchpod.engine.query import (
     EXPANSION_BUDGET_S,
@@ -185,6 +186,11 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
+_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
+# Character spans of a (field, term) in a document, when already read (else None).
+_Known = Callable[[int, tuple[str, bytes]], "list[tuple[int, int, int]] | None"]
+
+
 @dataclass
 class _Page:
     total: int
@@ -206,15 +212,32 @@ def _run(
     """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = sort_facet(options.sort)
     needed = options.page * options.limit
-    # limit=None collects every match in one pass, so the total is exact without running
-    # the query a second time (Whoosh's len() on a limited result re-runs it).
-    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
-    total = results.scored_length()
     start = (options.page - 1) * options.limit
     shape = shape_of(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
+    few = relax_below(options.limit)
+    bulk = None
+    if sortedby is None:
+        bulk = collect(searcher, query, filters, depth=depth, first=first, keep_all_below=few)
+    if bulk is not None:
+        return _page(
+            searcher,
+            bulk.ranked,
+            bulk.total,
+            bulk.all_docs,
+            shape,
+            rerank,
+            first,
+            start,
+            needed,
+            known=bulk.characters,
+        )
+    # limit=None collects every match in one pass, so the total is exact without running
+    # the query a second time (Whoosh's len() on a limited result re-runs it).
+    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
+    total = results.scored_length()
     if first:
         # Full matches may score below partial ones: fetch them wherever they rank.
         order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
@@ -225,18 +248,32 @@ def _run(
         hit = results[i]
         terms = set(hit.matched_terms())
         ranked.append((hit.docnum, hit.score or 0.0, terms))
+    all_docs = frozenset(results.docnum(i) for i in range(total)) if total < few else frozenset()
+    return _page(searcher, ranked, total, all_docs, shape, rerank, first, start, needed)
+
+
+def _page(
+    searcher: Any,
+    ranked: _Ranked,
+    total: int,
+    all_docs: frozenset[int],
+    shape: Shape,
+    rerank: bool,
+    first: frozenset[int],
+    start: int,
+    needed: int,
+    known: _Known | None = None,
+) -> _Page:
     chars: dict[int, list[Match]] = {}
     if rerank:
-        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first)
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first, known, needed)
     page = ranked[start:needed]
     return _Page(
         total=total,
         docs=[(d, score) for d, score, _ in page],
         matched={d: terms for d, _, terms in page},
         chars={d: chars[d] for d, _, _ in page if d in chars},
-        all_docs=frozenset(results.docnum(i) for i in range(total))
-        if total < relax_below(options.limit)
-        else frozenset(),
+        all_docs=all_docs,
     )
 
 
@@ -250,11 +287,13 @@ def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list
     return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
 
 
-_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
-
-
 def _rerank_by_proximity(
-    searcher: Any, ranked: _Ranked, shape: Shape, first: frozenset[int] = frozenset()
+    searcher: Any,
+    ranked: _Ranked,
+    shape: Shape,
+    first: frozenset[int] = frozenset(),
+    known: _Known | None = None,
+    needed: int = RERANK_DEPTH,
 ) -> tuple[_Ranked, dict[int, list[Match]]]:
     """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
     it holds together are (see ``ranking.together_weight``).
@@ -264,9 +303,12 @@ def _rerank_by_proximity(
     Only the head is re-scored, and a bonus only raises a score, so the order past the head
     stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
     (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+
+    Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
+    at most the sum of the words' weights, and the head is in BM25 order, so once an
+    episode's score plus that cannot reach the ``needed``-th best, none after it can.
     """
     head = ranked[:RERANK_DEPTH]
-    chars = _body_chars(searcher, {d: terms for d, _, terms in head}, shape)
     reader = searcher.reader()
     doc_count = searcher.doc_count()
     words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
@@ -274,6 +316,9 @@ def _rerank_by_proximity(
         w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
     }
     query_words = len(shape.loose.union(*shape.phrases))
+    # The most proximity can add, with room for the rounding of sums taken in another order.
+    ceiling = sum(weights.values()) * (1 + 1e-9) + 1e-9
+    chars: dict[int, list[Match]] = {}
 
     def key(i: int) -> tuple[bool, float, int]:
         docnum, score, terms = head[i]
@@ -291,8 +336,20 @@ def _rerank_by_proximity(
         near = max(short, ranking.together_weight(chars.get(docnum, []), weights, query_words))
         return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
 
-    order = sorted(range(len(head)), key=key)
-    return [head[i] for i in order] + ranked[RERANK_DEPTH:], chars
+    keys: list[tuple[bool, float, int]] = []
+    done = 0
+    while done < len(head):
+        if len(keys) >= needed:
+            docnum, score, _ = head[done]
+            at_best = (bool(first) and docnum not in first, -ranking.blended(score, ceiling), done)
+            if at_best > sorted(keys)[needed - 1]:
+                break
+        batch = head[done : done + max(needed - done, 10)]
+        chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
+        keys.extend(key(i) for i in range(done, done + len(batch)))
+        done += len(batch)
+    order = [i for _, _, i in sorted(keys)]
+    return [head[i] for i in order] + head[done:] + ranked[RERANK_DEPTH:], chars
 
 
 def _is_word_field(field: str) -> bool:
@@ -347,7 +404,10 @@ def _hits(
 
 
 def _body_chars(
-    searcher: Any, matched: dict[int, set[tuple[str, bytes]]], shape: Shape
+    searcher: Any,
+    matched: dict[int, set[tuple[str, bytes]]],
+    shape: Shape,
+    known: _Known | None = None,
 ) -> dict[int, list[Match]]:
     """The stored character spans of each matched term in each hit's body.
 
@@ -364,9 +424,18 @@ def _body_chars(
     reader = searcher.reader()
     for (field, btext), docnums in by_term.items():
         text = term_text(btext)
+        unread = []
+        for docnum in sorted(docnums):
+            spans = known(docnum, (field, btext)) if known else None
+            if spans is None:
+                unread.append(docnum)
+            else:
+                out[docnum].extend(Match(pos, s, e, text) for pos, s, e in spans)
+        if not unread:
+            continue
         # One matcher per term, walked forward through the hits in docnum order.
         matcher = reader.postings(field, btext)
-        for docnum in sorted(docnums):
+        for docnum in unread:
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
             if not matcher.is_active():
