@@ -29,21 +29,30 @@ HEAVY = [
     "whoosh.lang.morph_en",  # for Whoosh's Variations query only: one huge regex to compile
 ]
 
+# argv: the index, the command, its argument, the modules to look for (JSON).
 PROBE = """
 import json, sys
 from searchpod.cli import main
 try:
-    main(["--index", sys.argv[1], "search", sys.argv[2]])
+    main(["--index", sys.argv[1], sys.argv[2], sys.argv[3]])
 except SystemExit as exc:
     code = exc.code
-heavy = json.loads(sys.argv[3])
+heavy = json.loads(sys.argv[4])
 print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
 """
 
 
 def test_piped_search_imports_none_of_the_heavy_modules(built_index: Index) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(built_index.path), "keepers", json.dumps(HEAVY)],
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            str(built_index.path),
+            "search",
+            "keepers",
+            json.dumps(HEAVY),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -104,18 +113,6 @@ def test_date_grammar_is_built_only_for_a_query_naming_a_date_field(built_index:
     assert all(g is not None for g in grammars())
 
 
-INDEX_PROBE = """
-import json, sys
-from searchpod.cli import main
-try:
-    main(["--index", sys.argv[1], "index", sys.argv[2]])
-except SystemExit as exc:
-    code = exc.code
-heavy = json.loads(sys.argv[3])
-print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
-"""
-
-
 def test_piped_indexing_of_text_pages_imports_none_of_the_heavy_modules(
     tmp_path: Path, episodes_dir: Path
 ) -> None:
@@ -125,8 +122,9 @@ def test_piped_indexing_of_text_pages_imports_none_of_the_heavy_modules(
         [
             sys.executable,
             "-c",
-            INDEX_PROBE,
+            PROBE,
             str(tmp_path / "ix"),
+            "index",
             str(episodes_dir),
             json.dumps(heavy),
         ],

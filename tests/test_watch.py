@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,25 +17,29 @@ from searchpod.model import IndexReport
 pytest.importorskip("watchdog", reason="watching is the optional 'watch' extra")
 
 
-def test_new_and_deleted_files_are_picked_up(built_index: Index, episodes_dir: Path) -> None:
+@contextmanager
+def watching(index: Index, folder: Path, **options: Any) -> Iterator[list[IndexReport]]:
+    """``watch`` running in a thread for the ``with`` block: the reports of its runs."""
     from searchpod.watch import watch
 
     reports: list[IndexReport] = []
     stop = threading.Event()
+    kwargs = {"on_report": reports.append, "on_error": pytest.fail, "stop": stop}
     thread = threading.Thread(
-        target=watch,
-        args=(built_index, [episodes_dir]),
-        kwargs={
-            "on_report": reports.append,
-            "on_error": pytest.fail,
-            "stop": stop,
-            "debounce": 0.2,
-        },
-        daemon=True,
+        target=watch, args=(index, [folder]), kwargs={**kwargs, "debounce": 0.2, **options}
     )
+    thread.daemon = True
     thread.start()
     try:
         time.sleep(0.3)  # let the observer start
+        yield reports
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def test_new_and_deleted_files_are_picked_up(built_index: Index, episodes_dir: Path) -> None:
+    with watching(built_index, episodes_dir) as reports:
         (episodes_dir / "eps-8.txt").write_text(
             "Eps 8: Kites\n— Harbour Lights\nKites.\nHost\nMara Okafor\nPodcast Content\n"
             "A kite festival on the dunes.\n"
@@ -49,9 +56,6 @@ def test_new_and_deleted_files_are_picked_up(built_index: Index, episodes_dir: P
             time.sleep(0.05)
         assert reports[-1].removed == ("shows/eps-8.txt",)
         assert built_index.search("kite festival").total == 0
-    finally:
-        stop.set()
-        thread.join(timeout=5)
 
 
 SRT_WITH_LABELS = (
@@ -61,25 +65,7 @@ SRT_WITH_LABELS = (
 
 
 def test_watch_passes_the_indexing_options_on(built_index: Index, episodes_dir: Path) -> None:
-    from searchpod.watch import watch
-
-    reports: list[IndexReport] = []
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=watch,
-        args=(built_index, [episodes_dir]),
-        kwargs={
-            "on_report": reports.append,
-            "on_error": pytest.fail,
-            "stop": stop,
-            "debounce": 0.2,
-            "speaker_labels": False,
-        },
-        daemon=True,
-    )
-    thread.start()
-    try:
-        time.sleep(0.3)
+    with watching(built_index, episodes_dir, speaker_labels=False) as reports:
         (episodes_dir / "falconry.srt").write_text(SRT_WITH_LABELS)
         deadline = time.monotonic() + 10
         while not reports and time.monotonic() < deadline:
@@ -89,9 +75,6 @@ def test_watch_passes_the_indexing_options_on(built_index: Index, episodes_dir: 
         # Labels were not read as speakers: the text keeps them, no speaker is set.
         assert built_index.search("falconry", speaker="lima").total == 0
         assert {c.speaker for c in built_index.get("shows/falconry.srt").cues} == {None}
-    finally:
-        stop.set()
-        thread.join(timeout=5)
 
 
 def test_watch_command_takes_the_index_commands_options(
