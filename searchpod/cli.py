@@ -572,12 +572,18 @@ def watch_cmd(
             allow_private_hosts=allow_private_hosts,
             speaker_labels=labels,
             optimize_after=optimize_after or None,
-            on_optimize=lambda n: err.print(f"merged {n[0]} segments into {n[1]}"),
+            on_optimize=lambda counts: _print_merged(err, counts),
         )
     except KeyboardInterrupt:
         stop.set()
     except SearchpodError as exc:
         _fail(str(exc))
+
+
+def _print_merged(err: Any, counts: tuple[int, int]) -> None:
+    before, after = counts
+    if after < before:  # else only deleted episodes were dropped, or nothing was worth it
+        err.print(f"merged {before} segments into {after}")
 
 
 @main.command("mcp")

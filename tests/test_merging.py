@@ -76,6 +76,9 @@ def test_optimizing_merges_all_but_a_builds_big_segments() -> None:
     assert optimize_plan([(big, 0), (big, 0)] + [(4, 0)] * 25) == list(range(2, 27))
     assert optimize_plan([(big, 0), (big, 0), (4, 0)]) == []  # nothing to gain
     assert optimize_plan([(big, big // 2), (big, 0)]) == [0]  # deletions are dropped
+    # One replaced episode in a big segment is not worth rewriting it (minutes at 3,000).
+    assert optimize_plan([(big, 1), (big, 0)]) == []
+    assert optimize_plan([(big, 1), (big, 0), (4, 0), (4, 1)]) == [2, 3]
     assert optimize_plan([(50, 0), (50, 0), (3, 0)]) == [0, 1, 2]  # small: all merged
     assert optimize_plan([(big, 0), (OPTIMIZE_KEEP_DOCS, 0)] + [(4, 0)] * 3) == [1, 2, 3, 4]
 

@@ -205,13 +205,18 @@ def merge_small(gen: Path) -> tuple[int, int]:
 def optimize_plan(sizes: Sequence[tuple[int, int]]) -> list[int]:
     """Which segments (by position, given each one's documents and deleted documents)
     ``merge_small`` merges: all but the big ones (at least OPTIMIZE_KEEP_DOCS documents and
-    a tenth of the index) without deletions; none when that would leave the same number of
-    segments with nothing dropped."""
+    a tenth of the index), and a big one too once more than MAX_DELETED_FRACTION of it is
+    deleted (rewriting a big segment takes minutes: not for one replaced episode); none when
+    that would leave the same number of segments with nothing dropped."""
     live = sum(total - deleted for total, deleted in sizes)
+
+    def small(total: int) -> bool:
+        return total < OPTIMIZE_KEEP_DOCS or total * 10 < live
+
     chosen = [
         i
         for i, (total, deleted) in enumerate(sizes)
-        if deleted or total < OPTIMIZE_KEEP_DOCS or total * 10 < live
+        if small(total) or deleted > total * MAX_DELETED_FRACTION
     ]
     if len(chosen) == 1 and not sizes[chosen[0]][1]:
         return []
