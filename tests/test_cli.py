@@ -264,5 +264,5 @@ def test_piping_into_head_stops_quietly(tmp_path: Path) -> None:
     proc.stdout.readline()  # like `head -1`: read a line, then stop reading
     proc.stdout.close()
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGPIPE  # quietly, as `yes | head -1` ends
+    assert proc.returncode == -signal.SIGPIPE, err  # quietly, as `yes | head -1` ends
     assert err == b""
