@@ -282,8 +282,13 @@ def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list
     sort key (a negated day number), which is not what ``Hit.score`` promises."""
     if not docs:
         return docs
-    scored = searcher.search(query, limit=None, filter={d for d, _ in docs})
-    scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
+    page = {d for d, _ in docs}
+    bulk = collect(searcher, query, page, depth=len(page))
+    if bulk is not None:  # reads only the posting blocks that hold the page's episodes
+        scores = {d: score for d, score, _ in bulk.ranked}
+    else:
+        scored = searcher.search(query, limit=None, filter=page)
+        scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
     return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
 
 

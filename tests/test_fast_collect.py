@@ -128,8 +128,9 @@ def test_unsupported_shapes_fall_back_to_whoosh(data_index: Index, monkeypatch) 
     # ... and so is an intersection under a union: which terms Whoosh reports then depends
     # on where its matchers stopped.
     assert assert_same(data_index, monkeypatch, "(light storm) OR bread") == 0
-    # Sorted results keep Whoosh's sorting collector.
-    assert assert_same(data_index, monkeypatch, "keeper", sort="newest") == 0
+    # Sorted results keep Whoosh's sorting collector for their order; only the page's
+    # relevance scores are worked out in bulk (hit for hit the same, as checked above).
+    assert assert_same(data_index, monkeypatch, "keeper", sort="newest") == 1
 
 
 def assert_segments_with_deletions(index: Path) -> None:
@@ -256,8 +257,10 @@ def test_rerank_stops_early_without_changing_the_page(
         page, chars = rerank(searcher, ranked, shape, first, known, needed)
         whole, all_chars = rerank(searcher, ranked, shape, first, known, max(1, len(ranked)))
         assert page[:needed] == whole[:needed]
-        assert {d: chars[d] for d, _, _ in page[:needed]} == {
-            d: all_chars[d] for d, _, _ in whole[:needed]
+        # The same spans (snippets order them by position; which term's come first in a
+        # list follows the iteration of a set of terms, which varies with the hash seed).
+        assert {d: sorted(chars[d]) for d, _, _ in page[:needed]} == {
+            d: sorted(all_chars[d]) for d, _, _ in whole[:needed]
         }
         stopped_early.append(len(chars) < len(all_chars))
         return page, chars
