@@ -162,6 +162,27 @@ def test_published_in_the_query_language(built_index: Index) -> None:
     assert ids(built_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Dates: eps-1 2021-03-14, eps-2 2022-07-02, eps-3 2023-11-20.
+        ("published:<2021-03-14", []),
+        ("published:<=2021-03-14", ["shows/eps-1.txt"]),
+        ("published:>2022-07-02", ["shows/eps-3.txt"]),
+        ("published:>=2022-07-02", ["shows/eps-2.txt", "shows/eps-3.txt"]),
+        ("published:[2021-03-15 TO 2023-11-19]", ["shows/eps-2.txt"]),
+        ("published:[2022-07 TO 2022-07]", ["shows/eps-2.txt"]),
+        ("published:{2021-03-14 TO 2023-11-20}", ["shows/eps-2.txt"]),
+        ("published:[2021 TO 2022]", ["shows/eps-1.txt", "shows/eps-2.txt"]),
+    ],
+)
+def test_date_ranges_keep_the_precision_typed(
+    built_index: Index, query: str, expected: list[str]
+) -> None:
+    # Whoosh's English date grammar read "2021-03-14" in a range as the whole year 2021.
+    assert sorted(ids(built_index.search(query))) == expected
+
+
 def test_published_star_is_the_dated_episodes(built_index: Index, episodes_dir: Path) -> None:
     (episodes_dir / "eps-0.txt").write_text(
         "Eps 0: Undated keepers\n— Harbour Lights\nNo date.\nHost\nMara Okafor\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from whoosh.qparser import (
     QueryParser,
     syntax,
 )
-from whoosh.qparser.dateparse import DateParserPlugin, English
+from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
 
 from searchpod.analysis import normalise, stem
 from searchpod.engine.phrase import exact_phrases
@@ -147,6 +148,49 @@ class _DatesPlugin(DateParserPlugin):  # type: ignore[misc]
             has.startchar, has.endchar = node.startchar, node.endchar
             return has
         return super().text_to_dt(node)
+
+    def range_to_dt(self, node: Any) -> Any:
+        """ISO dates in ranges at their own precision: Whoosh's English grammar read
+        ``published:<2021-05-18`` and ``[2021-05-18 TO 2021-06-01]`` as the whole year 2021.
+        ``<`` and ``>`` leave out the date itself; other words go to the English grammar."""
+        ends = (node.start, node.end)
+        spans = [None if text is None else _iso_span(text) for text in ends]
+        if any(text is not None and span is None for text, span in zip(ends, spans, strict=True)):
+            return super().range_to_dt(node)
+        tick = dt.timedelta(microseconds=1)
+        start = end = None
+        if spans[0] is not None:
+            start = spans[0][1] + tick if node.startexcl else spans[0][0]
+        if spans[1] is not None:
+            end = spans[1][0] - tick if node.endexcl else spans[1][1]
+        found = DateRangeNode(node.fieldname, start, end, boost=node.boost)
+        found.startchar, found.endchar = node.startchar, node.endchar
+        return found
+
+
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def _iso_span(text: str) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last moment of the year, month or day ``text`` names (``2021``,
+    ``2021-05``, ``2021-05-18``); None when it is not such a date."""
+    m = _ISO_DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    year_text, month_text, day_text = m.groups()
+    year, month = int(year_text), int(month_text or 0)
+    try:
+        if day_text is not None:
+            first = dt.datetime(year, month, int(day_text))
+            after = first + dt.timedelta(days=1)
+        elif month_text is not None:
+            first = dt.datetime(year, month, 1)
+            after = dt.datetime(year + month // 12, month % 12 + 1, 1)
+        else:
+            first, after = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    except (ValueError, OverflowError):
+        return None  # "2021-13": the English grammar says why it is not a date
+    return first, after - dt.timedelta(microseconds=1)
 
 
 class _HasValue(syntax.SyntaxNode):  # type: ignore[misc]
