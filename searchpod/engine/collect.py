@@ -104,6 +104,8 @@ def collect(
     segments: list[tuple[int, list[tuple[tuple[str, bytes], dict[int, float]]]]] = []
     values: dict[tuple[str, bytes], dict[int, tuple[Any, list[int], Any]]] = {}
     allowed = searcher._filter_to_comb(filters) if filters is not None else None
+    # Sorted once, and sliced per segment (a filter may hold every episode of the index).
+    allowed_sorted = sorted(allowed) if allowed is not None else []
     try:
         for subsearcher, offset in searcher.leaf_searchers():
             matcher = query.matcher(subsearcher, context)
@@ -112,8 +114,9 @@ def collect(
             scorer = _Scorer(reader, leaves)
             wanted = None
             if allowed is not None:
-                end = offset + reader.doc_count_all()
-                wanted = sorted(d - offset for d in allowed if offset <= d < end)
+                lo = bisect.bisect_left(allowed_sorted, offset)
+                hi = bisect.bisect_left(allowed_sorted, offset + reader.doc_count_all())
+                wanted = [d - offset for d in allowed_sorted[lo:hi]]
             found = scorer.scores(matcher, in_union=False, wanted=wanted)
             for term, read in scorer.values.items():
                 values.setdefault(term, {})[offset] = read
