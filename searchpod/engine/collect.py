@@ -89,7 +89,8 @@ def collect(
     first: frozenset[int] = frozenset(),
     keep_all_below: int = 0,
 ) -> Collected | None:
-    """Score every match of ``query`` within ``filters`` (a Whoosh query or None).
+    """Score every match of ``query`` within ``filters`` (a Whoosh query, a set of docnums
+    or None).
 
     ``ranked`` holds the best ``depth`` in Whoosh's order (score, then docnum), episodes in
     ``first`` ahead of the others. None when the query has a shape not handled here.
