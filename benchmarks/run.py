@@ -243,7 +243,7 @@ def main() -> None:
     r["hits_without_snippets"] = empty
 
     # Cold CLI.
-    exe = [sys.executable, "-m", "searchpod.cli", "--index", str(work / "ix"), "search"]
+    exe = [sys.executable, "-m", "searchpod.frontends.cli", "--index", str(work / "ix"), "search"]
     word = queries[0][1][0]
     runs = 7 if not args.quick else 3
     # As after `pip install`, which byte-compiles the package: a checkout run with
@@ -286,7 +286,15 @@ def main() -> None:
     # long-running process (watch, an embedding app) pays only the later ones.
     add_first = add_one()
     add_steady = statistics.median(add_one() for _ in range(5))
-    cli = [sys.executable, "-m", "searchpod.cli", "--index", str(work / "ix"), "index", str(corpus)]
+    cli = [
+        sys.executable,
+        "-m",
+        "searchpod.frontends.cli",
+        "--index",
+        str(work / "ix"),
+        "index",
+        str(corpus),
+    ]
 
     def add_one_cli() -> None:
         new_episode()

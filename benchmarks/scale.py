@@ -508,7 +508,7 @@ def run_scale(
                     cmd = [
                         sys.executable,
                         "-m",
-                        "searchpod.cli",
+                        "searchpod.frontends.cli",
                         "--index",
                         str(index[e]),
                         "index",
@@ -534,7 +534,14 @@ def run_scale(
         r["search_process_s"] = {}
         for e in engines:
             if e == "searchpod":
-                cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(index[e]), "search"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "searchpod.frontends.cli",
+                    "--index",
+                    str(index[e]),
+                    "search",
+                ]
             else:
                 cmd = [sys.executable, str(BENCH / "scale.py"), "search", e, str(index[e])]
 

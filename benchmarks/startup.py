@@ -16,7 +16,7 @@ beside. Reports wall-time medians with their range, and CPU (user + system) medi
 ``--build CORPUS``: full builds of CORPUS (~300 episodes is enough), this code and
 ``--before``'s taking turns: CPU of the whole process tree (workers included) and wall time.
 
-``--stems``: microseconds per word of ``searchpod.stemmer`` and NLTK's Snowball stemmer over
+``--stems``: microseconds per word of ``searchpod.text.stemmer`` and NLTK's Snowball stemmer over
 the distinct words of ../shared/corpus that the analyser stems (medians of ``--runs``).
 """
 
@@ -65,7 +65,7 @@ def startup(args: argparse.Namespace) -> None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, base_env.get("PYTHONPATH")]))
         envs[name] = env
     py = sys.executable
-    search = [py, "-m", "searchpod.cli", "--index", str(args.index), "search"]
+    search = [py, "-m", "searchpod.frontends.cli", "--index", str(args.index), "search"]
     commands: dict[str, list[str]] = {
         "search 'really good'": [*search, "really good"],
         f"search {args.rare!r}": [*search, args.rare],
@@ -86,7 +86,15 @@ def startup(args: argparse.Namespace) -> None:
         (args.corpus / f"zz-startup-{os.getpid()}-{made}-{source.name}").write_text(text, "utf-8")
         made += 1
         return run_child(
-            [py, "-m", "searchpod.cli", "--index", str(args.index), "index", str(args.corpus)],
+            [
+                py,
+                "-m",
+                "searchpod.frontends.cli",
+                "--index",
+                str(args.index),
+                "index",
+                str(args.corpus),
+            ],
             envs[name],
         )
 
@@ -95,7 +103,7 @@ def startup(args: argparse.Namespace) -> None:
     for name in variants:
         for cmd in commands.values():
             run_child(cmd, envs[name])
-    run_child([py, "-m", "searchpod.cli", "--index", str(args.index), "index", str(args.corpus)],
+    run_child([py, "-m", "searchpod.frontends.cli", "--index", str(args.index), "index", str(args.corpus)],
               envs["this"])  # fmt: skip
 
     wall: dict[tuple[str, str], list[float]] = {}
@@ -138,7 +146,14 @@ def builds(args: argparse.Namespace) -> None:
             order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
             for name in order:
                 index = Path(work) / f"ix-{name}-{round_}"
-                cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "searchpod.frontends.cli",
+                    "--index",
+                    str(index),
+                    "index",
+                ]
                 measured = run_measured(
                     [*cmd, str(args.build)], {**env, "PYTHONPATH": variants[name]}
                 )
@@ -156,8 +171,8 @@ def stems(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(REPO))
     from nltk.stem.snowball import SnowballStemmer
 
-    from searchpod.analysis import TOKEN_PATTERN, is_stop, normalise
-    from searchpod.stemmer import stem
+    from searchpod.text.analysis import TOKEN_PATTERN, is_stop, normalise
+    from searchpod.text.stemmer import stem
 
     chunks: set[str] = set()
     for path in SHARED_CORPUS.rglob("*"):
@@ -166,7 +181,7 @@ def stems(args: argparse.Namespace) -> None:
     words = {normalise(w) for chunk in chunks for w in TOKEN_PATTERN.findall(chunk)}
     # What the analyser hands the stemmer: no stop words, numbers or words under 3 letters.
     vocab = sorted(w for w in words if len(w) >= 3 and not w.isdigit() and not is_stop(w))
-    stemmers = {"nltk": SnowballStemmer("english").stem, "searchpod.stemmer": stem}
+    stemmers = {"nltk": SnowballStemmer("english").stem, "searchpod.text.stemmer": stem}
     per_word: dict[str, list[float]] = {name: [] for name in stemmers}
     for _ in range(args.runs):
         for name, fn in stemmers.items():

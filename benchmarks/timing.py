@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 
 from searchpod import Index  # noqa: E402
-from searchpod.analysis import analyse  # noqa: E402
+from searchpod.text.analysis import analyse  # noqa: E402
 
 TAG = re.compile(r"<[^>]*>")
 WORD = re.compile(r"[A-Za-z]{4,}")

@@ -6,6 +6,7 @@
 >>> ix.search("north korea", limit=3).hits[0].title   # doctest: +SKIP
 """
 
+from searchpod import legacy
 from searchpod.engine import lean_import  # noqa: F401  (first: it decides how Whoosh is imported)
 from searchpod.errors import (
     EpisodeNotFoundError,
@@ -30,10 +31,12 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
-from searchpod.moments import Moment, MomentResults
 from searchpod.options import SearchOptions, Sort
+from searchpod.query.moments import Moment, MomentResults
 
 __version__ = "0.1.0"
+
+legacy.install()  # class paths pickled into existing indexes (see searchpod.legacy)
 
 __all__ = [
     "Cue",

@@ -11,16 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from searchpod import analysis
 from searchpod.engine.searchers import SearcherPool
 from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
-from searchpod.model import Episode, IndexReport, SearchResults
-from searchpod.options import Mode, SearchOptions, Sort, mode_of
-from searchpod.planning import stale_ids
-from searchpod.schema import Timing, episode_from_stored
-from searchpod.search import run_search
-from searchpod.store import IndexDir, StemShards, check_meta
-from searchpod.update import (
+from searchpod.indexing.documents import Timing, episode_from_stored
+from searchpod.indexing.planning import stale_ids
+from searchpod.indexing.store import IndexDir, StemShards, check_meta
+from searchpod.indexing.update import (
     Progress,
     create_generation,
     disk_errors,
@@ -31,11 +27,15 @@ from searchpod.update import (
     unique_ids,
     with_skipped,
 )
+from searchpod.model import Episode, IndexReport, SearchResults
+from searchpod.options import Mode, SearchOptions, Sort, mode_of
+from searchpod.query.search import run_search
+from searchpod.text import analysis
 
 if TYPE_CHECKING:
-    from searchpod.ingest.feed import FeedStore
+    from searchpod.ingest.feeds.parse import FeedStore
     from searchpod.ingest.sources import ListingCache
-    from searchpod.moments import MomentResults
+    from searchpod.query.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # A read that fails because the index changed under it is made again, up to this many times.
@@ -212,8 +212,8 @@ class Index:
     @property
     def feeds(self) -> FeedStore:
         """The feeds this index remembers (``feeds.add(url)``, ``remove``, ``list``)."""
-        from searchpod.feeds import FEEDS_FILE
-        from searchpod.ingest.feed import FeedStore
+        from searchpod.ingest.feeds.parse import FeedStore
+        from searchpod.ingest.feeds.source import FEEDS_FILE
 
         return FeedStore(self.path / FEEDS_FILE)
 
@@ -340,7 +340,7 @@ class Index:
         """The best moments (timed passages) across episodes, for the same query and options
         as ``search``. Raises QueryError (OptionError for an option) like ``search``.
         """
-        from searchpod.moments import find_moments
+        from searchpod.query.moments import find_moments
 
         return find_moments(
             self, query, limit=limit, page=page, sort=sort, host=host, show=show,

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from searchpod.safe import safe_url
+from searchpod.text.safe import safe_url
 
 
 @dataclass(frozen=True)
@@ -132,13 +132,13 @@ class Snippet:
 
     def plain(self, before: str = "**", after: str = "**") -> str:
         """Plain text with matches wrapped in markers, prefixed by time and speaker."""
-        from searchpod.highlight import snippet_plain
+        from searchpod.text.highlight import snippet_plain
 
         return snippet_plain(self, before, after)
 
     def html(self) -> str:
         """HTML with matches in ``<mark>`` and everything else escaped."""
-        from searchpod.highlight import snippet_html
+        from searchpod.text.highlight import snippet_html
 
         return snippet_html(self)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.analysis import PodcastAnalyzer, analyse
+from searchpod.engine.analyzer import PodcastAnalyzer
+from searchpod.text.analysis import analyse
 
 
 def test_forms_of_a_word_share_a_stem() -> None:
@@ -40,7 +41,7 @@ def test_chars_always_lie_inside_the_text(text: str) -> None:
 @given(st.text(max_size=300))
 def test_one_pass_postings_equal_the_analyzer(text: str) -> None:
     """Bodies are indexed by term_postings, queries analysed by PodcastAnalyzer: they must agree."""
-    from searchpod.analysis import term_postings
+    from searchpod.text.analysis import term_postings
 
     expected: dict[str, list[tuple[int, int, int]]] = {}
     for t in PodcastAnalyzer()(text, positions=True, chars=True):

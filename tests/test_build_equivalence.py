@@ -17,7 +17,7 @@ from whoosh.formats import Characters
 
 import searchpod.engine.writing
 from searchpod import Index
-from searchpod.schema import TranscriptCharacters
+from searchpod.engine.fields import TranscriptCharacters
 
 from .conftest import REPO, SHARED, need_shared
 

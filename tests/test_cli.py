@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 
 from .conftest import SEED, need_shared
 
@@ -101,7 +101,15 @@ def _search_on_a_terminal(index: Path, env: dict[str, str]) -> str:
     import sys
 
     leader, follower = pty.openpty()
-    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(index), "search", "keepers"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "searchpod.frontends.cli",
+        "--index",
+        str(index),
+        "search",
+        "keepers",
+    ]
     proc = subprocess.Popen(cmd, stdout=follower, stderr=subprocess.DEVNULL, env=env)
     os.close(follower)
     chunks = []
@@ -256,7 +264,7 @@ def test_piping_into_head_stops_quietly(tmp_path: Path) -> None:
     (folder / "long.txt").write_text(page, encoding="utf-8")
     Index.create(tmp_path / "ix").add_paths([folder])
     # `show` prints ~300 KB: far more than a pipe holds, so it must meet the closed pipe.
-    cmd = [sys.executable, "-m", "searchpod.cli", "--index", str(tmp_path / "ix")]
+    cmd = [sys.executable, "-m", "searchpod.frontends.cli", "--index", str(tmp_path / "ix")]
     proc = subprocess.Popen(
         [*cmd, "show", "pod/long.txt"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

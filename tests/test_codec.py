@@ -14,9 +14,9 @@ import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import create_in
 
-from searchpod.analysis import stem
-from searchpod.codec import INLINE_MAX, PodcastCodec
-from searchpod.schema import build_schema
+from searchpod.engine.codec import INLINE_MAX, PodcastCodec
+from searchpod.engine.fields import build_schema
+from searchpod.text.analysis import stem
 
 # A word in 150 documents (more than one 128-posting block), words said once (inlined),
 # a word said hundreds of times in one document (a value too big to inline), an id field

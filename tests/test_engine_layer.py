@@ -76,8 +76,8 @@ def test_other_modules_warnings_still_show() -> None:
 def test_postings_encoded_ahead_are_not_encoded_again(
     tmp_path: Path, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchpod.build
     import searchpod.engine.fields
+    import searchpod.indexing.build
 
     calls: list[int] = []
     encode = searchpod.engine.fields.encode_postings
@@ -87,7 +87,7 @@ def test_postings_encoded_ahead_are_not_encoded_again(
         return encode(text)
 
     monkeypatch.setattr(searchpod.engine.fields, "encode_postings", counting)
-    monkeypatch.setattr(searchpod.build, "encode_postings", counting)
+    monkeypatch.setattr(searchpod.indexing.build, "encode_postings", counting)
     ix, report = Index.build(tmp_path / "ix", [episodes_dir])
     assert len(report.added) == 3
     assert len(calls) == 3  # once per body, by prepare(); the writer reuses them

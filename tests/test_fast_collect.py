@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from searchpod import Index, search
+from searchpod import Index
 from searchpod.engine import collect
+from searchpod.query import search
 from tests.conftest import REPO, SHARED, need_shared
 
 DATA = REPO / "data"
@@ -136,7 +137,7 @@ def test_unsupported_shapes_fall_back_to_whoosh(data_index: Index, monkeypatch) 
 def assert_segments_with_deletions(index: Path) -> None:
     from whoosh.index import open_dir
 
-    from searchpod.store import IndexDir
+    from searchpod.indexing.store import IndexDir
 
     with open_dir(str(IndexDir(index).current())).reader() as reader:
         assert len(reader.leaf_readers()) >= 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 from tests.httpserver import LocalServer
 from tests.test_ingest_feed import _cached_route, _no_proxy, server, show_xml
 

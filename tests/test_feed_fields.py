@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from searchpod.ingest.feed import parse_feed
+from searchpod.ingest.feeds.parse import parse_feed
 from tests.httpserver import LocalServer, Route
 from tests.test_feed_cli import cli
 from tests.test_ingest_feed import _cached_route, _no_proxy, rss, server

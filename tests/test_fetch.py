@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from searchpod.errors import FetchError
-from searchpod.fetch import Fetcher, FetchResult
+from searchpod.net.fetch import Fetcher, FetchResult
 from tests.httpserver import LocalServer, Route, clear_proxy_env
 
 TIMEOUT = 0.5
@@ -292,7 +292,7 @@ def test_failed_cache_write_keeps_the_old_copy_and_no_temp_files(
         raise OSError(28, "No space left on device")
 
     server.routes["/feed.xml"] = Route(body=b"version two", etag='"v2"')
-    monkeypatch.setattr("searchpod.store.os.replace", failing_replace)
+    monkeypatch.setattr("searchpod.indexing.store.os.replace", failing_replace)
     with pytest.raises(FetchError, match="cannot write cache"):
         fetcher.get(url)
     monkeypatch.undo()

@@ -7,10 +7,10 @@ import html as htmllib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.analysis import term_postings
-from searchpod.highlight import format_time, mark
 from searchpod.model import Snippet
-from searchpod.snippets import Match, build_snippets
+from searchpod.query.snippets import Match, build_snippets
+from searchpod.text.analysis import term_postings
+from searchpod.text.highlight import format_time, mark
 
 
 def matches_for(body: str, terms: set[str]) -> list[Match]:

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import searchpod.hostguard
-from searchpod.cli import main
+import searchpod.net.hostguard
 from searchpod.errors import FetchError
-from searchpod.feeds import fetch_feeds
-from searchpod.fetch import Fetcher
-from searchpod.hostguard import address_kind
-from searchpod.ingest.feed import episodes_from_feed, parse_feed
+from searchpod.frontends.cli import main
+from searchpod.ingest.feeds.parse import episodes_from_feed, parse_feed
+from searchpod.ingest.feeds.source import fetch_feeds
+from searchpod.net.fetch import Fetcher
+from searchpod.net.hostguard import address_kind
 from tests.httpserver import LocalServer, Route, clear_proxy_env
 
 SECRET = b"WEBVTT\n\n00:00:01.000 --> 00:00:05.000\nthe launch codes are in the cellar\n"
@@ -116,7 +116,7 @@ def test_every_redirect_hop_is_checked(
 ) -> None:
     # Pretend 127.0.0.1 is a public server; it redirects to another loopback address.
     monkeypatch.setattr(
-        searchpod.hostguard,
+        searchpod.net.hostguard,
         "address_kind",
         lambda address: None if address == "127.0.0.1" else "loopback",
     )
@@ -147,7 +147,7 @@ def test_the_checked_address_is_the_one_connected_to(
     assert server.requests == []
 
     monkeypatch.setattr(
-        searchpod.hostguard, "address_kind", lambda a: None if a == "127.0.0.1" else "other"
+        searchpod.net.hostguard, "address_kind", lambda a: None if a == "127.0.0.1" else "other"
     )
     asked.clear()
     fetched = Fetcher(tmp_path).get(f"http://rebind.test:{port}/secret.vtt")

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 from searchpod.ingest.files import MAX_FILE_ENV
 from tests.httpserver import LocalServer, Route
 from tests.test_ingest_feed import _no_proxy, rss, server, show_xml
@@ -34,15 +34,15 @@ VTT = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nThe {word} was seen at dawn.\n"
 BOUNDED = """
 import resource, sys
 import bs4, charset_normalizer, lxml.html, whoosh.index
-import searchpod.build, searchpod.cli, searchpod.index, searchpod.ingest.htmlpage
-import searchpod.ingest.textpage, searchpod.ingest.transcript
+import searchpod.indexing.build, searchpod.frontends.cli, searchpod.index, searchpod.ingest.pages.html
+import searchpod.ingest.pages.text, searchpod.ingest.transcripts.detect
 budget_mb, cpu_s, mode = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 with open("/proc/self/status") as status:
     vm = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
 resource.setrlimit(resource.RLIMIT_AS, (vm + int(budget_mb * 2**20),) * 2)
 resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
 if mode == "cli":
-    searchpod.cli.main(sys.argv[4:], prog_name="searchpod")
+    searchpod.frontends.cli.main(sys.argv[4:], prog_name="searchpod")
 from searchpod.errors import IngestError
 from searchpod.ingest.sources import discover, load_episode
 groups, failures = discover(sys.argv[4:])
@@ -529,7 +529,7 @@ def test_unreadable_helper_really_denies(tmp_path: Path, monkeypatch: pytest.Mon
 
 @given(st.text(alphabet="ab \t\n\xa0\u2003", max_size=80))
 def test_collapsing_spaces_in_chunks_equals_splitting_words(text: str) -> None:
-    import searchpod.ingest.cues as cues
+    import searchpod.ingest.transcripts.cues as cues
 
     chunk = cues._COLLAPSE_CHUNK
     cues._COLLAPSE_CHUNK = 7  # many cuts, some inside runs of spaces
@@ -590,7 +590,15 @@ def test_real_permissions_named_files_and_folders(tmp_path: Path) -> None:
         ix = str(work / "ix")
 
         def searchpod(*args: str) -> subprocess.CompletedProcess[str]:
-            command = [*prefix, sys.executable, "-m", "searchpod.cli", "--index", ix, *args]
+            command = [
+                *prefix,
+                sys.executable,
+                "-m",
+                "searchpod.frontends.cli",
+                "--index",
+                ix,
+                *args,
+            ]
             run = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=work)
             assert_clean(run.stderr)
             return run

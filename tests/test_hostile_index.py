@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 
 from .conftest import text_page
 
@@ -143,7 +143,15 @@ def test_a_default_index_in_an_untrusted_folder_is_refused(
 
     # Named explicitly, it is opened — and the planted code runs: why the default refuses.
     # (In a child process: the damaged index it leaves behind is no concern of this one.)
-    command = [sys.executable, "-m", "searchpod.cli", "--index", "index", "search", "lantern"]
+    command = [
+        sys.executable,
+        "-m",
+        "searchpod.frontends.cli",
+        "--index",
+        "index",
+        "search",
+        "lantern",
+    ]
     subprocess.run(command, cwd=shared, capture_output=True, timeout=120, check=False)
     assert marker.exists()
 
@@ -213,7 +221,7 @@ def test_a_real_file_size_limit_from_the_kernel_is_one_line(tmp_path: Path) -> N
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))\n"
-        "from searchpod.cli import run\n"
+        "from searchpod.frontends.cli import run\n"
         f"sys.argv = ['searchpod', '--index', {str(index)!r}, 'index', {str(big)!r}]\n"
         "run()\n"
     )

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.cli import main
-from searchpod.render import Styled
-from searchpod.safe import terminal_safe
+from searchpod.frontends.cli import main
+from searchpod.frontends.render import Styled
+from searchpod.text.safe import terminal_safe
 
 OURS = {"<mark>", "</mark>"}
 BAD = "javascript:alert(2)//"
@@ -110,10 +110,10 @@ def test_an_old_index_holding_a_javascript_url_is_still_safe(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An index written before URLs were checked: let the bad URL through on the way in.
-    import searchpod.ingest.htmlpage
-    import searchpod.schema
+    import searchpod.indexing.documents
+    import searchpod.ingest.pages.html
 
-    for module in (searchpod.ingest.htmlpage, searchpod.schema):
+    for module in (searchpod.ingest.pages.html, searchpod.indexing.documents):
         monkeypatch.setattr(module, "safe_url", lambda url: url)
     folder = tmp_path / "pages"
     folder.mkdir()
@@ -180,7 +180,7 @@ def test_the_rich_terminal_shows_escapes_not_raw_sequences() -> None:
 
     from rich.console import Console as RichConsole
 
-    from searchpod.render import RichConsole as SearchpodRich
+    from searchpod.frontends.render import RichConsole as SearchpodRich
 
     console = SearchpodRich()
     buffer = io.StringIO()

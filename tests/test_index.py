@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from searchpod import Index, IndexNotFoundError, IndexVersionError
-from searchpod.store import CURRENT_FILE, META_FILE
+from searchpod.indexing.store import CURRENT_FILE, META_FILE
 
 
 def test_open_missing_index_is_a_clear_error(tmp_path: Path) -> None:
@@ -32,10 +32,10 @@ def test_second_run_with_nothing_changed_does_nothing(
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Ids whose files are read and hashed; files count as settled at once."""
-    import searchpod.update
+    import searchpod.indexing.update
     from searchpod.ingest.sources import SourceGroup
 
-    monkeypatch.setattr(searchpod.update, "STAT_SETTLE_S", -60.0)
+    monkeypatch.setattr(searchpod.indexing.update, "STAT_SETTLE_S", -60.0)
     calls: list[str] = []
     original = SourceGroup.fingerprint
 
@@ -179,7 +179,7 @@ def test_version_2_index_is_read_and_marked_3_by_its_next_write(
 ) -> None:
     # Version 3 only adds searchpod.codec segments, which an older searchpod can't load:
     # a version-2 index stays readable, and says 3 once it holds such segments.
-    from searchpod.analysis import ANALYSER_VERSION
+    from searchpod.text.analysis import ANALYSER_VERSION
 
     meta = built_index.path / (built_index.path / CURRENT_FILE).read_text() / META_FILE
     meta.write_text(json.dumps({"schema_version": 2, "analyser": ANALYSER_VERSION}))
@@ -196,7 +196,7 @@ def test_version_2_index_is_read_and_marked_3_by_its_next_write(
 def test_failed_run_leaves_the_committed_index_searchable(
     built_index: Index, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchpod.build as build_module
+    import searchpod.indexing.build as build_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -220,9 +220,9 @@ def test_one_episode_at_a_time_merges_little_at_a_time_and_finds_everything(
 ) -> None:
     from whoosh.index import open_dir
 
-    from searchpod.build import MERGE_FACTOR
     from searchpod.engine.writing import INLINE_MERGE_DOCS
-    from searchpod.store import IndexDir
+    from searchpod.indexing.build import MERGE_FACTOR
+    from searchpod.indexing.store import IndexDir
 
     from .conftest import text_page
 

@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchpod.errors import IngestError
-from searchpod.fetch import Fetcher
-from searchpod.ingest.feed import (
+from searchpod.ingest.feeds.parse import (
     Feed,
     FeedItem,
     FeedStore,
@@ -25,6 +24,7 @@ from searchpod.ingest.feed import (
     parse_feed,
 )
 from searchpod.model import Cue, Transcript
+from searchpod.net.fetch import Fetcher
 from tests.httpserver import LocalServer, Route, clear_proxy_env
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -556,7 +556,7 @@ def test_feed_store_writes_atomically(tmp_path: Path, monkeypatch: pytest.Monkey
     def failing_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("searchpod.store.os.replace", failing_replace)
+    monkeypatch.setattr("searchpod.indexing.store.os.replace", failing_replace)
     with pytest.raises(IngestError, match="cannot write feeds file"):
         store.add("https://b.example/feed.xml")
     assert store.path.read_bytes() == before

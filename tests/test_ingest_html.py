@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchpod.errors import IngestError
-from searchpod.ingest import htmlpage
 from searchpod.ingest.decode import decode_bytes
-from searchpod.ingest.htmlpage import parse_html_page
+from searchpod.ingest.pages import html as htmlpage
+from searchpod.ingest.pages.html import parse_html_page
 from searchpod.model import Page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from searchpod.errors import IngestError
-from searchpod.ingest.jsontranscript import parse_transcript_json
+from searchpod.ingest.transcripts.jsonfile import parse_transcript_json
 from tests.transcript_helpers import assert_cue, load
 
 

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from searchpod.ingest.cues import label_speakers
-from searchpod.ingest.jsontranscript import parse_transcript_json
-from searchpod.ingest.markdown import markdown_to_text, parse_markdown_transcript
-from searchpod.ingest.plaintext import parse_plain_transcript
 from searchpod.ingest.sources import facts_from_name
-from searchpod.ingest.srt import parse_srt
-from searchpod.ingest.transcript import parse_transcript
-from searchpod.ingest.vtt import parse_vtt
+from searchpod.ingest.transcripts.cues import label_speakers
+from searchpod.ingest.transcripts.detect import parse_transcript
+from searchpod.ingest.transcripts.jsonfile import parse_transcript_json
+from searchpod.ingest.transcripts.markdown import markdown_to_text, parse_markdown_transcript
+from searchpod.ingest.transcripts.plaintext import parse_plain_transcript
+from searchpod.ingest.transcripts.srt import parse_srt
+from searchpod.ingest.transcripts.vtt import parse_vtt
 from searchpod.model import Cue
 
 

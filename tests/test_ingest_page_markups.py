@@ -12,8 +12,8 @@ from html import escape as e
 
 import pytest
 
-from searchpod.ingest.htmlpage import parse_html_page, read_html_file
-from searchpod.ingest.textpage import parse_text_page
+from searchpod.ingest.pages.html import parse_html_page, read_html_file
+from searchpod.ingest.pages.text import parse_text_page
 from searchpod.model import Page
 
 from .conftest import SEED, need_shared

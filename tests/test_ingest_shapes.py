@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from searchpod import Index
-from searchpod.analysis import analyse
-from searchpod.cli import main
+from searchpod.frontends.cli import main
+from searchpod.text.analysis import analyse
 
 SHAPES = Path(__file__).parent / "fixtures" / "shapes"
 ANA, FELIX, MARA, OSTIN = "Ana Lima", "Felix Grant", "Mara Quill", "Ostin Brae"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from searchpod.errors import IngestError
-from searchpod.ingest.srt import parse_srt
-from searchpod.ingest.transcript import parse_transcript_bytes
+from searchpod.ingest.transcripts.detect import parse_transcript_bytes
+from searchpod.ingest.transcripts.srt import parse_srt
 from searchpod.model import Cue
 from tests.transcript_helpers import FIXTURES, assert_cue, load
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
-from searchpod.ingest.textpage import (
+from searchpod.ingest.pages.text import (
     looks_like_text_page,
     page_from_lines,
     parse_date,

@@ -12,18 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchpod.errors import IngestError
-from searchpod.ingest.cues import looks_like_speaker, merge_cues, parse_timestamp
-from searchpod.ingest.jsontranscript import parse_transcript_json
-from searchpod.ingest.markdown import parse_markdown_transcript
-from searchpod.ingest.plaintext import parse_html_transcript, parse_plain_transcript
-from searchpod.ingest.srt import parse_srt
-from searchpod.ingest.transcript import (
+from searchpod.ingest.transcripts.cues import looks_like_speaker, merge_cues, parse_timestamp
+from searchpod.ingest.transcripts.detect import (
     TRANSCRIPT_SUFFIXES,
     parse_transcript,
     parse_transcript_bytes,
 )
-from searchpod.ingest.tsv import parse_whisper_tsv
-from searchpod.ingest.vtt import parse_vtt
+from searchpod.ingest.transcripts.jsonfile import parse_transcript_json
+from searchpod.ingest.transcripts.markdown import parse_markdown_transcript
+from searchpod.ingest.transcripts.plaintext import parse_html_transcript, parse_plain_transcript
+from searchpod.ingest.transcripts.srt import parse_srt
+from searchpod.ingest.transcripts.tsv import parse_whisper_tsv
+from searchpod.ingest.transcripts.vtt import parse_vtt
 from searchpod.model import Cue, Transcript
 from tests.transcript_helpers import load
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searchpod.errors import IngestError
-from searchpod.ingest.tsv import parse_whisper_tsv
+from searchpod.ingest.transcripts.tsv import parse_whisper_tsv
 from searchpod.model import Cue
 from tests.transcript_helpers import load
 

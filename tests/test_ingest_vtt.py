@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from searchpod.errors import IngestError
-from searchpod.ingest.transcript import parse_transcript_bytes
-from searchpod.ingest.vtt import parse_vtt
+from searchpod.ingest.transcripts.detect import parse_transcript_bytes
+from searchpod.ingest.transcripts.vtt import parse_vtt
 from tests.transcript_helpers import FIXTURES, assert_cue, load
 
 

@@ -34,9 +34,9 @@ def age(folder: Path) -> None:
 def walks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The folders walked (listed) by discovery. Directories and files count as settled at
     once (their ctime, which ``age`` cannot set back, is now)."""
-    import searchpod.update
+    import searchpod.indexing.update
 
-    monkeypatch.setattr(searchpod.update, "STAT_SETTLE_S", -60.0)
+    monkeypatch.setattr(searchpod.indexing.update, "STAT_SETTLE_S", -60.0)
     monkeypatch.setattr(sources, "LISTING_SETTLE_S", -60.0)
     calls: list[Path] = []
     original = sources._walk

@@ -14,9 +14,9 @@ import pytest
 
 from searchpod import Index
 from searchpod.engine.writing import commit_stamp, read_live
+from searchpod.indexing.store import LIVE_FILE, IndexDir, load_live
+from searchpod.indexing.update import live_documents
 from searchpod.ingest.sources import discover
-from searchpod.store import LIVE_FILE, IndexDir, load_live
-from searchpod.update import live_documents
 
 from .conftest import text_page
 
@@ -63,7 +63,7 @@ def test_built_by_worker_processes_the_table_is_read_from_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEARCHPOD_WORKERS", "2")
-    monkeypatch.setattr("searchpod.build.worker_count", lambda todo: 2)
+    monkeypatch.setattr("searchpod.indexing.build.worker_count", lambda todo: 2)
     folder, index = tmp_path / "eps", tmp_path / "ix"
     write_episodes(folder, range(6))
     Index.create(index).add_paths([folder])
@@ -79,10 +79,10 @@ def test_killed_between_commit_and_saving_the_table(tmp_path: Path) -> None:
     # kill -9 at the worst moment: the commit is on disk, the table not yet written.
     script = textwrap.dedent(f"""
         import os, signal
-        import searchpod.update
+        import searchpod.indexing.update
         def die(*args):
             os.kill(os.getpid(), signal.SIGKILL)
-        searchpod.update.save_live = die
+        searchpod.indexing.update.save_live = die
         from searchpod import Index
         Index({str(index)!r}).add_paths([{str(folder)!r}])
     """)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from searchpod import Index
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 
 from .conftest import REPO, text_page, write_episodes
 
@@ -59,7 +59,7 @@ def write_civic(folder: Path) -> None:
 def server_command(*args: str) -> list[str]:
     """``searchpod ARGS``: the installed program beside this Python, else its module."""
     script = shutil.which("searchpod", path=str(Path(sys.executable).parent))
-    return [script, *args] if script else [sys.executable, "-m", "searchpod.cli", *args]
+    return [script, *args] if script else [sys.executable, "-m", "searchpod.frontends.cli", *args]
 
 
 @asynccontextmanager
@@ -314,7 +314,7 @@ async def test_list_shows(session: ClientSession) -> None:
 def test_long_lists_of_shows_and_hosts_are_cut_with_a_note(
     fixture_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from searchpod import mcp_server
+    from searchpod.frontends import mcp_server
 
     monkeypatch.setattr(mcp_server, "MAX_NAMES", 1)
     tools = mcp_server.IndexTools(fixture_index / "index")
@@ -352,7 +352,7 @@ async def test_each_call_sees_the_last_commit_of_another_indexing_process(
 def test_without_the_extra_the_command_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delitem(sys.modules, "searchpod.mcp_server", raising=False)
+    monkeypatch.delitem(sys.modules, "searchpod.frontends.mcp_server", raising=False)
     for name in [n for n in sys.modules if n.split(".")[0] == "mcp"]:
         monkeypatch.setitem(sys.modules, name, None)  # makes importing it fail
     result = CliRunner().invoke(main, ["mcp"])

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from whoosh.index import open_dir
 
 from searchpod import Index
-from searchpod.cli import main
 from searchpod.engine.writing import (
     INLINE_MERGE_DOCS,
     MERGE_FACTOR,
@@ -25,7 +24,8 @@ from searchpod.engine.writing import (
     merge_plan,
     optimize_plan,
 )
-from searchpod.store import IndexDir
+from searchpod.frontends.cli import main
+from searchpod.indexing.store import IndexDir
 
 from .conftest import text_page
 
@@ -128,7 +128,7 @@ def test_killed_while_optimizing_keeps_a_searchable_commit(
     target = (
         "import whoosh.writing as w; w.SegmentWriter._commit_toc = die"
         if moment == "before the commit"
-        else "import searchpod.update as u; u.save_live = die"
+        else "import searchpod.indexing.update as u; u.save_live = die"
     )
     script = textwrap.dedent(f"""
         import os, signal
@@ -154,7 +154,7 @@ def test_watch_merges_small_segments_once_changes_quiet_down(weekly: tuple[Path,
     import threading
     import time
 
-    from searchpod.watch import watch
+    from searchpod.frontends.watch import watch
 
     folder, index = weekly
     ix = Index(index)

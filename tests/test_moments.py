@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from searchpod import Index, OptionError, QueryError
-from searchpod.cli import main
-from searchpod.moments import Moment, spread_over_pages
+from searchpod.frontends.cli import main
+from searchpod.query.moments import Moment, spread_over_pages
 from tests.serve_helpers import FOG_HORN_AT, write_show
 
 MOMENT_KEYS = {
@@ -198,8 +198,8 @@ def test_no_moments_is_said(show_index):
 
 
 def test_the_web_page_and_mcp_say_when_moments_are_relaxed(show_index):
-    from searchpod.mcp_server import _moment_results
-    from searchpod.server.pages import moments_page
+    from searchpod.frontends.mcp_server import _moment_results
+    from searchpod.frontends.server.pages import moments_page
 
     found = Index(show_index).moments("lighthouse bakers")
     assert "Few episodes hold every word" in moments_page(found, {}, {"q": "lighthouse bakers"})

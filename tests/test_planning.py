@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from searchpod.feeds import FeedBatch
-from searchpod.planning import UpdatePlan, plan_updates, stale_ids
+from searchpod.indexing.planning import UpdatePlan, plan_updates, stale_ids
+from searchpod.ingest.feeds.source import FeedBatch
 
 EXISTING = {
     "shows/a.txt": ("fp-a", "/data/shows/a.txt"),

@@ -9,9 +9,9 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import create_in
 
-from searchpod.codec import PodcastCodec
+from searchpod.engine.codec import PodcastCodec
+from searchpod.engine.fields import build_schema
 from searchpod.engine.pool import CHUNK, ChunkedPool, use_chunked_pool
-from searchpod.schema import build_schema
 from tests.test_codec import documents, everything
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.schema import TranscriptCharacters
+from searchpod.engine.fields import TranscriptCharacters
 
 
 @st.composite

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from searchpod import Index
-from searchpod.analysis import stem
-from searchpod.cli import main
 from searchpod.errors import OptionError, QueryError
+from searchpod.frontends.cli import main
 from searchpod.options import Mode
-from searchpod.relax import filler_stems
+from searchpod.query.relax import filler_stems
+from searchpod.text.analysis import stem
 
 
 def ids(results) -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from searchpod import Index
-from searchpod.ranking import lucene_idf, together_weight
-from searchpod.snippets import Match, proximity
+from searchpod.query.ranking import lucene_idf, together_weight
+from searchpod.query.snippets import Match, proximity
 
 from .conftest import text_page
 

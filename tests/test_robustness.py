@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchpod import Index, OptionError, QueryError, SearchpodError, Sort, search
-from searchpod.cli import main
+from searchpod import Index, OptionError, QueryError, SearchpodError, Sort
 from searchpod.engine import query as engine_query
 from searchpod.engine.searchers import KEEP_IDLE
+from searchpod.frontends.cli import main
+from searchpod.query import search
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,7 @@ def test_bad_searchpod_workers_is_one_line_exit_2(episodes_dir: Path, tmp_path: 
 
 
 def test_query_words_never_become_index_state(built_index: Index, episodes_dir: Path) -> None:
-    from searchpod.store import StemShards
+    from searchpod.indexing.store import StemShards
 
     for n in range(300):
         built_index.search(f"unheardofword{n}")

@@ -1,6 +1,6 @@
 import pytest
 
-from searchpod.safe import escape_html, safe_url, terminal_safe
+from searchpod.text.safe import escape_html, safe_url, terminal_safe
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from searchpod import Index, IndexLockedError
-from searchpod.store import IndexDir
+from searchpod.indexing.store import IndexDir
 
 from .conftest import text_page
 
@@ -45,7 +45,15 @@ def index_process(
     index: Path, folder: Path, env: dict[str, str] | None = None, **popen: Any
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "searchpod.cli", "--index", str(index), "index", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "searchpod.frontends.cli",
+            "--index",
+            str(index),
+            "index",
+            str(folder),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
@@ -136,7 +144,7 @@ def test_sigkill_mid_run_leaves_last_commit_searchable(
         [
             sys.executable,
             "-m",
-            "searchpod.cli",
+            "searchpod.frontends.cli",
             "--index",
             str(base_index),
             "index",
@@ -195,7 +203,7 @@ def test_locked_index_cli_exits_2_with_message(
             [
                 sys.executable,
                 "-m",
-                "searchpod.cli",
+                "searchpod.frontends.cli",
                 "--index",
                 str(base_index),
                 "index",

@@ -225,7 +225,7 @@ def test_prefix_query(built_index: Index) -> None:
 
 
 def test_wildcard_expansion_is_bounded(tmp_path: Path) -> None:
-    from searchpod.search import MAX_EXPANSIONS
+    from searchpod.query.search import MAX_EXPANSIONS
 
     folder = tmp_path / "vocab"
     folder.mkdir()

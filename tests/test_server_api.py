@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from searchpod import Index
-from searchpod.cli import main
-from searchpod.server import create_app
+from searchpod.frontends.cli import main
+from searchpod.frontends.server import create_app
 from tests.conftest import text_page
 from tests.serve_helpers import FOG_HORN_AT, write_show
 
@@ -211,7 +211,7 @@ def test_keeps_serving_while_another_process_indexes_and_sees_its_commit(tmp_pat
         try:
             index_more = ["--index", str(tmp_path / "index"), "index", str(more)]
             subprocess.run(
-                [sys.executable, "-m", "searchpod.cli", *index_more],
+                [sys.executable, "-m", "searchpod.frontends.cli", *index_more],
                 check=True,
                 capture_output=True,
                 timeout=120,

@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from searchpod import Index
-from searchpod.server import create_app
-from searchpod.server.pages import current_cue
+from searchpod.frontends.server import create_app
+from searchpod.frontends.server.pages import current_cue
 from tests.serve_helpers import FOG_HORN_AT, SCRIPT_TEXT, write_show
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)", re.IGNORECASE)

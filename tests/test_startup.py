@@ -25,14 +25,14 @@ HEAVY = [
     "multiprocessing",
     "feedparser",
     "searchpod.ingest.sources",  # reading source files: indexing only
-    "searchpod.feeds",
+    "searchpod.ingest.feeds.source",
     "whoosh.lang.morph_en",  # for Whoosh's Variations query only: one huge regex to compile
 ]
 
 # argv: the index, the command, its argument, the modules to look for (JSON).
 PROBE = """
 import json, sys
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 try:
     main(["--index", sys.argv[1], sys.argv[2], sys.argv[3]])
 except SystemExit as exc:

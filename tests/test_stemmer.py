@@ -1,4 +1,4 @@
-"""searchpod.stemmer gives NLTK's English Snowball stems, and no searchpod run imports nltk.
+"""searchpod.text.stemmer gives NLTK's English Snowball stems, and no searchpod run imports nltk.
 
 NLTK is the reference: a stem that differs would put a word under another term than the
 indexes built with NLTK hold, and searches would silently miss it.
@@ -16,11 +16,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from nltk.stem.snowball import SnowballStemmer
 
-from searchpod import stemcheck
-from searchpod.analysis import TOKEN_PATTERN, normalise
-from searchpod.stemcheck import differences
-from searchpod.stemmer import stem
-from searchpod.store import IndexDir, StemShards
+from searchpod.indexing.store import IndexDir, StemShards
+from searchpod.text import stemcheck
+from searchpod.text.analysis import TOKEN_PATTERN, normalise
+from searchpod.text.stemcheck import differences
+from searchpod.text.stemmer import stem
 
 from .conftest import REPO, SHARED, need_shared
 
@@ -124,7 +124,7 @@ def test_generated_words_of_any_letters_stem_as_nltk(text: str) -> None:
 
 PROBE = """
 import json, sys
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:

@@ -8,10 +8,10 @@ import zlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.ingest.cues import merge_cues
+from searchpod.indexing.documents import Timing, encode_timing, episode_from_stored
 from searchpod.ingest.sources import compose_body
+from searchpod.ingest.transcripts.cues import merge_cues
 from searchpod.model import Cue, Episode
-from searchpod.schema import Timing, encode_timing, episode_from_stored
 
 
 def test_joined_cues_round_trip_with_each_source_cues_time() -> None:

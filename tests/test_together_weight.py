@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod import ranking
-from searchpod.snippets import Match
+from searchpod.query import ranking
+from searchpod.query.snippets import Match
 
 
 def reference_together_weight(matches, weights, query_words, width=ranking.NEAR_CHARS):

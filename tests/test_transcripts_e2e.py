@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchpod import Index
-from searchpod.cli import main
+from searchpod.frontends.cli import main
 
 from .conftest import text_page
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from searchpod import Index, search, typos
-from searchpod.typos import Vocabulary, damerau, near_words, typo_budget
+from searchpod import Index
+from searchpod.query import search
+from searchpod.text import typos
+from searchpod.text.typos import Vocabulary, damerau, near_words, typo_budget
 
 from .conftest import REPO, text_page
 

@@ -20,7 +20,7 @@ pytest.importorskip("watchdog", reason="watching is the optional 'watch' extra")
 @contextmanager
 def watching(index: Index, folder: Path, **options: Any) -> Iterator[list[IndexReport]]:
     """``watch`` running in a thread for the ``with`` block: the reports of its runs."""
-    from searchpod.watch import watch
+    from searchpod.frontends.watch import watch
 
     reports: list[IndexReport] = []
     stop = threading.Event()
@@ -82,14 +82,14 @@ def test_watch_command_takes_the_index_commands_options(
 ) -> None:
     from click.testing import CliRunner
 
-    import searchpod.watch
-    from searchpod.cli import main
+    import searchpod.frontends.watch
+    from searchpod.frontends.cli import main
     from searchpod.ingest.files import MAX_FILE_ENV
 
     monkeypatch.delenv(MAX_FILE_ENV, raising=False)
     (episodes_dir / "big.srt").write_text(SRT_WITH_LABELS * 400)  # ~40 KB
     seen: dict[str, object] = {}
-    monkeypatch.setattr(searchpod.watch, "watch", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setattr(searchpod.frontends.watch, "watch", lambda *a, **kw: seen.update(kw))
     result = CliRunner().invoke(
         main,
         [

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from searchpod import build
-from searchpod.build import PARALLEL_MIN_BYTES, usable_cpus, worker_count
+from searchpod.indexing import build
+from searchpod.indexing.build import PARALLEL_MIN_BYTES, usable_cpus, worker_count
 
 
 @pytest.fixture

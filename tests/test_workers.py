@@ -56,7 +56,7 @@ def test_sigkill_of_a_run_ends_its_workers_and_the_next_run_reclaims_scratch(
         [
             sys.executable,
             "-m",
-            "searchpod.cli",
+            "searchpod.frontends.cli",
             "--index",
             str(index),
             "index",

@@ -1,4 +1,4 @@
-"""The Whoosh face of searchpod's analyser (``searchpod.analysis``)."""
+"""The Whoosh face of searchpod's analyser (``searchpod.text.analysis``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-from searchpod.analysis import STOP_WORDS, TOKEN_PATTERN, _current, normalise
+from searchpod.text.analysis import STOP_WORDS, TOKEN_PATTERN, _current, normalise
 
 
 class PodcastAnalyzer(Tokenizer):

@@ -21,9 +21,9 @@ from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
 from whoosh.system import pack_uint, unpack_uint
 
-from searchpod.analysis import term_postings
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.schema import SAID_PREFIX
+from searchpod.indexing.documents import SAID_PREFIX
+from searchpod.text.analysis import term_postings
 
 
 class EncodedText(str):

@@ -15,7 +15,7 @@ from whoosh import matching
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2
 
-from searchpod.snippets import phrase_starts
+from searchpod.query.snippets import phrase_starts
 
 
 class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):

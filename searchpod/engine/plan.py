@@ -1,4 +1,4 @@
-"""The queries a search runs: every word first, then most of them (see ``searchpod.relax``).
+"""The queries a search runs: every word first, then most of them (see ``searchpod.query.relax``).
 
 Splits a parsed Whoosh query into required words, filler words and constraints, and builds
 the strict and relaxed forms the search runs one after the other.

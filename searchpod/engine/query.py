@@ -1,6 +1,6 @@
 """Whoosh queries for searchpod: parse, bound, rewrite, filter, sort and facet.
 
-``searchpod.search`` decides what a search means (options, ranking, snippets); this module
+``searchpod.query.search`` decides what a search means (options, ranking, snippets); this module
 builds and inspects the Whoosh query trees that carry it out, within a budget of work.
 """
 
@@ -26,11 +26,11 @@ from whoosh.qparser import (
 )
 from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
 
-from searchpod.analysis import normalise, stem
 from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
+from searchpod.indexing.documents import SAID_PREFIX, SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
-from searchpod.schema import SAID_PREFIX, SEARCH_FIELDS
+from searchpod.text.analysis import normalise, stem
 
 # Terms one wildcard, prefix or fuzzy word may expand to, and all of a query's together.
 MAX_EXPANSIONS = 256

@@ -1,4 +1,4 @@
-"""The engine's weighting: Whoosh's BM25F with Lucene's IDF (``searchpod.ranking``)."""
+"""The engine's weighting: Whoosh's BM25F with Lucene's IDF (``searchpod.query.ranking``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from whoosh.scoring import BM25F
 
-from searchpod.ranking import lucene_idf
+from searchpod.query.ranking import lucene_idf
 
 
 class LuceneBM25F(BM25F):  # type: ignore[misc]

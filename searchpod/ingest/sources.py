@@ -519,8 +519,8 @@ def load_group(
     when no file of the group could be read.
     """
     # Imported here: bs4 costs ~0.1 s to import, and a folder of transcripts never needs it.
-    from searchpod.ingest.textpage import looks_like_text_page, parse_text_page
-    from searchpod.ingest.transcript import parse_transcript
+    from searchpod.ingest.pages.text import looks_like_text_page, parse_text_page
+    from searchpod.ingest.transcripts.detect import parse_transcript
 
     page: Page | None = None
     transcript: Transcript | None = None
@@ -535,7 +535,7 @@ def load_group(
             text = decode_bytes(read_source(f), label)
             suffix = f.suffix.lower()
             if suffix in PAGE_SUFFIXES:
-                from searchpod.ingest.htmlpage import read_html_file
+                from searchpod.ingest.pages.html import read_html_file
 
                 found_page, found = read_html_file(text, label, labels=group.labels)
                 page = page or found_page

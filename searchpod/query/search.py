@@ -1,0 +1,572 @@
+"""Queries: parse, bound, filter, rank, page, facet — and turn Whoosh results into our dataclasses.
+
+Everything Whoosh returns is copied into plain data inside this module; nothing of
+Whoosh's leaks to callers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from searchpod.engine.collect import collect
+from searchpod.engine.plan import plan
+from searchpod.engine.query import (
+    EXPANSION_BUDGET_S,
+    MAX_EXPANSIONS,
+    MAX_FUZZY_CHARS,
+    MAX_QUERY_EXPANSIONS,
+    Budget,
+    OverBudget,
+    Shape,
+    body_field,
+    both,
+    bound_expansions,
+    facets_of,
+    filters_for,
+    parse,
+    restrict_to_speakers,
+    shape_of,
+    sort_facet,
+    term_text,
+    with_near_words,
+)
+from searchpod.errors import QueryError
+from searchpod.indexing.documents import SEARCH_FIELDS, Timing
+from searchpod.model import Hit, SearchResults
+from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
+from searchpod.query import ranking
+from searchpod.query.relax import filler_stems, relax_below
+from searchpod.query.snippets import (
+    Match,
+    build_snippets,
+    highlight_spans,
+    within_phrases,
+)
+from searchpod.text import analysis, typos
+from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.text.safe import safe_url
+
+MAX_QUERY_CHARS = 1000
+# How many of the best BM25 matches the proximity re-rank looks at.
+RERANK_DEPTH = 100
+_FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
+TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
+_SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
+KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
+
+
+def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
+    """Run one query on a Whoosh searcher and return plain results."""
+    validate_query(text)
+    warnings: list[str] = []
+    parsed = parse(searcher.schema, text)
+    steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
+    budget = Budget()
+    terms_left = budget.terms
+    try:
+        prepared = _prepare(searcher, steps.strict, options, budget, warnings)
+    except OverBudget:
+        raise QueryError(text, budget.too_much()) from None
+    near: dict[str, list[tuple[str, int]]] = {}
+    if options.fuzzy:
+        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
+    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
+    filters = filters_for(searcher.schema, options, text)
+    results = _run(searcher, query, filters, options)
+    fuzzy_used = options.fuzzy
+    suggestion = None
+    if results.total == 0:
+        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
+        suggestion = _suggestion(searcher, text, unknown)
+        if suggestion is not None and not options.fuzzy:
+            # A word is unknown and near a known one: that is what the user meant.
+            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
+            found = _run(searcher, nearer, filters, options)
+            if found.total:  # else (filters) the suggestion is shown as a suggestion
+                near, query, results, fuzzy_used = unknown, nearer, found, True
+    relaxed = False
+    few = min(relax_below(options.limit), searcher.doc_count())
+    if steps.relaxed is not None and results.total < few:
+        # The same words expand to the same terms again: the same count, the time left.
+        budget.terms = terms_left
+        try:
+            wider = _prepare(searcher, steps.relaxed, options, budget, [])
+        except OverBudget:
+            wider = None  # out of time: the full matches are what there is
+        if wider is not None:
+            wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
+            more = _run(searcher, wider, filters, options, first=results.all_docs)
+            if more.total > results.total:
+                query, results, relaxed = wider, more, True
+    if fuzzy_used and not options.fuzzy and results.total:
+        warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
+    if budget.exhausted:
+        warnings.append(budget.cut_short())
+    if options.sort is not Sort.RELEVANCE:
+        results.docs = _relevance(searcher, query, results.docs)
+    hits = tuple(_hits(searcher, results, query, steps.fillers))
+    undated = sum(h.published is None for h in hits)
+    if options.sort is not Sort.RELEVANCE and undated:
+        # Transcript-only folders often carry no dates at all: say so rather than let
+        # "newest" look like it worked.
+        warnings.append(
+            f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
+            "cannot place them (they are listed last)"
+        )
+    facets = facets_of(searcher, query, filters) if options.facets else None
+    return SearchResults(
+        query=text,
+        total=results.total,
+        hits=hits,
+        page=options.page,
+        limit=options.limit,
+        suggestion=suggestion,
+        facets=facets,
+        warnings=tuple(dict.fromkeys(warnings)),
+        fuzzy=fuzzy_used,
+        relaxed=relaxed,
+    )
+
+
+def _prepare(
+    searcher: Any, q: Any, options: SearchOptions, budget: Budget, warnings: list[str]
+) -> Any:
+    """A planned query with its speaker restriction applied and its expansions bounded
+    (raises OverBudget when the budget ran out before a word could expand at all)."""
+    if options.speaker:
+        q = both(q, parse(searcher.schema, options.speaker, field="speaker"))
+    q = restrict_to_speakers(q, searcher.reader(), warnings)
+    return bound_expansions(q, searcher.reader(), budget, warnings)
+
+
+def validate_query(text: str) -> None:
+    """Reject what Whoosh would silently misread: unbalanced brackets or quotes, huge input."""
+    if not text.strip():
+        raise QueryError(text, "empty query")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    if not _is_utf8(text):
+        raise QueryError(text, "holds characters that are not valid Unicode (lone surrogates)")
+    depth, quote_at, open_at = 0, -1, []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quote_at = -1 if quote_at >= 0 else i
+        elif quote_at >= 0:
+            continue
+        elif ch in "([{":
+            depth += 1
+            open_at.append(i)
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(text, f"unmatched {ch!r} at column {i + 1}")
+            open_at.pop()
+    if quote_at >= 0:
+        raise QueryError(text, f"unclosed quote opened at column {quote_at + 1}")
+    if open_at:
+        raise QueryError(text, f"unclosed {text[open_at[-1]]!r} opened at column {open_at[-1] + 1}")
+    for m in _FIELDS_IN_QUERY.finditer(text):
+        if m.group(1) not in KNOWN_FIELDS and text[m.end() : m.end() + 2] != "//":
+            known = ", ".join(sorted(KNOWN_FIELDS))
+            raise QueryError(text, f"unknown field {m.group(1)!r} (fields: {known})")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
+# Character spans of a (field, term) in a document, when already read (else None).
+_Known = Callable[[int, tuple[str, bytes]], "list[tuple[int, int, int]] | None"]
+
+
+@dataclass
+class _Page:
+    total: int
+    docs: list[tuple[int, float]]
+    matched: dict[int, set[tuple[str, bytes]]]
+    # Body match spans already read for re-ranking, so snippets don't read them twice.
+    chars: dict[int, list[Match]] = dataclasses.field(default_factory=dict)
+    # Every matching episode, kept only when there are few (to rank them first if relaxed).
+    all_docs: frozenset[int] = frozenset()
+
+
+def _run(
+    searcher: Any,
+    query: Any,
+    filters: Any,
+    options: SearchOptions,
+    first: frozenset[int] = frozenset(),
+) -> _Page:
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
+    sortedby = sort_facet(options.sort)
+    needed = options.page * options.limit
+    start = (options.page - 1) * options.limit
+    shape = shape_of(query)
+    # Proximity needs two things to bring together: two words, a word and a phrase, ...
+    rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
+    depth = max(needed, RERANK_DEPTH) if rerank else needed
+    few = relax_below(options.limit)
+    bulk = None
+    if sortedby is None:
+        bulk = collect(searcher, query, filters, depth=depth, first=first, keep_all_below=few)
+    if bulk is not None:
+        return _page(
+            searcher,
+            bulk.ranked,
+            bulk.total,
+            bulk.all_docs,
+            shape,
+            rerank,
+            first,
+            start,
+            needed,
+            known=bulk.characters,
+        )
+    # limit=None collects every match in one pass, so the total is exact without running
+    # the query a second time (Whoosh's len() on a limited result re-runs it).
+    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
+    total = results.scored_length()
+    if first:
+        # Full matches may score below partial ones: fetch them wherever they rank.
+        order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
+    else:
+        order = list(range(min(depth, total)))
+    ranked = []
+    for i in order:
+        hit = results[i]
+        terms = set(hit.matched_terms())
+        ranked.append((hit.docnum, hit.score or 0.0, terms))
+    all_docs = frozenset(results.docnum(i) for i in range(total)) if total < few else frozenset()
+    return _page(searcher, ranked, total, all_docs, shape, rerank, first, start, needed)
+
+
+def _page(
+    searcher: Any,
+    ranked: _Ranked,
+    total: int,
+    all_docs: frozenset[int],
+    shape: Shape,
+    rerank: bool,
+    first: frozenset[int],
+    start: int,
+    needed: int,
+    known: _Known | None = None,
+) -> _Page:
+    chars: dict[int, list[Match]] = {}
+    if rerank:
+        ranked, chars = _rerank_by_proximity(searcher, ranked, shape, first, known, needed)
+    page = ranked[start:needed]
+    return _Page(
+        total=total,
+        docs=[(d, score) for d, score, _ in page],
+        matched={d: terms for d, _, terms in page},
+        chars={d: chars[d] for d, _, _ in page if d in chars},
+        all_docs=all_docs,
+    )
+
+
+def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The page's hits with their relevance scores: sorted by date, Whoosh's score is the
+    sort key (a negated day number), which is not what ``Hit.score`` promises."""
+    if not docs:
+        return docs
+    page = {d for d, _ in docs}
+    bulk = collect(searcher, query, page, depth=len(page))
+    if bulk is not None:  # reads only the posting blocks that hold the page's episodes
+        scores = {d: score for d, score, _ in bulk.ranked}
+    else:
+        scored = searcher.search(query, limit=None, filter=page)
+        scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
+    return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
+
+
+def _rerank_by_proximity(
+    searcher: Any,
+    ranked: _Ranked,
+    shape: Shape,
+    first: frozenset[int] = frozenset(),
+    known: _Known | None = None,
+    needed: int = RERANK_DEPTH,
+) -> tuple[_Ranked, dict[int, list[Match]]]:
+    """Among the best ``RERANK_DEPTH``, add to each score how informative the query words
+    it holds together are (see ``ranking.together_weight``).
+
+    BM25 scores each word on its own; someone searching for a moment remembers words said
+    in one breath. A title or summary holding several of the words counts as together too.
+    Only the head is re-scored, and a bonus only raises a score, so the order past the head
+    stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
+    (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+
+    Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
+    at most the sum of the words' weights, and the head is in BM25 order, so once an
+    episode's score plus that cannot reach the ``needed``-th best, none after it can.
+    """
+    head = ranked[:RERANK_DEPTH]
+    reader = searcher.reader()
+    doc_count = searcher.doc_count()
+    words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
+    weights = {
+        w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
+    }
+    query_words = len(shape.loose.union(*shape.phrases))
+    # The most proximity can add, with room for the rounding of sums taken in another order.
+    ceiling = sum(weights.values()) * (1 + 1e-9) + 1e-9
+    chars: dict[int, list[Match]] = {}
+
+    def key(i: int) -> tuple[bool, float, int]:
+        docnum, score, terms = head[i]
+        per_field: dict[str, set[str]] = {}
+        for f, t in terms:
+            if f in _SHORT_FIELDS:
+                per_field.setdefault(f, set()).add(term_text(t))
+        short = max(
+            (
+                ranking.together_share(sum(weights[t] for t in ts), len(ts), query_words)
+                for ts in per_field.values()
+            ),
+            default=0.0,
+        )
+        near = max(short, ranking.together_weight(chars.get(docnum, []), weights, query_words))
+        return (bool(first) and docnum not in first, -ranking.blended(score, near), i)
+
+    keys: list[tuple[bool, float, int]] = []
+    done = 0
+    while done < len(head):
+        if len(keys) >= needed:
+            docnum, score, _ = head[done]
+            at_best = (bool(first) and docnum not in first, -ranking.blended(score, ceiling), done)
+            if at_best > sorted(keys)[needed - 1]:
+                break
+        batch = head[done : done + max(needed - done, 10)]
+        chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
+        keys.extend(key(i) for i in range(done, done + len(batch)))
+        done += len(batch)
+    order = [i for _, _, i in sorted(keys)]
+    return [head[i] for i in order] + head[done:] + ranked[RERANK_DEPTH:], chars
+
+
+def _is_word_field(field: str) -> bool:
+    return field in TEXT_FIELDS or body_field(field)
+
+
+def _hits(
+    searcher: Any, page: _Page, query: Any, ignore: frozenset[str] = frozenset()
+) -> Iterable[Hit]:
+    if not page.docs:
+        return  # an empty index has no columns to open
+    # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
+    query_terms = {
+        term_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS
+    } - ignore
+    chars = dict(page.chars)
+    missing = {d: terms for d, terms in page.matched.items() if d not in chars}
+    if missing:
+        chars.update(_body_chars(searcher, missing, shape_of(query)))
+    if ignore:
+        # Filler words score, and count in proximity (a remembered line holds "which" and
+        # "would" too), but they are not what was looked for: no highlights.
+        chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
+    bodies = searcher.reader().column_reader("body_text")
+    for docnum, score in page.docs:
+        fields = searcher.stored_fields(docnum)
+        body = bodies[docnum].decode("utf-8")
+        timing = Timing(fields["timing"]) if fields.get("timing") else None
+        # Web links only, even from an index written before pages' URLs were checked.
+        link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
+        snippets = build_snippets(body, chars.get(docnum, []), timing=timing, link_base=link_base)
+        matched = {
+            term_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS
+        } - ignore
+        terms = frozenset(query_terms | matched)
+        published = fields.get("published")
+        yield Hit(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            source=fields.get("source", ""),
+            score=float(score),
+            show=fields.get("show") or None,
+            episode=fields.get("episode"),
+            host=fields.get("host") or None,
+            summary=fields.get("summary", ""),
+            published=published.date() if published else None,
+            url=link_base,
+            snippets=snippets,
+            title_highlights=highlight_spans(fields.get("title", ""), terms),
+            summary_highlights=highlight_spans(fields.get("summary", ""), terms),
+        )
+
+
+def _body_chars(
+    searcher: Any,
+    matched: dict[int, set[tuple[str, bytes]]],
+    shape: Shape,
+    known: _Known | None = None,
+) -> dict[int, list[Match]]:
+    """The stored character spans of each matched term in each hit's body.
+
+    A word that is only in the query as part of an exact phrase counts only where the
+    whole phrase was said: "like what" highlights those two words together, not every
+    "like" in the episode.
+    """
+    out: dict[int, list[Match]] = {d: [] for d in matched}
+    by_term: dict[tuple[str, bytes], list[int]] = {}
+    for docnum, terms in matched.items():
+        for field, btext in terms:
+            if body_field(field):
+                by_term.setdefault((field, btext), []).append(docnum)
+    reader = searcher.reader()
+    for (field, btext), docnums in by_term.items():
+        text = term_text(btext)
+        unread = []
+        for docnum in sorted(docnums):
+            spans = known(docnum, (field, btext)) if known else None
+            if spans is None:
+                unread.append(docnum)
+            else:
+                out[docnum].extend(Match(pos, s, e, text) for pos, s, e in spans)
+        if not unread:
+            continue
+        # One matcher per term, walked forward through the hits in docnum order.
+        matcher = reader.postings(field, btext)
+        for docnum in unread:
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                out[docnum].extend(
+                    Match(pos, s, e, text) for pos, s, e in matcher.value_as("characters")
+                )
+    if shape.phrases:
+        for docnum, matches in out.items():
+            out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
+    return out
+
+
+# The vocabulary of each index's analyser (its saved word table), with the document
+# count it was read at: reading every shard is slow, so only again after a change.
+_vocabularies: weakref.WeakKeyDictionary[analysis.Analyser, tuple[int, typos.Vocabulary]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _vocabulary(searcher: Any) -> typos.Vocabulary:
+    # The words an indexing run saved beside this index (and ones this analyser has seen
+    # since, queries included): the near words found are kept only when their term is in
+    # the index.
+    analyser = analysis.current()
+    count = searcher.reader().doc_count_all()
+    cached = _vocabularies.get(analyser)
+    if cached is None or cached[0] != count:
+        cached = (count, typos.Vocabulary.of(analyser.known_words()))
+        _vocabularies[analyser] = cached
+    return cached[1]
+
+
+def _near_words(
+    searcher: Any, q: Any, text: str, budget: Budget, *, unknown_only: bool
+) -> dict[str, list[tuple[str, int]]]:
+    """For each word of the query (each unknown one with ``unknown_only``): its index term ->
+    the real words of the text within its typo budget, as (word, distance), best first.
+
+    Bounded in time by ``typos.NEAR_TIME_LIMIT`` and by the query's budget: words not
+    reached in time are searched as written.
+    """
+    reader = searcher.reader()
+
+    def frequency(term: str) -> int:
+        return sum(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
+
+    typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
+    out: dict[str, list[tuple[str, int]]] = {}
+    seen = set()
+    # One time budget for the whole query, however many words it has.
+    deadline = min(time.monotonic() + typos.NEAR_TIME_LIMIT, budget.deadline)
+    for fieldname, btext in q.iter_all_terms():
+        if fieldname not in SEARCH_FIELDS and not body_field(fieldname):
+            continue  # numbers, dates, ids: their terms are not words
+        term = term_text(btext)
+        word = typed.get(term)
+        if word is None or term in seen:
+            continue
+        seen.add(term)
+        if len(word) > MAX_FUZZY_CHARS or (unknown_only and frequency(term)):
+            continue
+        if budget.spent():
+            break
+        found = []
+        left = max(0.0, deadline - time.monotonic())
+        for near, distance in typos.near_words(word, _vocabulary(searcher), time_limit=left):
+            if stem(near) != term and frequency(stem(near)):
+                found.append((near, distance, frequency(stem(near))))
+        found.sort(key=lambda f: (f[1], -f[2], f[0]))
+        if found:
+            out[term] = [(w, d) for w, d, _ in found[: typos.MAX_NEAR]]
+    return out
+
+
+def _near_terms(near: dict[str, list[tuple[str, int]]]) -> dict[str, list[str]]:
+    """Index term -> the index terms of its near words."""
+    return {term: sorted({stem(w) for w, _ in words}) for term, words in near.items()}
+
+
+def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
+    """'Did you mean': the query as typed, each unknown word replaced by its nearest real word."""
+    if not unknown:
+        return None
+    best = {term: _as_written(searcher, near[0][0]) for term, near in unknown.items()}
+
+    def replace(m: re.Match[str]) -> str:
+        return best.get(stem(m.group()), m.group())
+
+    return TOKEN_PATTERN.sub(replace, text)
+
+
+def _as_written(searcher: Any, word: str, episodes: int = 5) -> str:
+    """``word`` if the text of an episode holding its term spells it so; else the nearest
+    spelling of that term in the first few such episodes.
+
+    Candidates come from every word the index's analyser knows; the text says which it
+    really holds ("shells" where the table also has "shell").
+    """
+    reader = searcher.reader()
+    term = stem(word)
+    if not reader.doc_frequency("body", term):
+        return word
+    matcher = reader.postings("body", term)
+    bodies = reader.column_reader("body_text")
+    forms: list[str] = []
+    while matcher.is_active() and episodes > 0:
+        body = bodies[matcher.id()].decode("utf-8")
+        forms.extend(normalise(body[s:e]) for _, s, e in matcher.value_as("characters")[:50])
+        if word in forms:
+            return word
+        matcher.next()
+        episodes -= 1
+    return min(forms, key=lambda f: (typos.damerau(word, f, 3), -forms.count(f), f), default=word)
+
+
+__all__ = [
+    "EXPANSION_BUDGET_S",
+    "MAX_EXPANSIONS",
+    "MAX_LIMIT",
+    "MAX_QUERY_EXPANSIONS",
+    "SORTS",
+    "SearchOptions",
+    "run_search",
+    "stem",
+    "validate_query",
+]

@@ -1,0 +1,200 @@
+"""The one text analyser: used identically when indexing and when parsing queries.
+
+tokenise -> lowercase -> fold accents -> drop stop words -> Snowball-stem (NLTK's English
+stemmer, stem for stem: ``searchpod.text.stemmer``).
+
+All of it runs in a single pass, because per-token work dominates indexing time: Whoosh's
+usual chain of generator filters costs several times more. Stems are memoised per surface
+word by an ``Analyser`` (one per index, one per indexing run); an index stores the table it
+was built with, so a search process only stems a word the index has never seen.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from searchpod.text.stemmer import stem as snowball_stem
+
+# Bump when analysis changes what terms a text produces: indexes built otherwise must rebuild.
+ANALYSER_VERSION = "snowball-en-1"
+
+# Words joined by an apostrophe stay one token ("Korea's", "don't"); hyphens split.
+TOKEN_PATTERN = re.compile(r"\w+(?:['’]\w+)*")
+
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have if in into is it its of on or such that "
+    "the their then there these they this to was were will with".split()
+)
+
+
+class StemSource(Protocol):
+    """A saved word -> stem table (an index's ``stems/``)."""
+
+    def lookup(self, word: str) -> str | None: ...
+
+    def all(self) -> dict[str, str]: ...
+
+
+# An analyser's memo is dropped when it grows past this: a long-running server that sees
+# ever new query words must not grow without bound (the saved table still answers).
+MAX_MEMO = 200_000
+_UNSEEN: Any = object()
+
+
+def _snowball_stem(word: str) -> str:
+    # Our copy of NLTK's English Snowball stemmer (tests hold it to NLTK's stems): importing
+    # nltk would cost a fresh process 0.2-0.4 s, and the copy is faster per word.
+    return snowball_stem(word)
+
+
+def normalise(word: str) -> str:
+    """Lowercase, unify apostrophes and strip accents, so "Café’s" and "cafe's" agree."""
+    word = word.lower().replace("’", "'")
+    if not word.isascii():
+        word = "".join(
+            c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
+        )
+    return word
+
+
+def is_stop(word: str) -> bool:
+    """Stop words are never indexed, so they are never stemmed either."""
+    return len(word) <= 5 and word.lower() in STOP_WORDS
+
+
+class Analyser:
+    """The stem memo of one index (for its searches) or of one indexing run.
+
+    Each ``Index`` owns one for its searches and each indexing run makes its own, so words
+    seen in queries never become part of what an indexing run saves beside the index.
+    ``source`` is the saved table consulted before the stemmer.
+    """
+
+    def __init__(self, source: StemSource | None = None) -> None:
+        self.source = source
+        self._stems: dict[str, str] = {}
+        # Surface word -> index term, or None for a stop word: one dict lookup per token
+        # on the indexing hot path (stem() alone would also need the stop-word check).
+        self._index_terms: dict[str, str | None] = {}
+        # Stems computed since the last take_new_stems(): workers send them to the parent.
+        self._new: list[tuple[str, str]] = []
+        # Stems computed (here or by workers) that the saved table lacks.
+        self._unsaved: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        """The index term for one surface word (already tokenised, any case)."""
+        try:
+            return self._stems[word]
+        except KeyError:
+            pass
+        if len(self._stems) > MAX_MEMO:
+            self._stems.clear()
+            self._index_terms.clear()
+        if self.source is not None:
+            known = self.source.lookup(word)
+            if known is not None:
+                self._stems[word] = known
+                return known
+        norm = normalise(word)
+        result = norm if len(norm) < 3 or norm.isdigit() else _snowball_stem(norm)
+        self._stems[word] = result
+        self._new.append((word, result))
+        self._unsaved[word] = result
+        return result
+
+    def term_postings(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
+        """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
+
+        The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
+        indexing hot path for transcripts.
+        """
+        postings: dict[str, list[tuple[int, int, int]]] = {}
+        index_terms = self._index_terms
+        known = index_terms.get
+        pos = 0
+        for match in TOKEN_PATTERN.finditer(text):
+            word = match.group()
+            term = known(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = None if is_stop(word) else self.stem(word)
+                index_terms[word] = term
+            if term is None:
+                continue
+            start, end = match.span()
+            occurrences = postings.get(term)
+            if occurrences is None:
+                postings[term] = [(pos, start, end)]
+            else:
+                occurrences.append((pos, start, end))
+            pos += 1
+        return postings
+
+    def stem_table(self) -> dict[str, str]:
+        """Every stem this analyser knows of (saved beside a new index)."""
+        return dict(self._stems)
+
+    def take_unsaved_stems(self) -> dict[str, str]:
+        """The stems the saved table lacks (and forget them): what an indexing run adds."""
+        taken = dict(self._unsaved)
+        self._unsaved.clear()
+        return taken
+
+    def take_new_stems(self) -> list[tuple[str, str]]:
+        """The stems computed since the last call (and forget them)."""
+        taken = list(self._new)
+        self._new.clear()
+        return taken
+
+    def remember_stems(self, pairs: list[tuple[str, str]]) -> None:
+        """Add stems another process computed, so they are saved with the index."""
+        for word, result in pairs:
+            if word not in self._stems:
+                self._stems[word] = result
+                self._unsaved[word] = result
+
+    def known_words(self) -> dict[str, str]:
+        """Every word -> stem known, the saved table included (slow: reads all shards)."""
+        merged = self.source.all() if self.source is not None else {}
+        merged.update(dict(self._stems))  # a copy first: another thread may be adding
+        return merged
+
+
+# The analyser of the code running now: an Index sets its own around each search, and an
+# indexing run its own (a context variable, so each thread sees only what it set).
+_fallback = Analyser()
+_current: ContextVar[Analyser] = ContextVar("searchpod_analyser", default=_fallback)
+
+
+@contextmanager
+def using(analyser: Analyser) -> Iterator[Analyser]:
+    """Make ``analyser`` the one ``stem``/``analyse``/``PodcastAnalyzer`` use in this block."""
+    token = _current.set(analyser)
+    try:
+        yield analyser
+    finally:
+        _current.reset(token)
+
+
+def current() -> Analyser:
+    return _current.get()
+
+
+def stem(word: str) -> str:
+    """The index term for one surface word, by the current analyser."""
+    return _current.get().stem(word)
+
+
+def analyse(text: str) -> list[str]:
+    """The index terms of a text, in order, stop words removed."""
+    stem_word = _current.get().stem
+    return [stem_word(m.group()) for m in TOKEN_PATTERN.finditer(text) if not is_stop(m.group())]
+
+
+def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
+    """``Analyser.term_postings`` of the current analyser."""
+    return _current.get().term_postings(text)
