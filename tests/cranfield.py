@@ -1,6 +1,6 @@
 """The Cranfield collection as searchpod sees it, and the measures of a ranking against it.
 
-Shared by tests/test_relevance_cranfield.py and benchmarks/relevance.py. Documents become
+Shared by tests/query/test_relevance_cranfield.py and benchmarks/relevance.py. Documents become
 episode pages (title, then the abstract as the body); queries are typed as a person would
 type them: the text of the query with every query-syntax character blanked.
 """

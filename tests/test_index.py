@@ -223,8 +223,7 @@ def test_one_episode_at_a_time_merges_little_at_a_time_and_finds_everything(
     from searchpod.engine.writing import INLINE_MERGE_DOCS
     from searchpod.indexing.build import MERGE_FACTOR
     from searchpod.indexing.store import IndexDir
-
-    from .conftest import text_page
+    from tests.conftest import text_page
 
     def sizes() -> list[int]:
         segments = open_dir(str(IndexDir(tmp_path / "ix").current()))._segments()

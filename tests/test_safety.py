@@ -15,8 +15,7 @@ import pytest
 
 from searchpod import Index, IndexLockedError
 from searchpod.indexing.store import IndexDir
-
-from .conftest import text_page
+from tests.conftest import text_page
 
 WORDS = (
     "harbour lantern granite ledger orchard tidal compass meridian quarry saffron "

@@ -1,0 +1,111 @@
+"""Large runs are written by worker processes, one segment each: same index, same answers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchpod import Index
+from tests.conftest import search_in_fresh_process, write_episodes
+
+# A timed transcript per episode, different words in each, so every worker has real work.
+WORDS = "harbour lantern quarry orchard meadow falcon copper violin glacier saddle".split()
+
+
+def transcript(n: int) -> str:
+    rows = ["start\tend\ttext"]
+    for i in range(40):
+        word = WORDS[(n + i) % len(WORDS)]
+        rows.append(f"{i * 5000}\t{i * 5000 + 4000}\tEpisode {n} line {i} mentions the {word}.")
+    rows.append(f"{40 * 5000}\t{40 * 5000 + 4000}\tOnly episode {n} says xylo{n}phone.")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = write_episodes(tmp_path / "pod")
+    for n in range(1, 13):
+        (folder / f"t{n:02d}.tsv").write_text(transcript(n), encoding="utf-8")
+    (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\n")
+    return folder
+
+
+def build(path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> Index:
+    monkeypatch.setenv("SEARCHPOD_WORKERS", workers)
+    ix = Index.create(path)
+    calls: list[tuple[int, int]] = []
+    report = ix.add_paths([corpus], progress=lambda done, total, _: calls.append((done, total)))
+    assert calls == [(n, 16) for n in range(1, 17)]  # 15 episodes + the broken file
+    assert len(report.added) == 15
+    assert [Path(f.source).name for f in report.failed] == ["broken.vtt"]
+    return ix
+
+
+def answers(ix: Index, query: str) -> dict[str, tuple[float, list[float | None]]]:
+    # A dict: episodes with equal scores may come in either order (docnums differ).
+    hits = ix.search(query, limit=50).hits
+    return {h.id: (round(h.score, 6), [s.start for s in h.snippets]) for h in hits}
+
+
+def test_parallel_build_answers_like_a_serial_one(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial = build(tmp_path / "serial", corpus, monkeypatch, "0")
+    parallel = build(tmp_path / "parallel", corpus, monkeypatch, "2")
+    for query in ["glacier", "lantern falcon", '"mentions the copper"', "xylo7phone", "keepers"]:
+        assert answers(parallel, query) == answers(serial, query), query
+    assert list(answers(parallel, "xylo7phone")) == ["pod/t07.tsv"]
+    assert parallel.stats().episodes == serial.stats().episodes == 15
+
+
+def test_parallel_update_replaces_old_versions(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ix = build(tmp_path / "ix", corpus, monkeypatch, "2")
+    for n in (3, 4):
+        (corpus / f"t{n:02d}.tsv").write_text(
+            transcript(n).replace(f"xylo{n}phone", f"marimba{n}"), encoding="utf-8"
+        )
+    report = ix.add_paths([corpus])
+    assert sorted(report.updated) == ["pod/t03.tsv", "pod/t04.tsv"]
+    assert not report.added
+    assert ix.search("xylo3phone").total == 0
+    assert [h.id for h in ix.search("marimba3").hits] == ["pod/t03.tsv"]
+    assert ix.stats().episodes == 15
+
+
+def test_stems_learnt_by_workers_are_saved(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(tmp_path / "ix", corpus, monkeypatch, "2")
+    # A fresh process finds a word only the workers stemmed without loading NLTK.
+    assert search_in_fresh_process(tmp_path / "ix", "glacier") == (12, False)
+
+
+def test_a_script_indexing_outside_a_main_guard_fails_at_once_with_the_reason(
+    tmp_path: Path, corpus: Path
+) -> None:
+    # Python's multiprocessing runs the main script again in each worker: there it must
+    # stop at once with the reason, not wait for the lock its own parent holds (60 s).
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from searchpod import Index\n"
+        "Index.create(sys.argv[1]).add_paths([sys.argv[2]], lock_timeout=300)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "SEARCHPOD_WORKERS": "2"}
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "ix"), str(corpus)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,  # far below the 300 s lock wait the workers would otherwise sit out
+    )
+    assert done.returncode == 1
+    assert "started again inside an indexing worker process" in done.stderr
+    assert "if __name__ == '__main__':" in done.stderr.splitlines()[-1]
