@@ -138,7 +138,7 @@ class _LazyEnglish:
         return getattr(self._built, name)
 
 
-class _DatesPlugin(DateParserPlugin):  # type: ignore[misc]
+class _DatesPlugin(DateParserPlugin):
     """Whoosh's date parsing, except that ``published:*`` stays a wildcard (the episodes that
     have a date) instead of an unparseable date, which matched nothing."""
 
@@ -193,7 +193,7 @@ def _iso_span(text: str) -> tuple[dt.datetime, dt.datetime] | None:
     return first, after - dt.timedelta(microseconds=1)
 
 
-class _HasValue(syntax.SyntaxNode):  # type: ignore[misc]
+class _HasValue(syntax.SyntaxNode):
     """``field:*`` on a field that parses its own text (dates): the episodes with a value."""
 
     has_fieldname = True

@@ -9,7 +9,7 @@ from whoosh.scoring import BM25F
 from searchpod.query.ranking import lucene_idf
 
 
-class LuceneBM25F(BM25F):  # type: ignore[misc]
+class LuceneBM25F(BM25F):
     """Whoosh's BM25F (per-field saturation, field boosts) with Lucene's IDF."""
 
     def idf(self, searcher: Any, fieldname: str, text: Any) -> float:

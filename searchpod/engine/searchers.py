@@ -31,7 +31,7 @@ def _tracked_index(gen: Path) -> tuple[Any, Any]:
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import FileIndex
 
-    class TrackedStorage(FileStorage):  # type: ignore[misc]
+    class TrackedStorage(FileStorage):
         def __init__(self, path: str) -> None:
             super().__init__(path, readonly=True)
             self.local = threading.local()

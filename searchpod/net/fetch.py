@@ -385,7 +385,7 @@ class _Gunzip:
         tail = self._z.flush()
         if self._started and not self._z.eof:
             raise zlib.error("truncated")
-        return tail
+        return bytes(tail)
 
 
 class _Watchdog:

@@ -126,7 +126,7 @@ class GuardedHTTPHandler(urllib.request.HTTPHandler):
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         connection = functools.partial(_GuardedHTTPConnection, guard=self.guard)
-        return self.do_open(connection, req)  # type: ignore[arg-type]
+        return self.do_open(connection, req)
 
 
 class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
@@ -136,7 +136,7 @@ class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         connection = functools.partial(_GuardedHTTPSConnection, guard=self.guard)
-        return self.do_open(connection, req)  # type: ignore[arg-type]
+        return self.do_open(connection, req)
 
 
 def guarded_opener(guard: ConnectionGuard, *handlers: Any) -> urllib.request.OpenerDirector:

@@ -15,8 +15,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
-from bs4.element import PreformattedString
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4.element import NavigableString, PageElement, PreformattedString
 
 from searchpod.errors import IngestError
 from searchpod.ingest.pages.text import (

@@ -200,8 +200,7 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
     times) become lines; scripts, styles, navigation and the ``<head>`` are dropped.
     """
     # Imported here: only HTML transcripts need BeautifulSoup.
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-    from bs4.builder import XMLParsedAsHTMLWarning
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
     from searchpod.ingest.pages.html import check_markup_size
 
@@ -235,7 +234,7 @@ def _text_with_breaks(root: Any) -> str:
     """``root.get_text()`` with a blank line around each block element and a line break
     for each ``<br>``, in one walk: inserting break strings into the tree instead costs a
     sibling search per insert, quadratic in a page of 20,000 paragraphs."""
-    from bs4 import CData, NavigableString
+    from bs4.element import CData, NavigableString
 
     out: list[str] = []
     todo: list[Any] = [root]
