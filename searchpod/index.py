@@ -343,7 +343,7 @@ class Index:
         from searchpod.query.moments import find_moments
 
         return find_moments(
-            self, query, limit=limit, page=page, sort=sort, host=host, show=show,
+            self.search, query, limit=limit, page=page, sort=sort, host=host, show=show,
             speaker=speaker, since=since, until=until, episodes=episodes, episode=episode,
             fuzzy=fuzzy, mode=mode_of(all=all, any=any, mode=mode),
         )  # fmt: skip

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchpod.text.highlight import labelled
 from searchpod.text.safe import safe_url
 
 
@@ -132,15 +133,21 @@ class Snippet:
 
     def plain(self, before: str = "**", after: str = "**") -> str:
         """Plain text with matches wrapped in markers, prefixed by time and speaker."""
-        from searchpod.text.highlight import snippet_plain
-
-        return snippet_plain(self, before, after)
+        return labelled(
+            self.text,
+            self.highlights,
+            start=self.start,
+            speaker=self.speaker,
+            html=False,
+            before=before,
+            after=after,
+        )
 
     def html(self) -> str:
         """HTML with matches in ``<mark>`` and everything else escaped."""
-        from searchpod.text.highlight import snippet_html
-
-        return snippet_html(self)
+        return labelled(
+            self.text, self.highlights, start=self.start, speaker=self.speaker, html=True
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

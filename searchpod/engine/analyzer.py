@@ -7,7 +7,7 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-from searchpod.text.analysis import STOP_WORDS, TOKEN_PATTERN, _current, normalise
+from searchpod.text.analysis import STOP_WORDS, TOKEN_PATTERN, current, normalise
 
 
 class PodcastAnalyzer(Tokenizer):
@@ -47,7 +47,7 @@ class PodcastAnalyzer(Tokenizer):
             yield t
             return
         pos = start_pos
-        analyser = _current.get()
+        analyser = current()
         stems = analyser._stems
         for match in TOKEN_PATTERN.finditer(value):
             word = match.group()

@@ -22,7 +22,7 @@ from whoosh.formats import Characters
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.indexing.documents import SAID_PREFIX
+from searchpod.fields import SAID_PREFIX
 from searchpod.text.analysis import term_postings
 
 

@@ -9,13 +9,23 @@ occurs at p + i: one set intersection per word, in C.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2
 
-from searchpod.query.snippets import phrase_starts
+
+def phrase_starts(positions: Iterable[Iterable[int]]) -> set[int]:
+    """Where a phrase starts, given each of its words' positions: word i at start + i."""
+    starts: set[int] | None = None
+    for i, word_positions in enumerate(positions):
+        shifted = {p - i for p in word_positions}
+        starts = shifted if starts is None else starts & shifted
+        if not starts:
+            return set()
+    return starts or set()
 
 
 class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):

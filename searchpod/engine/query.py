@@ -28,7 +28,7 @@ from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
 
 from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
-from searchpod.indexing.documents import SAID_PREFIX, SEARCH_FIELDS
+from searchpod.fields import SAID_PREFIX, SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
 from searchpod.text.analysis import normalise, stem
 

@@ -1,12 +1,20 @@
-"""The engine's weighting: Whoosh's BM25F with Lucene's IDF (``searchpod.query.ranking``)."""
+"""The engine's weighting: Whoosh's BM25F with Lucene's IDF.
+
+``searchpod.query.ranking`` uses the same ``lucene_idf`` for its proximity weights.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from whoosh.scoring import BM25F
 
-from searchpod.query.ranking import lucene_idf
+
+def lucene_idf(doc_count: int, doc_frequency: int) -> float:
+    """Lucene's BM25 IDF, ``log(1 + (N - df + 0.5) / (df + 0.5))``: never negative, and a word
+    in most documents weighs little (Whoosh's ``log(N / (df + 1)) + 1`` keeps it near 1)."""
+    return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
 class LuceneBM25F(BM25F):

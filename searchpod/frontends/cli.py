@@ -326,7 +326,7 @@ def search(
 
         print_results(_console(), results)
     else:
-        from searchpod.text.highlight import hit_lines
+        from searchpod.frontends.render import hit_lines
 
         for hit in results.hits:
             for line in hit_lines(hit, html=fmt == "html"):

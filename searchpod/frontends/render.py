@@ -9,14 +9,14 @@ and scripts don't pay its ~35 ms import.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from searchpod.index import IndexStats
 from searchpod.model import Episode, Hit, IndexReport, SearchResults
 from searchpod.query.moments import MomentResults
-from searchpod.text.highlight import format_time
-from searchpod.text.safe import safe_url, terminal_safe
+from searchpod.text.highlight import format_time, mark
+from searchpod.text.safe import escape_html, safe_url, terminal_safe
 
 MATCH_STYLE = "bold underline yellow"
 
@@ -285,3 +285,18 @@ def print_stats(console: Console, stats: IndexStats) -> None:
     for name, counts in (("shows", stats.shows), ("hosts", stats.hosts)):
         if counts:
             console.print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
+
+
+def hit_lines(hit: Hit, *, html: bool) -> Iterator[str]:
+    """``searchpod search --format plain|html``: the title and id, then indented snippets.
+
+    In HTML everything from the index is escaped (only ``<mark>`` is ours); either way each
+    line is made terminal-safe, so a title cannot add lines or control the terminal.
+    """
+    if html:
+        title = mark(hit.title, hit.title_highlights, "<mark>", "</mark>", escape=True)
+        yield terminal_safe(f"{title} ({escape_html(hit.id)})")
+    else:
+        yield terminal_safe(f"{hit.title} ({hit.id})")
+    for snippet in hit.snippets:
+        yield "    " + terminal_safe(snippet.html() if html else snippet.plain())

@@ -29,7 +29,8 @@ from typing import Any
 from searchpod.engine.fields import encode_postings
 from searchpod.engine.writing import MERGE_FACTOR, SegmentBuilder, tiered_merge
 from searchpod.errors import IngestError, SearchpodError
-from searchpod.indexing.documents import SAID_PREFIX, episode_document
+from searchpod.fields import SAID_PREFIX
+from searchpod.indexing.documents import episode_document
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import Episode, IngestFailure

@@ -15,14 +15,10 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
+from searchpod.fields import SAID_PREFIX
 from searchpod.model import Cue, Episode
 from searchpod.text.analysis import normalise
 from searchpod.text.safe import safe_url
-
-# Fields a bare query word searches, with their weight in ranking.
-SEARCH_FIELDS = {"title": 1.0, "host": 3.0, "summary": 2.0, "body": 1.0}
-# What one speaker said: "said_felix_grant" holds the body with everyone else blanked out.
-SAID_PREFIX = "said_"
 
 
 def said_field(speaker: str) -> str:

@@ -21,13 +21,13 @@ import re
 import shutil
 import stat
 import sys
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from searchpod.atomic import atomic_write
 from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
@@ -57,20 +57,6 @@ LOCK_FILE = "write.lock"
 _GENERATION_NAME = re.compile(r"g[0-9]{6,9}")
 # The name of searchpod's indexing worker processes (see build.write_segments).
 INDEXING_WORKER = "searchpod-indexer"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a mix."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class IndexDir:

@@ -31,8 +31,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 
+from searchpod.atomic import atomic_write
 from searchpod.errors import FetchError
-from searchpod.indexing.store import atomic_write
 from searchpod.net.hostguard import BlockedAddressError, ConnectionGuard, guarded_opener
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from searchpod.model import Hit, Snippet
+from searchpod.model import Hit, SearchResults, Snippet
 from searchpod.options import SearchOptions, Sort, parse_sort
 from searchpod.text.analysis import stem
 from searchpod.text.safe import safe_url
-
-if TYPE_CHECKING:
-    from searchpod.index import Index
 
 # Moments come from this many of the best episodes, or five per moment a page holds: the
 # same pool on every page of one query, so pages never repeat or skip a moment.
@@ -103,9 +101,14 @@ class MomentResults:
 
 
 def find_moments(
-    index: Index, query: str, *, limit: int = 10, page: int = 1, **options: Any
+    search: Callable[..., SearchResults],
+    query: str,
+    *,
+    limit: int = 10,
+    page: int = 1,
+    **options: Any,
 ) -> MomentResults:
-    """Rank moments for ``query``; ``options`` are ``Index.search``'s filters and ``sort``.
+    """Rank moments for ``query`` from ``search`` (``Index.search``) with its filters and ``sort``.
 
     With ``sort=Sort.RELEVANCE`` (or "relevance") a moment scores its episode's score (relative to the best
     episode) times how many different query words it holds (relative to the best moment),
@@ -115,7 +118,7 @@ def find_moments(
     checked = SearchOptions.parse(limit=limit, page=page)  # OptionError, as search raises
     limit, page = checked.limit, checked.page
     depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, EPISODES_PER_MOMENT * limit))
-    results = index.search(query, limit=depth, page=1, **options)
+    results = search(query, limit=depth, page=1, **options)
     # Checked by the search above: a Sort, or its name.
     by_relevance = parse_sort(options.get("sort", Sort.RELEVANCE)) is Sort.RELEVANCE
     ranked = rank_moments(results.hits, by_relevance=by_relevance)

@@ -1,15 +1,16 @@
 """Scoring: BM25 with Lucene's IDF, and proximity blended into the score by informativeness.
 
 The arithmetic is pure functions over plain numbers and matches;
-``searchpod.engine.scoring`` plugs ``lucene_idf`` into the engine's weighting.
+``lucene_idf`` is the engine's (``searchpod.engine.scoring``), which weights with it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Protocol
+
+from searchpod.engine.scoring import lucene_idf
 
 # Window within which words count as said together: one snippet's width.
 NEAR_CHARS = 200
@@ -30,12 +31,6 @@ class Spanned(Protocol):
 
     @property
     def term(self) -> str: ...
-
-
-def lucene_idf(doc_count: int, doc_frequency: int) -> float:
-    """Lucene's BM25 IDF, ``log(1 + (N - df + 0.5) / (df + 0.5))``: never negative, and a word
-    in most documents weighs little (Whoosh's ``log(N / (df + 1)) + 1`` keeps it near 1)."""
-    return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
 # What a word said near another adds even when it is common: a known line is remembered by

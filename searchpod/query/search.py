@@ -37,7 +37,8 @@ from searchpod.engine.query import (
     with_near_words,
 )
 from searchpod.errors import QueryError
-from searchpod.indexing.documents import SEARCH_FIELDS, Timing
+from searchpod.fields import SEARCH_FIELDS
+from searchpod.indexing.documents import Timing
 from searchpod.model import Hit, SearchResults
 from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
 from searchpod.query import ranking

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from searchpod.engine.phrase import phrase_starts
 from searchpod.indexing.documents import Timing
 from searchpod.model import Snippet
 
@@ -99,17 +100,6 @@ class _Zones:
     @staticmethod
     def _near(a: float | None, b: float | None) -> bool:
         return a is None or b is None or abs(b - a) <= MAX_SNIPPET_SPAN_S
-
-
-def phrase_starts(positions: Iterable[Iterable[int]]) -> set[int]:
-    """Where a phrase starts, given each of its words' positions: word i at start + i."""
-    starts: set[int] | None = None
-    for i, word_positions in enumerate(positions):
-        shifted = {p - i for p in word_positions}
-        starts = shifted if starts is None else starts & shifted
-        if not starts:
-            return set()
-    return starts or set()
 
 
 def within_phrases(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from searchpod import Index
-from searchpod.query.ranking import lucene_idf, together_weight
+from searchpod.engine.scoring import lucene_idf
+from searchpod.query.ranking import together_weight
 from searchpod.query.snippets import Match, proximity
 from tests.conftest import text_page
 

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from searchpod.atomic import atomic_write
 from searchpod.errors import FetchError, IngestError
-from searchpod.indexing.store import atomic_write
 from searchpod.model import Cue, Episode, IngestFailure, Transcript
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
 
 from searchpod.errors import IngestError
+from searchpod.ingest.files import check_markup_size
 from searchpod.ingest.pages.text import (
     _BODY_HEADINGS,
     _HOST_HEADINGS,
@@ -87,9 +88,6 @@ _STRUCTURED_EPISODES = frozenset(_EPISODE_TYPES[:3])
 _DATELINE_MAX = 80
 _WS = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
-# Real episode pages have a few thousand tags, interactive transcripts one per word (~20,000
-# for two hours); past this a page costs BeautifulSoup over 100 MB and seconds.
-MAX_HTML_TAGS = 100_000
 # A label ("Host:") is a few words: looking further into an element costs, on deeply nested
 # markup, time quadratic in its depth.
 _LABEL_MAX_NODES = 64
@@ -138,21 +136,6 @@ def parse_html_page(html: str, source: str) -> Page:
         url=page.url or _first_url(ld.get("url"), meta.get("og:url"), canonical_href),
         media_url=page.media_url or _first_url(_media_url(ld), meta.get("og:audio"), player_src),
     )
-
-
-def check_markup_size(html: str, source: str) -> None:
-    """Refuse markup with more tags than any episode page has, before building a tree.
-
-    BeautifulSoup spends ~1 KB and ~50 µs per element: a million ``<p>`` in 8 MB would take
-    a gigabyte and minutes. Counting ``<`` is one linear pass in C and an upper bound.
-    """
-    tags = html.count("<")
-    if tags > MAX_HTML_TAGS:
-        raise IngestError(
-            source,
-            f"too much markup to be an episode page ({tags:,} tags; the limit is "
-            f"{MAX_HTML_TAGS:,})",
-        )
 
 
 def _soup(html: str) -> BeautifulSoup:

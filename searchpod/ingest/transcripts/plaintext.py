@@ -202,7 +202,7 @@ def html_transcript_text(text: str, source: str) -> tuple[str, str | None]:
     # Imported here: only HTML transcripts need BeautifulSoup.
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-    from searchpod.ingest.pages.html import check_markup_size
+    from searchpod.ingest.files import check_markup_size
 
     check_markup_size(text, source)
     try:

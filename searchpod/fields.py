@@ -1,0 +1,9 @@
+"""The index's field names and weights: one definition shared by the writing side, the
+query side and the engine (which builds its schema from them)."""
+
+from __future__ import annotations
+
+# Fields a bare query word searches, with their weight in ranking.
+SEARCH_FIELDS = {"title": 1.0, "host": 3.0, "summary": 2.0, "body": 1.0}
+# What one speaker said: "said_felix_grant" holds the body with everyone else blanked out.
+SAID_PREFIX = "said_"
