@@ -31,7 +31,7 @@ from searchpod.model import (
     SearchResults,
     Snippet,
 )
-from searchpod.options import SearchOptions, Sort
+from searchpod.options import Mode, SearchKeywords, SearchOptions, Sort
 from searchpod.query.moments import Moment, MomentResults
 
 __version__ = "0.1.0"
@@ -53,10 +53,12 @@ __all__ = [
     "IndexWriteError",
     "IngestError",
     "IngestFailure",
+    "Mode",
     "Moment",
     "MomentResults",
     "OptionError",
     "QueryError",
+    "SearchKeywords",
     "SearchOptions",
     "SearchResults",
     "SearchpodError",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import threading
 import weakref
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod.engine.searchers import SearcherPool
-from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
@@ -28,11 +27,13 @@ from searchpod.indexing.update import (
     with_skipped,
 )
 from searchpod.model import Episode, IndexReport, SearchResults
-from searchpod.options import Mode, SearchOptions, Sort, mode_of
+from searchpod.options import SearchKeywords, SearchOptions
 from searchpod.query.search import run_search
 from searchpod.text import analysis
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from searchpod.ingest.feeds.parse import FeedStore
     from searchpod.ingest.sources import ListingCache
     from searchpod.query.moments import MomentResults
@@ -273,80 +274,49 @@ class Index:
     def search(
         self,
         query: str,
-        *,
-        limit: int = 10,
-        page: int = 1,
-        sort: Sort | str = Sort.RELEVANCE,
-        host: str | None = None,
-        show: str | None = None,
-        speaker: str | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        episodes: range | int | str | None = None,
-        facets: bool = False,
-        fuzzy: bool = False,
-        episode: str | None = None,
-        all: bool = False,
-        any: bool = False,
-        mode: Mode | str = Mode.AUTO,
+        options: SearchOptions | None = None,
+        **keywords: Unpack[SearchKeywords],
     ) -> SearchResults:
         """Rank episodes for a query in the Whoosh query language (AND by default).
 
-        Every word is required first; when that finds fewer than 10 episodes, those holding
-        most of the words follow (``SearchResults.relaxed``). ``all=True`` never relaxes,
-        ``any=True`` ranks episodes holding any of the words (``mode=`` says the same as
-        ``Mode.ALL``/``Mode.ANY``). ``since``/``until`` take dates (or "2023", "2023-04",
-        "2023-04-30"), ``episodes`` a range of episode numbers (or "10..20"; ``episode`` is
-        its older name). Raises QueryError (OptionError for an option) for a malformed
-        query or option.
+        Options come as a ``SearchOptions`` or as keywords (``limit``, ``page``, ``sort``,
+        ``host``, ``show``, ``speaker``, ``since``, ``until``, ``episodes``, ``facets``,
+        ``fuzzy``, ``all``, ``any``, ``mode``: typed values or the CLI's text forms; keywords
+        given beside ``options`` replace those fields). Every word is required first; when
+        that finds fewer than 10 episodes, those holding most of the words follow
+        (``SearchResults.relaxed``). ``all=True`` never relaxes, ``any=True`` ranks episodes
+        holding any of the words (``mode=`` says the same as ``Mode.ALL``/``Mode.ANY``).
+        ``since``/``until`` take dates (or "2023", "2023-04", "2023-04-30"), ``episodes`` a
+        range of episode numbers (or "10..20"; ``episode`` is its older name). Raises
+        QueryError (OptionError for an option) for a malformed query or option.
+
+        >>> ix = Index("index")                                        # doctest: +SKIP
+        >>> ix.search("lighthouse keepers", limit=3, since="2023").total  # doctest: +SKIP
+        2
         """
         if not isinstance(query, str):
             raise QueryError(repr(query), "a query must be text")
-        options = SearchOptions.parse(
-            limit=limit,
-            page=page,
-            sort=sort,
-            host=host,
-            show=show,
-            speaker=speaker,
-            since=since,
-            until=until,
-            episodes=episodes if episodes is not None else episode,
-            facets=facets,
-            fuzzy=fuzzy,
-            mode=mode_of(all=all, any=any, mode=mode),
-        )
-        return self._read(lambda searcher: run_search(searcher, query, options), query)
+        checked = _options(options, keywords)
+        return self._read(lambda searcher: run_search(searcher, query, checked), query)
 
     def moments(
         self,
         query: str,
-        *,
-        limit: int = 10,
-        page: int = 1,
-        sort: Sort | str = Sort.RELEVANCE,
-        host: str | None = None,
-        show: str | None = None,
-        speaker: str | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        episodes: range | int | str | None = None,
-        fuzzy: bool = False,
-        episode: str | None = None,
-        all: bool = False,
-        any: bool = False,
-        mode: Mode | str = Mode.AUTO,
+        options: SearchOptions | None = None,
+        **keywords: Unpack[SearchKeywords],
     ) -> MomentResults:
         """The best moments (timed passages) across episodes, for the same query and options
-        as ``search``. Raises QueryError (OptionError for an option) like ``search``.
+        as ``search`` (``facets`` aside). Raises QueryError (OptionError for an option) like
+        ``search``.
+
+        >>> Index("index").moments("fog horn", limit=3).moments[0].start  # doctest: +SKIP
+        754.0
         """
         from searchpod.query.moments import find_moments
 
-        return find_moments(
-            self.search, query, limit=limit, page=page, sort=sort, host=host, show=show,
-            speaker=speaker, since=since, until=until, episodes=episodes, episode=episode,
-            fuzzy=fuzzy, mode=mode_of(all=all, any=any, mode=mode),
-        )  # fmt: skip
+        if not isinstance(query, str):
+            raise QueryError(repr(query), "a query must be text")
+        return find_moments(self.search, query, _options(options, keywords))
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
@@ -484,3 +454,11 @@ def _close_pool(pools: list[SearcherPool]) -> None:
     for pool in pools:
         pool.close()
     pools.clear()
+
+
+def _options(options: SearchOptions | None, keywords: SearchKeywords) -> SearchOptions:
+    if options is None:
+        return SearchOptions.parse(**keywords)
+    if not isinstance(options, SearchOptions):
+        raise OptionError("options", options, "must be a SearchOptions (or pass keywords)")
+    return options.with_keywords(**keywords)

@@ -13,11 +13,23 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass, fields
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 from searchpod.errors import OptionError
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+# Every bound on what one search may ask for, in one place.
 MAX_LIMIT = 1000
+# A query is typed or pasted: past this it is a mistake or an attack.
+MAX_QUERY_CHARS = 1000
+# What an HTTP or MCP client (anyone on the network) may ask for in one request; the
+# library and the CLI allow ``MAX_LIMIT``.
+REQUEST_MAX_LIMIT = 100
+REQUEST_MAX_PAGE = 1000
+# What an AI assistant is given per MCP call: more hits only fill its context window.
+ASSISTANT_MAX_HITS = 50
 # Past any real page of results; a larger one only costs work.
 MAX_PAGE = 10_000
 # Longer option text is a mistake or an attack: parsing and stemming it only costs time.
@@ -50,9 +62,39 @@ class Mode(str, enum.Enum):
 MODES = tuple(m.value for m in Mode)
 
 
+class SearchKeywords(TypedDict, total=False):
+    """``Index.search``/``Index.moments`` keyword arguments: typed values or their text forms.
+
+    ``episode`` is ``episodes``' older name; ``all=True``/``any=True`` say ``mode``.
+    """
+
+    limit: int
+    page: int
+    sort: Sort | str
+    host: str | None
+    show: str | None
+    speaker: str | None
+    since: dt.date | str | None
+    until: dt.date | str | None
+    episodes: range | int | str | None
+    episode: str | None
+    facets: bool
+    fuzzy: bool
+    all: bool
+    any: bool
+    mode: Mode | str
+
+
 @dataclass(frozen=True)
 class SearchOptions:
-    """The options of one search, checked and typed (see ``SearchOptions.parse``)."""
+    """The options of one search, checked and typed (see ``SearchOptions.parse``).
+
+    >>> from searchpod import Index, SearchOptions, Sort
+    >>> options = SearchOptions.parse(limit=5, sort="newest", since="2023")
+    >>> options.sort is Sort.NEWEST
+    True
+    >>> Index("index").search("lighthouse", options)  # doctest: +SKIP
+    """
 
     limit: int = 10
     page: int = 1
@@ -68,41 +110,45 @@ class SearchOptions:
     mode: Mode = Mode.AUTO
 
     @classmethod
-    def parse(
-        cls,
-        *,
-        limit: Any = 10,
-        page: Any = 1,
-        sort: Any = Sort.RELEVANCE,
-        host: Any = None,
-        show: Any = None,
-        speaker: Any = None,
-        since: Any = None,
-        until: Any = None,
-        episodes: Any = None,
-        facets: Any = False,
-        fuzzy: Any = False,
-        mode: Any = Mode.AUTO,
-    ) -> SearchOptions:
+    def parse(cls, **keywords: Unpack[SearchKeywords]) -> SearchOptions:
         """Check typed values and parse text forms; raises OptionError on the first mistake.
 
         >>> SearchOptions.parse(since="2023-04", episodes="10..20").episodes
         range(10, 21)
         """
+        unknown = set(keywords) - set(SearchKeywords.__annotations__)
+        if unknown:
+            name = sorted(unknown)[0]
+            raise OptionError(name, keywords[name], "is not a search option")  # type: ignore[literal-required]
+        k: dict[str, Any] = dict(keywords)
+        episodes = k.get("episodes")
         return cls(
-            limit=_whole("limit", limit, 1, MAX_LIMIT),
-            page=_whole("page", page, 1, MAX_PAGE),
-            sort=parse_sort(sort),
-            host=_words("host", host),
-            show=_words("show", show),
-            speaker=_words("speaker", speaker),
-            since=parse_date(since, option="since", end=False),
-            until=parse_date(until, option="until", end=True),
-            episodes=parse_episodes(episodes),
-            facets=_flag("facets", facets),
-            fuzzy=_flag("fuzzy", fuzzy),
-            mode=parse_mode(mode),
+            limit=_whole("limit", k.get("limit", 10), 1, MAX_LIMIT),
+            page=_whole("page", k.get("page", 1), 1, MAX_PAGE),
+            sort=parse_sort(k.get("sort", Sort.RELEVANCE)),
+            host=_words("host", k.get("host")),
+            show=_words("show", k.get("show")),
+            speaker=_words("speaker", k.get("speaker")),
+            since=parse_date(k.get("since"), option="since", end=False),
+            until=parse_date(k.get("until"), option="until", end=True),
+            episodes=parse_episodes(episodes if episodes is not None else k.get("episode")),
+            facets=_flag("facets", k.get("facets", False)),
+            fuzzy=_flag("fuzzy", k.get("fuzzy", False)),
+            mode=mode_of(
+                all=k.get("all", False), any=k.get("any", False), mode=k.get("mode", Mode.AUTO)
+            ),
         )
+
+    def with_keywords(self, **keywords: Unpack[SearchKeywords]) -> SearchOptions:
+        """These options with some changed (checked like ``parse``)."""
+        if not keywords:
+            return self
+        merged: dict[str, Any] = {**self.keywords(), **keywords}
+        if "episode" in keywords:
+            merged.pop("episodes")
+        if "all" in keywords or "any" in keywords:
+            merged.pop("mode")
+        return SearchOptions.parse(**merged)
 
     def keywords(self) -> dict[str, Any]:
         """These options as ``Index.search`` keyword arguments (typed values)."""

@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from searchpod.errors import IndexNotFoundError, OptionError, SearchpodError
+from searchpod.options import SearchOptions, in_flags
 
 DEFAULT_INDEX = "index"
 DEFAULT_DATA = "data"
@@ -288,35 +289,20 @@ def search(
     if all_words and any_word:
         _fail("--all and --any: choose one")
     try:
+        options = SearchOptions.parse(
+            limit=limit, page=page, sort=sort, host=host, show=show_name, speaker=speaker,
+            since=since, until=until, episodes=episode, facets=facets and not moments,
+            fuzzy=fuzzy, all=all_words, any=any_word,
+        )  # fmt: skip
         ix = _open(ctx, build_default=True)
         if moments:
-            found = ix.moments(
-                query, limit=limit, page=page, sort=sort, host=host, show=show_name,
-                speaker=speaker, since=since, until=until, episode=episode, fuzzy=fuzzy,
-                all=all_words, any=any_word,
-            )  # fmt: skip
-            _print_moments(found, as_json, fmt)
+            _print_moments(ix.moments(query, options), as_json, fmt)
             return
-        results = ix.search(
-            query,
-            limit=limit,
-            page=page,
-            sort=sort,
-            host=host,
-            show=show_name,
-            speaker=speaker,
-            since=since,
-            until=until,
-            episode=episode,
-            facets=facets,
-            fuzzy=fuzzy,
-            all=all_words,
-            any=any_word,
-        )
+        results = ix.search(query, options)
     except OptionError as exc:
         # The library names its options; the user typed flags.
-        flag = "--episode" if exc.option == "episodes" else f"--{exc.option}"
-        _fail(f"{flag} {exc.value!r}: {exc.reason}")
+        flagged = in_flags(exc)
+        _fail(f"{flagged.option} {flagged.value!r}: {flagged.reason}")
     except SearchpodError as exc:
         _fail(str(exc))
     if as_json:

@@ -25,12 +25,11 @@ from searchpod import __version__
 from searchpod.errors import OptionError, SearchpodError
 from searchpod.index import Index
 from searchpod.model import Cue, Episode, Hit, SearchResults, Snippet
-from searchpod.options import SearchOptions, in_flags
+from searchpod.options import ASSISTANT_MAX_HITS, SearchOptions, in_flags
 from searchpod.query.moments import MomentResults
 from searchpod.query.snippets import MAX_SNIPPETS
 from searchpod.text.highlight import format_time, mark
 
-MAX_HITS = 50
 MAX_TRANSCRIPT_CHARS = 20_000
 AROUND_S = 60.0  # read_transcript(around=T) reads T-60 s to T+60 s
 LINE_S = 15.0  # a transcript line gathers one speaker's cues for up to this long
@@ -73,7 +72,7 @@ WordMode = Annotated[
 ]
 
 
-def search_kwargs(
+def search_options(
     *,
     limit: int,
     page: int,
@@ -87,8 +86,8 @@ def search_kwargs(
     fuzzy: bool,
     facets: bool,
     mode: str = "auto",
-) -> dict[str, Any]:
-    """The search tool's arguments as ``Index.search`` keyword arguments: the one place
+) -> SearchOptions:
+    """The search tool's arguments as ``SearchOptions``: the one place
     where the tool's argument types meet the library's (parsed by ``SearchOptions.parse``;
     a mistake names the CLI's flag, as the tool's arguments are the flags' names)."""
     try:
@@ -108,7 +107,7 @@ def search_kwargs(
         )
     except OptionError as exc:
         raise in_flags(exc) from None
-    return options.keywords()
+    return options
 
 
 def _answers(tool: Callable[..., dict[str, Any]]) -> Callable[..., str]:
@@ -156,7 +155,9 @@ class IndexTools:
         until: Until = None,
         episode: EpisodeRange = None,
         sort: Sort = "relevance",
-        limit: Annotated[int, Field(ge=1, description=f"Hits per page (at most {MAX_HITS}).")] = 10,
+        limit: Annotated[
+            int, Field(ge=1, description=f"Hits per page (at most {ASSISTANT_MAX_HITS}).")
+        ] = 10,
         page: Page = 1,
         snippets: Annotated[
             int, Field(ge=0, le=MAX_SNIPPETS, description="Snippets per hit, best first.")
@@ -182,7 +183,7 @@ class IndexTools:
         limit = _capped(limit, notes)
         results = self.index().search(
             query,
-            **search_kwargs(
+            search_options(
                 limit=limit,
                 page=page,
                 sort=sort,
@@ -211,7 +212,7 @@ class IndexTools:
         episode: EpisodeRange = None,
         sort: Sort = "relevance",
         limit: Annotated[
-            int, Field(ge=1, description=f"Moments per page (at most {MAX_HITS}).")
+            int, Field(ge=1, description=f"Moments per page (at most {ASSISTANT_MAX_HITS}).")
         ] = 10,
         page: Page = 1,
         fuzzy: Fuzzy = False,
@@ -224,7 +225,7 @@ class IndexTools:
         listed once under `episodes`, keyed by the id each moment names."""
         notes: list[str] = []
         limit = _capped(limit, notes)
-        kwargs = search_kwargs(
+        options = search_options(
             limit=limit,
             page=page,
             sort=sort,
@@ -238,8 +239,7 @@ class IndexTools:
             facets=False,
             mode=mode,
         )
-        del kwargs["facets"]
-        return _moment_results(self.index().moments(query, **kwargs), notes)
+        return _moment_results(self.index().moments(query, options), notes)
 
     @_answers
     def get_episode(
@@ -351,10 +351,12 @@ def serve(index_path: str | Path) -> None:
 
 
 def _capped(limit: int, notes: list[str]) -> int:
-    """``limit``, at most ``MAX_HITS``; a note when it was more."""
-    if limit > MAX_HITS:
-        notes.append(f"limit {limit} is more than {MAX_HITS}: showing {MAX_HITS} per page")
-    return min(limit, MAX_HITS)
+    """``limit``, at most ``ASSISTANT_MAX_HITS``; a note when it was more."""
+    if limit > ASSISTANT_MAX_HITS:
+        notes.append(
+            f"limit {limit} is more than {ASSISTANT_MAX_HITS}: showing {ASSISTANT_MAX_HITS} per page"
+        )
+    return min(limit, ASSISTANT_MAX_HITS)
 
 
 def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[str, Any]:

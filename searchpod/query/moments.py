@@ -8,6 +8,7 @@ ranking, highlighting and timing are the search's own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchpod.model import Hit, SearchResults, Snippet
-from searchpod.options import SearchOptions, Sort, parse_sort
+from searchpod.options import MAX_LIMIT, SearchOptions, Sort
 from searchpod.text.analysis import stem
 from searchpod.text.safe import safe_url
 
@@ -28,7 +29,6 @@ EPISODES_PER_MOMENT = 5
 # that matches everywhere cannot fill the first page.
 REPEAT_DECAY = 0.5
 MAX_SHARE_OF_PAGE = 0.3
-MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -101,26 +101,19 @@ class MomentResults:
 
 
 def find_moments(
-    search: Callable[..., SearchResults],
-    query: str,
-    *,
-    limit: int = 10,
-    page: int = 1,
-    **options: Any,
+    search: Callable[[str, SearchOptions], SearchResults], query: str, options: SearchOptions
 ) -> MomentResults:
-    """Rank moments for ``query`` from ``search`` (``Index.search``) with its filters and ``sort``.
+    """Rank moments for ``query`` from ``search`` (``Index.search``) under ``options``.
 
-    With ``sort=Sort.RELEVANCE`` (or "relevance") a moment scores its episode's score (relative to the best
+    With ``Sort.RELEVANCE`` a moment scores its episode's score (relative to the best
     episode) times how many different query words it holds (relative to the best moment),
     decayed by ``REPEAT_DECAY`` for each better moment of the same episode. With a date sort,
     moments follow their episodes' order. Raises QueryError like ``Index.search``.
     """
-    checked = SearchOptions.parse(limit=limit, page=page)  # OptionError, as search raises
-    limit, page = checked.limit, checked.page
+    limit, page = options.limit, options.page
     depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, EPISODES_PER_MOMENT * limit))
-    results = search(query, limit=depth, page=1, **options)
-    # Checked by the search above: a Sort, or its name.
-    by_relevance = parse_sort(options.get("sort", Sort.RELEVANCE)) is Sort.RELEVANCE
+    results = search(query, dataclasses.replace(options, limit=depth, page=1, facets=False))
+    by_relevance = options.sort is Sort.RELEVANCE
     ranked = rank_moments(results.hits, by_relevance=by_relevance)
     ranked = spread_over_pages(ranked, limit)
     start = (page - 1) * limit

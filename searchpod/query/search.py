@@ -40,7 +40,7 @@ from searchpod.errors import QueryError
 from searchpod.fields import SEARCH_FIELDS
 from searchpod.indexing.documents import Timing
 from searchpod.model import Hit, SearchResults
-from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
+from searchpod.options import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, SearchOptions, Sort
 from searchpod.query import ranking
 from searchpod.query.relax import filler_stems, relax_below
 from searchpod.query.snippets import (
@@ -53,7 +53,6 @@ from searchpod.text import analysis, typos
 from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
 from searchpod.text.safe import safe_url
 
-MAX_QUERY_CHARS = 1000
 # How many of the best BM25 matches the proximity re-rank looks at.
 RERANK_DEPTH = 100
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")

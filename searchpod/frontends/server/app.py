@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.frontends.server import pages
-from searchpod.frontends.server.params import moment_arguments, search_arguments
+from searchpod.frontends.server.params import search_arguments
 from searchpod.index import Index, IndexStats
 from searchpod.text.analysis import analyse
 
@@ -52,12 +52,12 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
     facts = CommitCache(ix)
 
     def api_search(request: Request) -> Response:
-        query, kwargs = search_arguments(request.query_params)
-        return JSONResponse(ix.search(query, **kwargs).to_dict())
+        query, options = search_arguments(request.query_params)
+        return JSONResponse(ix.search(query, options).to_dict())
 
     def api_moments(request: Request) -> Response:
-        query, kwargs = moment_arguments(request.query_params)
-        return JSONResponse(ix.moments(query, **kwargs).to_dict())
+        query, options = search_arguments(request.query_params)
+        return JSONResponse(ix.moments(query, options).to_dict())
 
     def api_episode(request: Request) -> Response:
         return JSONResponse(ix.get(_episode_id(request)).to_dict())
@@ -72,8 +72,8 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
             line = f"{stats.episodes} episodes, {stats.timed_episodes} with timed transcripts."
             return _html(pages.layout("searchpod", pages.home(line), params))
         try:
-            query, kwargs = moment_arguments(params)
-            results = ix.moments(query, **kwargs)
+            query, options = search_arguments(params)
+            results = ix.moments(query, options)
         except QueryError as exc:
             body = pages.error_page(str(exc))
             return _html(pages.layout("searchpod: bad query", body, params), 400)

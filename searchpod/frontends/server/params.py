@@ -1,4 +1,4 @@
-"""Request parameters to ``Index.search``/``Index.moments`` keyword arguments: one adapter.
+"""Request parameters to ``SearchOptions`` for ``Index.search``/``Index.moments``: one adapter.
 
 The web page and the API take the same parameters as the CLI's options (``q``, ``limit``,
 ``page``, ``sort``, ``host``, ``show``, ``speaker``, ``since``, ``until``, ``episode``,
@@ -11,21 +11,24 @@ change type only this function changes. A mistake names the parameter as the CLI
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from searchpod.errors import OptionError, QueryError
-from searchpod.options import SearchOptions, Sort, in_flags
-from searchpod.query.search import MAX_QUERY_CHARS
+from searchpod.options import (
+    MAX_QUERY_CHARS,
+    REQUEST_MAX_LIMIT,
+    REQUEST_MAX_PAGE,
+    SearchOptions,
+    Sort,
+    in_flags,
+)
 
 MAX_PARAM_CHARS = 200
-MAX_PAGE = 1000
-MAX_LIMIT = 100
 TEXT_OPTIONS = ("host", "show", "speaker", "since", "until", "episode")
 FLAGS = ("fuzzy", "facets")
 
 
-def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-    """``(query, keyword arguments)`` for ``Index.search`` from request parameters.
+def search_arguments(params: Mapping[str, str]) -> tuple[str, SearchOptions]:
+    """``(query, options)`` for ``Index.search`` from request parameters.
 
     Empty values count as absent (an empty filter box in a form). Raises QueryError,
     naming the parameter, for a value out of bounds.
@@ -33,8 +36,8 @@ def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     query = params.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(query[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
-    limit = _number(params, "limit", 10, MAX_LIMIT)
-    page = _number(params, "page", 1, MAX_PAGE)
+    limit = _number(params, "limit", 10, REQUEST_MAX_LIMIT)
+    page = _number(params, "page", 1, REQUEST_MAX_PAGE)
     text: dict[str, str | None] = {}
     for name in TEXT_OPTIONS:
         value = (params.get(name) or "").strip()
@@ -61,14 +64,7 @@ def search_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
         )
     except OptionError as exc:
         raise in_flags(exc) from None
-    return query, options.keywords()
-
-
-def moment_arguments(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-    """``search_arguments`` for ``Index.moments`` (facets count episodes: not asked for)."""
-    query, kwargs = search_arguments(params)
-    kwargs.pop("facets")
-    return query, kwargs
+    return query, options
 
 
 def _number(params: Mapping[str, str], name: str, default: int, most: int) -> int:
