@@ -106,9 +106,30 @@ def search_in_fresh_process(index: Path, query: str) -> tuple[int, bool]:
     return int(total), nltk == "True"
 
 
+@pytest.fixture(scope="session")
+def _shared_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from searchpod import Index
+
+    folder = tmp_path_factory.mktemp("shared")
+    _, report = Index.build(folder / "index", [write_episodes(folder / "shows")])
+    assert report.ok, report.failed
+    return folder / "index"
+
+
+@pytest.fixture
+def shared_index(_shared_index_path: Path):
+    """A read-only index of the three EPISODES, built once per test run: for tests that only
+    search or read it (a test that writes takes ``built_index``)."""
+    from searchpod import Index
+
+    ix = Index(_shared_index_path)
+    yield ix
+    ix.close()
+
+
 @pytest.fixture
 def built_index(tmp_path: Path, episodes_dir: Path):
-    """An index of ``episodes_dir``."""
+    """An index of ``episodes_dir``, this test's own (it may write)."""
     from searchpod import Index
 
     ix = Index.create(tmp_path / "index")

@@ -17,9 +17,9 @@ def test_open_missing_index_is_a_clear_error(tmp_path: Path) -> None:
         Index(tmp_path / "nothing")
 
 
-def test_ids_are_relative_to_the_indexed_folder(built_index: Index) -> None:
-    assert built_index.get("shows/eps-1.txt").title == "Eps 1: Lighthouse keepers of the north"
-    assert len(built_index) == 3
+def test_ids_are_relative_to_the_indexed_folder(shared_index: Index) -> None:
+    assert shared_index.get("shows/eps-1.txt").title == "Eps 1: Lighthouse keepers of the north"
+    assert len(shared_index) == 3
 
 
 def test_second_run_with_nothing_changed_does_nothing(

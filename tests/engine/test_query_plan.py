@@ -27,13 +27,13 @@ def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
     assert filler_stems('"what now" title:how', stem) == frozenset()
 
 
-def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(built_index: Index) -> None:
-    results = built_index.search("I am interested in papers about what octopus minds can do")
+def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(shared_index: Index) -> None:
+    results = shared_index.search("I am interested in papers about what octopus minds can do")
     assert ids(results)[:1] == ["shows/eps-3.txt"]
 
 
-def test_all_words_first_then_most_of_them(built_index: Index) -> None:
-    results = built_index.search("bakers guilds octopus")
+def test_all_words_first_then_most_of_them(shared_index: Index) -> None:
+    results = shared_index.search("bakers guilds octopus")
     # No episode holds all three: the one holding two comes first, then the one with one.
     assert results.relaxed
     assert ids(results) == ["shows/eps-2.txt", "shows/eps-3.txt"]
@@ -61,18 +61,18 @@ def test_enough_full_matches_are_not_relaxed(tmp_path, episodes_dir) -> None:
         assert len({i for p in pages for i in ids(p)}) == 13
 
 
-def test_any_and_all(built_index: Index) -> None:
-    assert ids(built_index.search("bakers guilds octopus", all=True)) == []
-    anyway = built_index.search("keepers bakers", any=True)
+def test_any_and_all(shared_index: Index) -> None:
+    assert ids(shared_index.search("bakers guilds octopus", all=True)) == []
+    anyway = shared_index.search("keepers bakers", any=True)
     assert sorted(ids(anyway)) == ["shows/eps-1.txt", "shows/eps-2.txt", "shows/eps-3.txt"]
     assert not anyway.relaxed
     with pytest.raises(QueryError):
-        built_index.search("keepers", all=True, any=True)
+        shared_index.search("keepers", all=True, any=True)
 
 
-def test_constraints_stay_required_when_relaxed(built_index: Index) -> None:
+def test_constraints_stay_required_when_relaxed(shared_index: Index) -> None:
     # NOT and fields other than the text's are not words to drop.
-    results = built_index.search("keepers bread NOT octopus")
+    results = shared_index.search("keepers bread NOT octopus")
     assert results.relaxed
     assert sorted(ids(results)) == ["shows/eps-1.txt", "shows/eps-2.txt"]
 
@@ -91,26 +91,26 @@ def test_cli_says_when_results_are_relaxed(built_index: Index) -> None:
     assert both.exit_code == 2
 
 
-def test_fillers_alone_never_make_a_match(built_index: Index) -> None:
+def test_fillers_alone_never_make_a_match(shared_index: Index) -> None:
     # Episode 3 says "what", and nothing else of this query.
-    assert ids(built_index.search("what bakers guilds")) == ["shows/eps-2.txt"]
+    assert ids(shared_index.search("what bakers guilds")) == ["shows/eps-2.txt"]
 
 
-def test_fillers_are_not_highlighted(built_index: Index) -> None:
-    hit = built_index.search("what octopus arms").hits[0]
+def test_fillers_are_not_highlighted(shared_index: Index) -> None:
+    hit = shared_index.search("what octopus arms").hits[0]
     marked = {hit.snippets[0].text[s:e].lower() for s, e in hit.snippets[0].highlights}
     assert "arm" in marked and "what" not in marked
 
 
-def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(built_index: Index) -> None:
-    assert ids(built_index.search("bakers guilds octopus", mode=Mode.ALL)) == []
-    assert ids(built_index.search("keepers bakers", mode="any")) == ids(
-        built_index.search("keepers bakers", any=True)
+def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(shared_index: Index) -> None:
+    assert ids(shared_index.search("bakers guilds octopus", mode=Mode.ALL)) == []
+    assert ids(shared_index.search("keepers bakers", mode="any")) == ids(
+        shared_index.search("keepers bakers", any=True)
     )
     with pytest.raises(OptionError, match="mode 'some'"):
-        built_index.search("keepers", mode="some")
+        shared_index.search("keepers", mode="some")
     with pytest.raises(OptionError, match="mode"):
-        built_index.search("keepers", all=True, mode="any")
+        shared_index.search("keepers", all=True, mode="any")
     # Moments take the same words' mode.
-    assert built_index.moments("bakers guilds octopus", all=True).total == 0
-    assert built_index.moments("bakers guilds octopus").total > 0
+    assert shared_index.moments("bakers guilds octopus", all=True).total == 0
+    assert shared_index.moments("bakers guilds octopus").total > 0

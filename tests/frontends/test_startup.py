@@ -96,19 +96,19 @@ def test_whoosh_variations_still_work_after_importing_searchpod() -> None:
     assert out.stdout.split() == ["True", "True"]
 
 
-def test_date_grammar_is_built_only_for_a_query_naming_a_date_field(built_index: Index) -> None:
+def test_date_grammar_is_built_only_for_a_query_naming_a_date_field(shared_index: Index) -> None:
     # Whoosh's English date grammar is ~60 regexes to compile: most searches never need it.
     from searchpod.engine import query
 
     query._parsers.clear()
-    assert built_index.search("keepers").total == 2
+    assert shared_index.search("keepers").total == 2
 
     def grammars() -> list[object]:
         return [p.dateparser._built for ps in query._parsers.values() for p in ps.plugins
                 if isinstance(p, query._DatesPlugin)]  # fmt: skip
 
     assert grammars() == [None]
-    assert [h.episode for h in built_index.search("published:2021").hits] == [1]
+    assert [h.episode for h in shared_index.search("published:2021").hits] == [1]
     assert all(g is not None for g in grammars())
 
 

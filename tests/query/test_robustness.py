@@ -32,9 +32,9 @@ from searchpod.query import search
         "\ud800*",
     ],
 )
-def test_malformed_queries_are_query_errors(built_index: Index, query: str) -> None:
+def test_malformed_queries_are_query_errors(shared_index: Index, query: str) -> None:
     with pytest.raises(QueryError) as caught:
-        built_index.search(query)
+        shared_index.search(query)
     assert caught.value.query == query
     assert "\n" not in str(caught.value)
 
@@ -52,16 +52,16 @@ def test_malformed_queries_are_query_errors(built_index: Index, query: str) -> N
         "T0:episode:0",
     ],
 )
-def test_pattern_queries_answer(built_index: Index, query: str) -> None:
-    results = built_index.search(query)
+def test_pattern_queries_answer(shared_index: Index, query: str) -> None:
+    results = shared_index.search(query)
     # The fixture's episodes have no speakers: speaker:* answers, with none.
     unmatched = ("2 SP* ANDNOT O0TOPU", "T0:episode:0", "speaker:*")
     assert results.total >= (query not in unmatched)
 
 
-def test_a_lone_star_matches_every_episode(built_index: Index) -> None:
-    assert built_index.search("*").total == 3
-    assert built_index.search("body:*").total == 3
+def test_a_lone_star_matches_every_episode(shared_index: Index) -> None:
+    assert shared_index.search("*").total == 3
+    assert shared_index.search("body:*").total == 3
 
 
 def test_a_star_on_a_field_some_episodes_lack_finds_those_that_have_it(tmp_path: Path) -> None:
@@ -100,32 +100,32 @@ def test_a_star_on_a_field_some_episodes_lack_finds_those_that_have_it(tmp_path:
     ],
 )
 def test_bad_option_values_are_option_errors(
-    built_index: Index, options: dict[str, object], option: str
+    shared_index: Index, options: dict[str, object], option: str
 ) -> None:
     with pytest.raises(OptionError) as caught:
-        built_index.search("keepers", **options)  # type: ignore[arg-type]
+        shared_index.search("keepers", **options)  # type: ignore[arg-type]
     assert caught.value.option == option
     assert "--" not in str(caught.value)  # the library speaks of options, not CLI flags
     assert len(str(caught.value)) < 200
 
 
-def test_a_query_that_is_not_text_is_a_query_error(built_index: Index) -> None:
+def test_a_query_that_is_not_text_is_a_query_error(shared_index: Index) -> None:
     with pytest.raises(QueryError):
-        built_index.search(None)  # type: ignore[arg-type]
+        shared_index.search(None)  # type: ignore[arg-type]
 
 
-def test_typed_options_mean_what_their_text_forms_mean(built_index: Index) -> None:
-    typed = built_index.search(
+def test_typed_options_mean_what_their_text_forms_mean(shared_index: Index) -> None:
+    typed = shared_index.search(
         "keepers", since=dt.date(2021, 1, 1), until=dt.date(2021, 12, 31), sort=Sort.NEWEST
     )
-    text = built_index.search("keepers", since="2021", until="2021", sort="newest")
+    text = shared_index.search("keepers", since="2021", until="2021", sort="newest")
     assert [h.id for h in typed.hits] == [h.id for h in text.hits] == ["shows/eps-1.txt"]
-    assert [h.id for h in built_index.search("keepers", episodes=range(3, 4)).hits] == [
+    assert [h.id for h in shared_index.search("keepers", episodes=range(3, 4)).hits] == [
         "shows/eps-3.txt"
     ]
-    assert built_index.search("keepers", episodes=3).total == 1
-    assert built_index.search("keepers", episode="2..3").total == 1
-    assert built_index.search("keepers", episodes="..1").total == 1
+    assert shared_index.search("keepers", episodes=3).total == 1
+    assert shared_index.search("keepers", episode="2..3").total == 1
+    assert shared_index.search("keepers", episodes="..1").total == 1
 
 
 def test_too_many_expansions_say_so(built_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,8 +145,8 @@ def test_expansion_is_bounded_by_time(built_index: Index, monkeypatch: pytest.Mo
         built_index.search("keep*")
 
 
-def test_a_huge_fuzzy_word_is_matched_exactly(built_index: Index) -> None:
-    results = built_index.search("a" * 990 + "~2")
+def test_a_huge_fuzzy_word_is_matched_exactly(shared_index: Index) -> None:
+    results = shared_index.search("a" * 990 + "~2")
     assert results.total == 0
     assert any("matched exactly" in w for w in results.warnings)
 

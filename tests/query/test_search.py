@@ -14,35 +14,35 @@ def ids(results) -> list[str]:
     return [h.id for h in results.hits]
 
 
-def test_and_by_default(built_index: Index) -> None:
+def test_and_by_default(shared_index: Index) -> None:
     # Every word first; with so few full matches, episodes holding some of them follow.
-    results = built_index.search("keepers octopus")
+    results = shared_index.search("keepers octopus")
     assert ids(results) == ["shows/eps-3.txt", "shows/eps-1.txt"]
     assert results.relaxed
-    assert ids(built_index.search("keepers octopus", all=True)) == ["shows/eps-3.txt"]
+    assert ids(shared_index.search("keepers octopus", all=True)) == ["shows/eps-3.txt"]
 
 
-def test_stemmed_forms_match(built_index: Index) -> None:
-    assert ids(built_index.search("loaves")) == ["shows/eps-2.txt"]
-    assert ids(built_index.search("baker")) == ["shows/eps-2.txt"]
-    assert ids(built_index.search("BAKERS")) == ["shows/eps-2.txt"]
+def test_stemmed_forms_match(shared_index: Index) -> None:
+    assert ids(shared_index.search("loaves")) == ["shows/eps-2.txt"]
+    assert ids(shared_index.search("baker")) == ["shows/eps-2.txt"]
+    assert ids(shared_index.search("BAKERS")) == ["shows/eps-2.txt"]
 
 
-def test_title_outranks_body(built_index: Index) -> None:
+def test_title_outranks_body(shared_index: Index) -> None:
     # "keepers" is in eps-1's title and only in eps-3's summary/body.
-    assert ids(built_index.search("keepers"))[0] == "shows/eps-1.txt"
+    assert ids(shared_index.search("keepers"))[0] == "shows/eps-1.txt"
 
 
-def test_phrase_or_not_fields_and_parentheses(built_index: Index) -> None:
-    assert ids(built_index.search('"assize of bread"')) == ["shows/eps-2.txt"]
-    assert ids(built_index.search('"bread assize"')) == []
-    assert sorted(ids(built_index.search("octopus OR bakers"))) == [
+def test_phrase_or_not_fields_and_parentheses(shared_index: Index) -> None:
+    assert ids(shared_index.search('"assize of bread"')) == ["shows/eps-2.txt"]
+    assert ids(shared_index.search('"bread assize"')) == []
+    assert sorted(ids(shared_index.search("octopus OR bakers"))) == [
         "shows/eps-2.txt",
         "shows/eps-3.txt",
     ]
-    assert ids(built_index.search("keepers NOT octopus")) == ["shows/eps-1.txt"]
-    assert ids(built_index.search("host:petrov")) == ["shows/eps-2.txt"]
-    assert sorted(ids(built_index.search("(octopus OR lighthouse) host:okafor"))) == [
+    assert ids(shared_index.search("keepers NOT octopus")) == ["shows/eps-1.txt"]
+    assert ids(shared_index.search("host:petrov")) == ["shows/eps-2.txt"]
+    assert sorted(ids(shared_index.search("(octopus OR lighthouse) host:okafor"))) == [
         "shows/eps-1.txt",
         "shows/eps-3.txt",
     ]
@@ -59,13 +59,13 @@ def test_phrase_or_not_fields_and_parentheses(built_index: Index) -> None:
         ("x" * 5000, "longer than"),
     ],
 )
-def test_malformed_queries_raise_query_error(built_index: Index, query: str, needle: str) -> None:
+def test_malformed_queries_raise_query_error(shared_index: Index, query: str, needle: str) -> None:
     with pytest.raises(QueryError, match=needle.replace("(", r"\(").replace(")", r"\)")):
-        built_index.search(query)
+        shared_index.search(query)
 
 
-def test_snippet_highlights_cover_the_matched_words(built_index: Index) -> None:
-    hit = built_index.search("fresnel lenses").hits[0]
+def test_snippet_highlights_cover_the_matched_words(shared_index: Index) -> None:
+    hit = shared_index.search("fresnel lenses").hits[0]
     snippet = hit.snippets[0]
     marked = [snippet.text[s:e] for s, e in snippet.highlights]
     assert [w.lower() for w in marked] == ["fresnel", "lenses"]
@@ -73,8 +73,8 @@ def test_snippet_highlights_cover_the_matched_words(built_index: Index) -> None:
     assert not snippet.text[0].isspace() and not snippet.text[-1].isspace()
 
 
-def test_title_and_summary_highlights(built_index: Index) -> None:
-    hit = built_index.search("octopus").hits[0]
+def test_title_and_summary_highlights(shared_index: Index) -> None:
+    hit = shared_index.search("octopus").hits[0]
     assert [hit.title[s:e] for s, e in hit.title_highlights] == ["Octopus"]
     assert [hit.summary[s:e] for s, e in hit.summary_highlights] == ["Octopuses"]
 
@@ -98,52 +98,52 @@ def test_match_near_the_end_of_a_long_transcript(tmp_path: Path) -> None:
     assert snippet.start == pytest.approx(7500.0, abs=1)
 
 
-def test_zero_hits_is_not_an_error(built_index: Index) -> None:
-    results = built_index.search("submarine")
+def test_zero_hits_is_not_an_error(shared_index: Index) -> None:
+    results = shared_index.search("submarine")
     assert results.total == 0 and results.hits == ()
 
 
-def test_filters_combine(built_index: Index) -> None:
-    assert sorted(ids(built_index.search("keepers", host="okafor"))) == [
+def test_filters_combine(shared_index: Index) -> None:
+    assert sorted(ids(shared_index.search("keepers", host="okafor"))) == [
         "shows/eps-1.txt",
         "shows/eps-3.txt",
     ]
-    assert ids(built_index.search("keepers", show="deep water")) == ["shows/eps-3.txt"]
-    assert ids(built_index.search("keepers", since="2023")) == ["shows/eps-3.txt"]
-    assert ids(built_index.search("keepers", until="2021-12")) == ["shows/eps-1.txt"]
-    assert ids(built_index.search("keepers", episode="2..3")) == ["shows/eps-3.txt"]
-    assert ids(built_index.search("keepers episode:[1 TO 1]")) == ["shows/eps-1.txt"]
-    assert ids(built_index.search("keepers", host="okafor", since="2023")) == ["shows/eps-3.txt"]
+    assert ids(shared_index.search("keepers", show="deep water")) == ["shows/eps-3.txt"]
+    assert ids(shared_index.search("keepers", since="2023")) == ["shows/eps-3.txt"]
+    assert ids(shared_index.search("keepers", until="2021-12")) == ["shows/eps-1.txt"]
+    assert ids(shared_index.search("keepers", episode="2..3")) == ["shows/eps-3.txt"]
+    assert ids(shared_index.search("keepers episode:[1 TO 1]")) == ["shows/eps-1.txt"]
+    assert ids(shared_index.search("keepers", host="okafor", since="2023")) == ["shows/eps-3.txt"]
 
 
 @pytest.mark.parametrize(
     ("option", "value"), [("since", "last tuesday"), ("episode", "ten"), ("sort", "random")]
 )
-def test_bad_options_raise_query_error(built_index: Index, option: str, value: str) -> None:
+def test_bad_options_raise_query_error(shared_index: Index, option: str, value: str) -> None:
     with pytest.raises(QueryError):
-        built_index.search("keepers", **{option: value})
+        shared_index.search("keepers", **{option: value})
 
 
-def test_sort_by_date(built_index: Index) -> None:
+def test_sort_by_date(shared_index: Index) -> None:
     q = "keepers OR bakers"
-    assert ids(built_index.search(q, sort="newest")) == [
+    assert ids(shared_index.search(q, sort="newest")) == [
         "shows/eps-3.txt",
         "shows/eps-2.txt",
         "shows/eps-1.txt",
     ]
-    assert ids(built_index.search(q, sort="oldest")) == [
+    assert ids(shared_index.search(q, sort="oldest")) == [
         "shows/eps-1.txt",
         "shows/eps-2.txt",
         "shows/eps-3.txt",
     ]
 
 
-def test_sorted_hits_keep_their_relevance_scores(built_index: Index) -> None:
+def test_sorted_hits_keep_their_relevance_scores(shared_index: Index) -> None:
     # Sorted by date, a hit's score is still its relevance (not the date sort key).
     q = "keepers OR bakers"
-    by_relevance = {h.id: h.score for h in built_index.search(q).hits}
+    by_relevance = {h.id: h.score for h in shared_index.search(q).hits}
     for sort in ("newest", "oldest"):
-        hits = built_index.search(q, sort=sort).hits
+        hits = shared_index.search(q, sort=sort).hits
         assert {h.id: h.score for h in hits} == pytest.approx(by_relevance)
         assert all(h.score > 0 for h in hits)
 
@@ -158,8 +158,8 @@ def test_undated_episodes_sort_last_both_ways(built_index: Index, episodes_dir: 
     assert ids(built_index.search("keepers", sort="oldest"))[-1] == "shows/eps-0.txt"
 
 
-def test_published_in_the_query_language(built_index: Index) -> None:
-    assert ids(built_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
+def test_published_in_the_query_language(shared_index: Index) -> None:
+    assert ids(shared_index.search("keepers published:2023")) == ["shows/eps-3.txt"]
 
 
 @pytest.mark.parametrize(
@@ -177,10 +177,10 @@ def test_published_in_the_query_language(built_index: Index) -> None:
     ],
 )
 def test_date_ranges_keep_the_precision_typed(
-    built_index: Index, query: str, expected: list[str]
+    shared_index: Index, query: str, expected: list[str]
 ) -> None:
     # Whoosh's English date grammar read "2021-03-14" in a range as the whole year 2021.
-    assert sorted(ids(built_index.search(query))) == expected
+    assert sorted(ids(shared_index.search(query))) == expected
 
 
 def test_published_star_is_the_dated_episodes(built_index: Index, episodes_dir: Path) -> None:
@@ -193,35 +193,35 @@ def test_published_star_is_the_dated_episodes(built_index: Index, episodes_dir: 
     assert ids(built_index.search("keepers NOT published:*")) == ["shows/eps-0.txt"]
 
 
-def test_paging_is_stable_with_no_gaps(built_index: Index) -> None:
+def test_paging_is_stable_with_no_gaps(shared_index: Index) -> None:
     q = "keepers OR bakers"
-    everything = ids(built_index.search(q, limit=10))
-    pages = [built_index.search(q, limit=1, page=p) for p in (1, 2, 3, 4)]
+    everything = ids(shared_index.search(q, limit=10))
+    pages = [shared_index.search(q, limit=1, page=p) for p in (1, 2, 3, 4)]
     assert [r.total for r in pages] == [3, 3, 3, 3]
     assert [i for r in pages for i in ids(r)] == everything
 
 
-def test_facets_count_the_whole_result_set(built_index: Index) -> None:
-    results = built_index.search("keepers OR bakers", limit=1, facets=True)
+def test_facets_count_the_whole_result_set(shared_index: Index) -> None:
+    results = shared_index.search("keepers OR bakers", limit=1, facets=True)
     assert results.facets == {
         "host": {"Mara Okafor": 2, "Jonas Petrov": 1},
         "show": {"Harbour Lights": 2, "Deep Water": 1},
     }
 
 
-def test_typo_gets_a_suggestion_and_still_finds_the_episode(built_index: Index) -> None:
-    results = built_index.search("octopusses")
+def test_typo_gets_a_suggestion_and_still_finds_the_episode(shared_index: Index) -> None:
+    results = shared_index.search("octopusses")
     assert results.suggestion is not None
     assert ids(results) == ["shows/eps-3.txt"]
     assert results.fuzzy
 
 
-def test_explicit_fuzzy_term(built_index: Index) -> None:
-    assert ids(built_index.search("lighthouze~")) == ["shows/eps-1.txt"]
+def test_explicit_fuzzy_term(shared_index: Index) -> None:
+    assert ids(shared_index.search("lighthouze~")) == ["shows/eps-1.txt"]
 
 
-def test_prefix_query(built_index: Index) -> None:
-    assert ids(built_index.search("octop*")) == ["shows/eps-3.txt"]
+def test_prefix_query(shared_index: Index) -> None:
+    assert ids(shared_index.search("octop*")) == ["shows/eps-3.txt"]
 
 
 def test_wildcard_expansion_is_bounded(tmp_path: Path) -> None:
@@ -238,14 +238,14 @@ def test_wildcard_expansion_is_bounded(tmp_path: Path) -> None:
     assert any("most common" in w for w in results.warnings)
 
 
-def test_concurrent_searches_from_threads(built_index: Index) -> None:
+def test_concurrent_searches_from_threads(shared_index: Index) -> None:
     errors: list[BaseException] = []
-    expected = ids(built_index.search("keepers"))
+    expected = ids(shared_index.search("keepers"))
 
     def worker() -> None:
         try:
             for _ in range(30):
-                assert ids(built_index.search("keepers")) == expected
+                assert ids(shared_index.search("keepers")) == expected
         except BaseException as exc:
             errors.append(exc)
 
