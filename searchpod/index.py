@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from searchpod.engine.reader import Reader
 from searchpod.engine.searchers import SearcherPool
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
@@ -321,12 +322,11 @@ class Index:
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
 
-        def read(searcher: Any) -> Episode:
-            docnum = searcher.document_number(id=episode_id)
+        def read(searcher: Reader) -> Episode:
+            docnum = searcher.docnum_of(episode_id)
             if docnum is None:
                 raise EpisodeNotFoundError(episode_id)
-            body = searcher.reader().column_reader("body_text")[docnum].decode("utf-8")
-            return episode_from_stored(searcher.stored_fields(docnum), body)
+            return episode_from_stored(searcher.stored(docnum), searcher.body_text(docnum))
 
         return self._read(read, f"episode {episode_id!r}")
 
@@ -342,11 +342,11 @@ class Index:
         self._stats = (commit, stats)
         return stats
 
-    def _count(self, searcher: Any) -> IndexStats:
+    def _count(self, searcher: Reader) -> IndexStats:
         shows: dict[str, int] = {}
         hosts: dict[str, int] = {}
         timed = 0
-        for fields in searcher.all_stored_fields():
+        for fields in searcher.all_stored():
             if fields.get("show"):
                 shows[fields["show"]] = shows.get(fields["show"], 0) + 1
             if fields.get("host"):
@@ -374,7 +374,7 @@ class Index:
         return pool.gen.name, pool.latest_generation()
 
     def __len__(self) -> int:
-        return self._read(lambda searcher: int(searcher.doc_count()), "count")
+        return self._read(lambda searcher: searcher.doc_count(), "count")
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ class Index:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _read(self, work: Callable[[Any], T], what: str) -> T:
+    def _read(self, work: Callable[[Reader], T], what: str) -> T:
         """``work(searcher)`` on the last committed state, whatever other processes do.
 
         Another process's commit or rebuild can remove files from under a searcher; Whoosh
@@ -423,7 +423,7 @@ class Index:
             if self._dir.current() != pool.gen:
                 return True
             with pool.searcher() as searcher:
-                return not searcher.up_to_date()
+                return not searcher.is_current()
         except Exception:
             return True  # files vanishing while we look: changed
 

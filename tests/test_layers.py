@@ -112,6 +112,27 @@ def test_independent_layers_do_not_import_each_other() -> None:
     assert not sideways, "\n".join(sideways)
 
 
+# The engine's interface: what code above it may import. Everything there speaks
+# searchpod's types (opaque Query/Filter/Segment values, plain data back).
+ENGINE_INTERFACE = {
+    "searchpod.engine.reader",  # reading: queries, ranking, postings, stored fields
+    "searchpod.engine.writing",  # writing: commits, workers' segments, merging
+    "searchpod.engine.lean_import",  # how Whoosh is imported (first, by searchpod/__init__)
+    "searchpod.engine.searchers",  # a generation's readers, lent one block at a time
+}
+
+
+def test_code_above_the_engine_uses_only_its_interface() -> None:
+    reaching_in = [
+        f"{module}:{line} imports {target}"
+        for module in MODULES
+        if not module.startswith("searchpod.engine")
+        for target, _, line in _imports(module)
+        if target.startswith("searchpod.engine.") and target not in ENGINE_INTERFACE
+    ]
+    assert not reaching_in, "\n".join(reaching_in)
+
+
 def test_only_the_engine_imports_whoosh() -> None:
     outside = [
         f"{module}:{line}"

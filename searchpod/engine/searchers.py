@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from searchpod.engine.reader import Reader
 from searchpod.engine.scoring import WEIGHTING
 
 # Idle searchers kept per generation; a burst of more concurrent calls opens more, closed after.
@@ -77,15 +78,15 @@ class SearcherPool:
         self._ix, self._storage = _tracked_index(gen)
 
     @contextmanager
-    def searcher(self) -> Iterator[Any]:
-        """A searcher showing the generation's latest commit, for this block only."""
+    def searcher(self) -> Iterator[Reader]:
+        """The generation's latest commit, readable for this block only."""
         healthy = False
         searcher = None
         # Outermost: what a failed searcher's close() leaves open is closed after it.
         with _closing_on_failure(self._storage):
             try:
                 searcher = self._take()
-                yield searcher
+                yield Reader(searcher)
                 healthy = True
             finally:
                 if searcher is not None:

@@ -11,11 +11,22 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NewType
 
+from searchpod.engine import fields
 from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.fields import build_schema, use_precomputed
 from searchpod.engine.pool import use_chunked_pool
+
+#: A segment a worker wrote (``SegmentBuilder.finish``), for ``Commit.commit``: opaque above
+#: the engine, and picklable, so it can travel back from a worker process.
+Segment = NewType("Segment", object)
+
+
+def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
+    """A body's postings, encoded for the index ahead of writing (in a worker process)."""
+    return fields.encode_postings(text)
+
 
 # compound=False: Whoosh copies a compound segment into memory on every open, which cost a
 # cold search ~30 ms on a 180-episode index; separate files are read in place.
@@ -102,7 +113,7 @@ class Commit:
         if self._live is not None:
             self._live[doc["id"]] = (doc["fingerprint"], doc["path"])
 
-    def commit(self, segments: Sequence[Any] = ()) -> None:
+    def commit(self, segments: Sequence[Segment] = ()) -> None:
         """Make everything visible at once, with ``segments`` written by workers added."""
         commit_with_segments(self._writer, segments)
         if segments:
@@ -136,7 +147,7 @@ class SegmentBuilder:
         self._writer.add_document(**use_precomputed(doc, postings))
         self._added = True
 
-    def finish(self) -> Any:
+    def finish(self) -> Segment | None:
         """The written segment (None if nothing was added), for ``Commit.commit``."""
         # Not writer.commit() or cancel(): both would also delete the temporary folder
         # that this writer shares with the parent's and the other workers' writers.

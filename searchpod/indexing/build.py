@@ -26,8 +26,13 @@ from multiprocessing import get_context, parent_process
 from pathlib import Path
 from typing import Any
 
-from searchpod.engine.fields import encode_postings
-from searchpod.engine.writing import MERGE_FACTOR, SegmentBuilder, tiered_merge
+from searchpod.engine.writing import (
+    MERGE_FACTOR,
+    Segment,
+    SegmentBuilder,
+    encode_postings,
+    tiered_merge,
+)
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.fields import SAID_PREFIX
 from searchpod.indexing.documents import episode_document
@@ -157,7 +162,7 @@ def prepared_documents(todo: Sequence[tuple[SourceGroup, str]]) -> Iterator[Prep
 class SegmentResult:
     """What one worker wrote: its segment (None if nothing was added) and each episode's fate."""
 
-    segment: Any
+    segment: Segment | None
     added: list[str] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
     stems: list[tuple[str, str]] = field(default_factory=list)

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from searchpod.engine.writing import (
     Commit,
+    Segment,
     commit_stamp,
     create_engine_index,
     merge_small,
@@ -299,7 +300,7 @@ def _ingest_in(
     try:
         for doc_id in prune:
             writer.delete(doc_id)
-        segments: list[Any] = []
+        segments: list[Segment] = []
         workers = worker_count(todo)
         if workers and len(todo) > 1:
             results = write_segments(

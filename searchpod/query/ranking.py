@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Protocol
 
-from searchpod.engine.scoring import lucene_idf
+from searchpod.engine.reader import lucene_idf
 
 # Window within which words count as said together: one snippet's width.
 NEAR_CHARS = 200

@@ -1,7 +1,7 @@
-"""Queries: parse, bound, filter, rank, page, facet — and turn Whoosh results into our dataclasses.
+"""What a search means: parse, plan, relax, rank, re-rank by proximity, page, facet, suggest.
 
-Everything Whoosh returns is copied into plain data inside this module; nothing of
-Whoosh's leaks to callers.
+The policy lives here; the engine (``searchpod.engine.reader``) carries it out and answers
+in plain data, so nothing here touches the search library itself.
 """
 
 from __future__ import annotations
@@ -12,27 +12,25 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from searchpod.engine.collect import collect
-from searchpod.engine.plan import plan
-from searchpod.engine.query import (
+from searchpod.engine.reader import (
     EXPANSION_BUDGET_S,
     MAX_EXPANSIONS,
     MAX_FUZZY_CHARS,
     MAX_QUERY_EXPANSIONS,
     Budget,
+    Filter,
     OverBudget,
+    Query,
+    Ranked,
+    Reader,
     Shape,
+    Span,
+    Term,
     body_field,
-    both,
-    bound_expansions,
-    facets_of,
-    filters_for,
-    parse,
-    restrict_to_speakers,
+    plan_query,
+    query_terms,
     shape_of,
-    sort_facet,
     term_text,
     with_near_words,
 )
@@ -61,12 +59,12 @@ _SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
 
 
-def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
-    """Run one query on a Whoosh searcher and return plain results."""
+def run_search(searcher: Reader, text: str, options: SearchOptions) -> SearchResults:
+    """Run one query on one committed state of the index and return plain results."""
     validate_query(text)
     warnings: list[str] = []
-    parsed = parse(searcher.schema, text)
-    steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    parsed = searcher.parse(text)
+    steps = plan_query(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
     # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
     budget = Budget()
     terms_left = budget.terms
@@ -78,7 +76,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     if options.fuzzy:
         near = _near_words(searcher, prepared, text, budget, unknown_only=False)
     query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
-    filters = filters_for(searcher.schema, options, text)
+    filters = searcher.filters(options, text)
     results = _run(searcher, query, filters, options)
     fuzzy_used = options.fuzzy
     suggestion = None
@@ -111,7 +109,9 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     if budget.exhausted:
         warnings.append(budget.cut_short())
     if options.sort is not Sort.RELEVANCE:
-        results.docs = _relevance(searcher, query, results.docs)
+        scores = searcher.scores(query, (d for d, _ in results.docs))
+        # Sorted by date, the engine's score is the sort key, not what Hit.score promises.
+        results.docs = [(d, scores.get(d, 0.0)) for d, _ in results.docs]
     hits = tuple(_hits(searcher, results, query, steps.fillers))
     undated = sum(h.published is None for h in hits)
     if options.sort is not Sort.RELEVANCE and undated:
@@ -121,7 +121,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
             "cannot place them (they are listed last)"
         )
-    facets = facets_of(searcher, query, filters) if options.facets else None
+    facets = searcher.facets(query, filters) if options.facets else None
     return SearchResults(
         query=text,
         total=results.total,
@@ -137,14 +137,11 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
 
 
 def _prepare(
-    searcher: Any, q: Any, options: SearchOptions, budget: Budget, warnings: list[str]
-) -> Any:
+    searcher: Reader, q: Query, options: SearchOptions, budget: Budget, warnings: list[str]
+) -> Query:
     """A planned query with its speaker restriction applied and its expansions bounded
     (raises OverBudget when the budget ran out before a word could expand at all)."""
-    if options.speaker:
-        q = both(q, parse(searcher.schema, options.speaker, field="speaker"))
-    q = restrict_to_speakers(q, searcher.reader(), warnings)
-    return bound_expansions(q, searcher.reader(), budget, warnings)
+    return searcher.prepare(q, options.speaker, budget, warnings)
 
 
 def validate_query(text: str) -> None:
@@ -187,9 +184,9 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-_Ranked = list[tuple[int, float, set[tuple[str, bytes]]]]
+_Ranked = list[tuple[int, float, set[Term]]]
 # Character spans of a (field, term) in a document, when already read (else None).
-_Known = Callable[[int, tuple[str, bytes]], "list[tuple[int, int, int]] | None"]
+_Known = Callable[[int, Term], "list[Span] | None"]
 
 
 @dataclass
@@ -204,57 +201,44 @@ class _Page:
 
 
 def _run(
-    searcher: Any,
-    query: Any,
-    filters: Any,
+    searcher: Reader,
+    query: Query,
+    filters: Filter | None,
     options: SearchOptions,
     first: frozenset[int] = frozenset(),
 ) -> _Page:
     """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
-    sortedby = sort_facet(options.sort)
     needed = options.page * options.limit
     start = (options.page - 1) * options.limit
     shape = shape_of(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
-    rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
+    by_relevance = options.sort is Sort.RELEVANCE
+    rerank = by_relevance and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
-    few = relax_below(options.limit)
-    bulk = None
-    if sortedby is None:
-        bulk = collect(searcher, query, filters, depth=depth, first=first, keep_all_below=few)
-    if bulk is not None:
-        return _page(
-            searcher,
-            bulk.ranked,
-            bulk.total,
-            bulk.all_docs,
-            shape,
-            rerank,
-            first,
-            start,
-            needed,
-            known=bulk.characters,
-        )
-    # limit=None collects every match in one pass, so the total is exact without running
-    # the query a second time (Whoosh's len() on a limited result re-runs it).
-    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
-    total = results.scored_length()
-    if first:
-        # Full matches may score below partial ones: fetch them wherever they rank.
-        order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
-    else:
-        order = list(range(min(depth, total)))
-    ranked = []
-    for i in order:
-        hit = results[i]
-        terms = set(hit.matched_terms())
-        ranked.append((hit.docnum, hit.score or 0.0, terms))
-    all_docs = frozenset(results.docnum(i) for i in range(total)) if total < few else frozenset()
-    return _page(searcher, ranked, total, all_docs, shape, rerank, first, start, needed)
+    found: Ranked = searcher.ranked(
+        query,
+        filters,
+        sort=options.sort,
+        depth=depth,
+        first=first,
+        keep_all_below=relax_below(options.limit),
+    )
+    return _page(
+        searcher,
+        found.ranked,
+        found.total,
+        found.all_docs,
+        shape,
+        rerank,
+        first,
+        start,
+        needed,
+        known=found.known,
+    )
 
 
 def _page(
-    searcher: Any,
+    searcher: Reader,
     ranked: _Ranked,
     total: int,
     all_docs: frozenset[int],
@@ -278,23 +262,8 @@ def _page(
     )
 
 
-def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """The page's hits with their relevance scores: sorted by date, Whoosh's score is the
-    sort key (a negated day number), which is not what ``Hit.score`` promises."""
-    if not docs:
-        return docs
-    page = {d for d, _ in docs}
-    bulk = collect(searcher, query, page, depth=len(page))
-    if bulk is not None:  # reads only the posting blocks that hold the page's episodes
-        scores = {d: score for d, score, _ in bulk.ranked}
-    else:
-        scored = searcher.search(query, limit=None, filter=page)
-        scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
-    return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
-
-
 def _rerank_by_proximity(
-    searcher: Any,
+    searcher: Reader,
     ranked: _Ranked,
     shape: Shape,
     first: frozenset[int] = frozenset(),
@@ -315,11 +284,10 @@ def _rerank_by_proximity(
     episode's score plus that cannot reach the ``needed``-th best, none after it can.
     """
     head = ranked[:RERANK_DEPTH]
-    reader = searcher.reader()
     doc_count = searcher.doc_count()
     words = {term_text(t) for _, _, terms in head for f, t in terms if _is_word_field(f)}
     weights = {
-        w: ranking.informativeness(doc_count, reader.doc_frequency("body", w)) for w in words
+        w: ranking.informativeness(doc_count, searcher.doc_frequency("body", w)) for w in words
     }
     query_words = len(shape.loose.union(*shape.phrases))
     # The most proximity can add, with room for the rounding of sums taken in another order.
@@ -363,14 +331,13 @@ def _is_word_field(field: str) -> bool:
 
 
 def _hits(
-    searcher: Any, page: _Page, query: Any, ignore: frozenset[str] = frozenset()
+    searcher: Reader, page: _Page, query: Query, ignore: frozenset[str] = frozenset()
 ) -> Iterable[Hit]:
     if not page.docs:
         return  # an empty index has no columns to open
     # Matched terms, not the query's: fuzzy and wildcard terms are known only after matching.
-    query_terms = {
-        term_text(t) for f, t in query.iter_all_terms(phrases=True) if f in TEXT_FIELDS
-    } - ignore
+    asked = {term_text(t) for f, t in query_terms(query, phrases=True) if f in TEXT_FIELDS}
+    asked -= ignore
     chars = dict(page.chars)
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
@@ -379,10 +346,10 @@ def _hits(
         # Filler words score, and count in proximity (a remembered line holds "which" and
         # "would" too), but they are not what was looked for: no highlights.
         chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
-    bodies = searcher.reader().column_reader("body_text")
+    body_of = searcher.bodies()
     for docnum, score in page.docs:
-        fields = searcher.stored_fields(docnum)
-        body = bodies[docnum].decode("utf-8")
+        fields = searcher.stored(docnum)
+        body = body_of(docnum)
         timing = Timing(fields["timing"]) if fields.get("timing") else None
         # Web links only, even from an index written before pages' URLs were checked.
         link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
@@ -390,7 +357,7 @@ def _hits(
         matched = {
             term_text(t) for f, t in page.matched.get(docnum, ()) if f in TEXT_FIELDS
         } - ignore
-        terms = frozenset(query_terms | matched)
+        terms = frozenset(asked | matched)
         published = fields.get("published")
         yield Hit(
             id=fields["id"],
@@ -410,8 +377,8 @@ def _hits(
 
 
 def _body_chars(
-    searcher: Any,
-    matched: dict[int, set[tuple[str, bytes]]],
+    searcher: Reader,
+    matched: dict[int, set[Term]],
     shape: Shape,
     known: _Known | None = None,
 ) -> dict[int, list[Match]]:
@@ -422,12 +389,11 @@ def _body_chars(
     "like" in the episode.
     """
     out: dict[int, list[Match]] = {d: [] for d in matched}
-    by_term: dict[tuple[str, bytes], list[int]] = {}
+    by_term: dict[Term, list[int]] = {}
     for docnum, terms in matched.items():
         for field, btext in terms:
             if body_field(field):
                 by_term.setdefault((field, btext), []).append(docnum)
-    reader = searcher.reader()
     for (field, btext), docnums in by_term.items():
         text = term_text(btext)
         unread = []
@@ -439,17 +405,9 @@ def _body_chars(
                 out[docnum].extend(Match(pos, s, e, text) for pos, s, e in spans)
         if not unread:
             continue
-        # One matcher per term, walked forward through the hits in docnum order.
-        matcher = reader.postings(field, btext)
-        for docnum in unread:
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum:
-                out[docnum].extend(
-                    Match(pos, s, e, text) for pos, s, e in matcher.value_as("characters")
-                )
+        # One pass per term, forward through the hits in docnum order.
+        for docnum, spans in searcher.spans((field, btext), unread).items():
+            out[docnum].extend(Match(pos, s, e, text) for pos, s, e in spans)
     if shape.phrases:
         for docnum, matches in out.items():
             out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
@@ -463,12 +421,12 @@ _vocabularies: weakref.WeakKeyDictionary[analysis.Analyser, tuple[int, typos.Voc
 )
 
 
-def _vocabulary(searcher: Any) -> typos.Vocabulary:
+def _vocabulary(searcher: Reader) -> typos.Vocabulary:
     # The words an indexing run saved beside this index (and ones this analyser has seen
     # since, queries included): the near words found are kept only when their term is in
     # the index.
     analyser = analysis.current()
-    count = searcher.reader().doc_count_all()
+    count = searcher.doc_count_all()
     cached = _vocabularies.get(analyser)
     if cached is None or cached[0] != count:
         cached = (count, typos.Vocabulary.of(analyser.known_words()))
@@ -477,7 +435,7 @@ def _vocabulary(searcher: Any) -> typos.Vocabulary:
 
 
 def _near_words(
-    searcher: Any, q: Any, text: str, budget: Budget, *, unknown_only: bool
+    searcher: Reader, q: Query, text: str, budget: Budget, *, unknown_only: bool
 ) -> dict[str, list[tuple[str, int]]]:
     """For each word of the query (each unknown one with ``unknown_only``): its index term ->
     the real words of the text within its typo budget, as (word, distance), best first.
@@ -485,17 +443,16 @@ def _near_words(
     Bounded in time by ``typos.NEAR_TIME_LIMIT`` and by the query's budget: words not
     reached in time are searched as written.
     """
-    reader = searcher.reader()
 
     def frequency(term: str) -> int:
-        return sum(reader.doc_frequency(f, term) for f in SEARCH_FIELDS)
+        return sum(searcher.doc_frequency(f, term) for f in SEARCH_FIELDS)
 
     typed = {stem(w): normalise(w) for w in (m.group() for m in TOKEN_PATTERN.finditer(text))}
     out: dict[str, list[tuple[str, int]]] = {}
     seen = set()
     # One time budget for the whole query, however many words it has.
     deadline = min(time.monotonic() + typos.NEAR_TIME_LIMIT, budget.deadline)
-    for fieldname, btext in q.iter_all_terms():
+    for fieldname, btext in query_terms(q):
         if fieldname not in SEARCH_FIELDS and not body_field(fieldname):
             continue  # numbers, dates, ids: their terms are not words
         term = term_text(btext)
@@ -523,7 +480,9 @@ def _near_terms(near: dict[str, list[tuple[str, int]]]) -> dict[str, list[str]]:
     return {term: sorted({stem(w) for w, _ in words}) for term, words in near.items()}
 
 
-def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int]]]) -> str | None:
+def _suggestion(
+    searcher: Reader, text: str, unknown: dict[str, list[tuple[str, int]]]
+) -> str | None:
     """'Did you mean': the query as typed, each unknown word replaced by its nearest real word."""
     if not unknown:
         return None
@@ -535,27 +494,20 @@ def _suggestion(searcher: Any, text: str, unknown: dict[str, list[tuple[str, int
     return TOKEN_PATTERN.sub(replace, text)
 
 
-def _as_written(searcher: Any, word: str, episodes: int = 5) -> str:
+def _as_written(searcher: Reader, word: str, episodes: int = 5) -> str:
     """``word`` if the text of an episode holding its term spells it so; else the nearest
     spelling of that term in the first few such episodes.
 
     Candidates come from every word the index's analyser knows; the text says which it
     really holds ("shells" where the table also has "shell").
     """
-    reader = searcher.reader()
-    term = stem(word)
-    if not reader.doc_frequency("body", term):
-        return word
-    matcher = reader.postings("body", term)
-    bodies = reader.column_reader("body_text")
+    body_of = searcher.bodies()
     forms: list[str] = []
-    while matcher.is_active() and episodes > 0:
-        body = bodies[matcher.id()].decode("utf-8")
-        forms.extend(normalise(body[s:e]) for _, s, e in matcher.value_as("characters")[:50])
+    for docnum, spans in searcher.first_spans("body", stem(word), episodes):
+        body = body_of(docnum)
+        forms.extend(normalise(body[s:e]) for _, s, e in spans[:50])
         if word in forms:
             return word
-        matcher.next()
-        episodes -= 1
     return min(forms, key=lambda f: (typos.damerau(word, f, 3), -forms.count(f), f), default=word)
 
 

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from searchpod.engine.phrase import phrase_starts
+from searchpod.engine.reader import phrase_starts
 from searchpod.indexing.documents import Timing
 from searchpod.model import Snippet
 

@@ -225,7 +225,7 @@ def test_blocks_unpickle_as_pickle_does(real_index: Index) -> None:
 
     blocks = 0
     with real_index._pool_for(None).searcher() as searcher:
-        for reader, _ in searcher.reader().leaf_readers():
+        for reader, _ in searcher._searcher.reader().leaf_readers():
             for btext in list(reader.lexicon("body"))[::7]:
                 if reader.doc_frequency("body", btext) < 2:
                     continue

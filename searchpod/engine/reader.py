@@ -1,0 +1,275 @@
+"""The engine's read interface: one committed state of an index, in searchpod's own types.
+
+Everything above the engine reads an index through ``Reader`` and the functions here, the
+way httpx's client speaks to its transport: queries go in as opaque ``Query`` and ``Filter``
+values made here, and what comes back is plain data — document numbers, scores, matched
+``(field, term)`` pairs, character spans, stored fields, counts. No Whoosh object crosses
+this module, and the types say so: ``Query`` is a ``NewType`` of ``object``, so code above
+the engine (type-checked strictly) cannot call anything on one.
+
+A ``Reader`` is valid only inside the block that lent it (``Index._read``): copy what you
+need out of it before the block ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, NewType, cast
+
+from searchpod.engine import query as _q
+from searchpod.engine.collect import collect
+from searchpod.engine.phrase import phrase_starts
+from searchpod.engine.plan import plan as _plan
+from searchpod.engine.query import (
+    EXPANSION_BUDGET_S,
+    MAX_EXPANSIONS,
+    MAX_FUZZY_CHARS,
+    MAX_QUERY_EXPANSIONS,
+    Budget,
+    OverBudget,
+    Shape,
+    body_field,
+    term_text,
+)
+from searchpod.engine.scoring import lucene_idf
+from searchpod.options import Mode, SearchOptions, Sort
+
+#: A query built by the engine (``Reader.parse``, ``plan_query``, ``with_near_words``):
+#: hand it back to the engine; it has no methods of use above it.
+Query = NewType("Query", object)
+#: A restriction of the documents a query may match (``Reader.filters``).
+Filter = NewType("Filter", object)
+#: A matched index term: (field name, term bytes).
+Term = tuple[str, bytes]
+#: (position, start character, end character) of one occurrence of a term in a body.
+Span = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """The queries a search runs: ``strict`` first, ``relaxed`` (when not None) if it finds
+    few; ``fillers`` are index terms that score but are not what is sought."""
+
+    strict: Query
+    relaxed: Query | None
+    fillers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The matches of a query: how many, and the best of them in order."""
+
+    total: int
+    # The best ``depth``: (docnum, score, matched terms), best first.
+    ranked: list[tuple[int, float, set[Term]]]
+    # Every matching docnum, when fewer than ``keep_all_below`` matched (else empty).
+    all_docs: frozenset[int]
+    # Spans of a term in a document, when the scoring already read them (else None).
+    known: Callable[[int, Term], list[Span] | None] | None = None
+
+
+class Reader:
+    """One committed state of the index, read in searchpod's types (see the module)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._reader = searcher.reader()
+
+    # -- counts and stored documents ---------------------------------------------------
+
+    def doc_count(self) -> int:
+        """Live documents."""
+        return int(self._searcher.doc_count())
+
+    def doc_count_all(self) -> int:
+        """Documents including deleted ones not yet merged away (changes with each commit)."""
+        return int(self._reader.doc_count_all())
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many documents hold ``term`` (an index term) in ``field``."""
+        return int(self._reader.doc_frequency(field, term))
+
+    def is_current(self) -> bool:
+        """Whether this state is still the index's last commit."""
+        return bool(self._searcher.up_to_date())
+
+    def docnum_of(self, episode_id: str) -> int | None:
+        """The document number of the episode with this id, or None."""
+        docnum = self._searcher.document_number(id=episode_id)
+        return None if docnum is None else int(docnum)
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """The stored fields of a document (plain values)."""
+        return dict(self._searcher.stored_fields(docnum))
+
+    def all_stored(self) -> Iterator[dict[str, Any]]:
+        """The stored fields of every live document."""
+        for fields in self._searcher.all_stored_fields():
+            yield dict(fields)
+
+    def body_text(self, docnum: int) -> str:
+        """A document's body text, as indexed (character spans point into it)."""
+        return str(self._reader.column_reader("body_text")[docnum].decode("utf-8"))
+
+    def bodies(self) -> Callable[[int], str]:
+        """``body_text`` for many documents, opening the column once."""
+        column = self._reader.column_reader("body_text")
+        return lambda docnum: str(column[docnum].decode("utf-8"))
+
+    # -- queries ------------------------------------------------------------------------
+
+    def parse(self, text: str, field: str | None = None) -> Query:
+        """``text`` in the query language (searching ``field`` only, when given)."""
+        return Query(_q.parse(self._searcher.schema, text, field=field))
+
+    def filters(self, options: SearchOptions, text: str) -> Filter | None:
+        """The restriction ``options`` put on any query (host, show, dates, episodes)."""
+        found = _q.filters_for(self._searcher.schema, options, text)
+        return None if found is None else Filter(found)
+
+    def prepare(self, q: Query, speaker: str | None, budget: Budget, warnings: list[str]) -> Query:
+        """``q`` limited to what ``speaker`` said (when given, or named in the query), with
+        its wildcard and fuzzy words expanded within ``budget`` (raises OverBudget)."""
+        if speaker:
+            q = Query(_q.both(q, self.parse(speaker, field="speaker")))
+        q = Query(_q.restrict_to_speakers(q, self._reader, warnings))
+        return Query(_q.bound_expansions(q, self._reader, budget, warnings))
+
+    def ranked(
+        self,
+        q: Query,
+        filters: Filter | frozenset[int] | None,
+        *,
+        sort: Sort,
+        depth: int,
+        first: frozenset[int] = frozenset(),
+        keep_all_below: int = 0,
+    ) -> Ranked:
+        """The best ``depth`` matches of ``q`` in ``sort`` order (episodes in ``first``
+        ahead of the others), with the total and the matched terms of each."""
+        sortedby = _q.sort_facet(sort)
+        if sortedby is None:
+            bulk = collect(
+                self._searcher, q, filters, depth=depth, first=first, keep_all_below=keep_all_below
+            )
+            if bulk is not None:
+                return Ranked(bulk.total, bulk.ranked, bulk.all_docs, bulk.characters)
+        # limit=None collects every match in one pass, so the total is exact without running
+        # the query a second time (Whoosh's len() on a limited result re-runs it).
+        results = self._searcher.search(
+            q, limit=None, filter=filters, sortedby=sortedby, terms=True
+        )
+        total = results.scored_length()
+        if first:
+            # Full matches may score below partial ones: fetch them wherever they rank.
+            order = sorted(range(total), key=lambda i: results.docnum(i) not in first)[:depth]
+        else:
+            order = list(range(min(depth, total)))
+        ranked = []
+        for i in order:
+            hit = results[i]
+            ranked.append((int(hit.docnum), float(hit.score or 0.0), set(hit.matched_terms())))
+        all_docs = (
+            frozenset(results.docnum(i) for i in range(total))
+            if total < keep_all_below
+            else frozenset()
+        )
+        return Ranked(total, ranked, all_docs)
+
+    def scores(self, q: Query, docnums: Iterable[int]) -> dict[int, float]:
+        """The relevance score of each of ``docnums`` for ``q`` (0 where it does not match)."""
+        page = set(docnums)
+        if not page:
+            return {}
+        bulk = collect(self._searcher, q, page, depth=len(page))
+        if bulk is not None:  # reads only the posting blocks that hold these documents
+            return {d: float(score) for d, score, _ in bulk.ranked}
+        scored = self._searcher.search(q, limit=None, filter=page)
+        return {scored.docnum(i): float(scored.score(i)) for i in range(scored.scored_length())}
+
+    def facets(self, q: Query, filters: Filter | None) -> dict[str, dict[str, int]]:
+        """Counts per host and show over every match of ``q``."""
+        return _q.facets_of(self._searcher, q, filters)
+
+    # -- postings -------------------------------------------------------------------------
+
+    def spans(self, term: Term, docnums: Iterable[int]) -> dict[int, list[Span]]:
+        """Where ``term`` occurs in each of ``docnums`` that holds it (one pass, in order)."""
+        field, btext = term
+        out: dict[int, list[Span]] = {}
+        matcher = self._reader.postings(field, btext)
+        for docnum in sorted(docnums):
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                out[docnum] = [(p, s, e) for p, s, e in matcher.value_as("characters")]
+        return out
+
+    def first_spans(
+        self, field: str, term: str, documents: int
+    ) -> Iterator[tuple[int, list[Span]]]:
+        """The spans of ``term`` in the first ``documents`` documents holding it."""
+        if not self._reader.doc_frequency(field, term):
+            return
+        matcher = self._reader.postings(field, term)
+        while matcher.is_active() and documents > 0:
+            yield int(matcher.id()), [(p, s, e) for p, s, e in matcher.value_as("characters")]
+            matcher.next()
+            documents -= 1
+
+
+# -- query values -----------------------------------------------------------------------
+
+
+def plan_query(
+    parsed: Query, fillers: frozenset[str], mode: Mode, *, word_fields: Iterable[str]
+) -> QueryPlan:
+    """Split a parsed query into required words, filler words, and its relaxed form."""
+    made = _plan(parsed, fillers, mode, word_fields=word_fields)
+    relaxed = None if made.relaxed is None else Query(made.relaxed)
+    return QueryPlan(Query(made.strict), relaxed, made.fillers)
+
+
+def with_near_words(q: Query, near: dict[str, list[str]], boost: float) -> Query:
+    """``q`` with each index term in ``near`` also matching its near terms at ``boost``."""
+    return Query(_q.with_near_words(q, near, boost))
+
+
+def query_terms(q: Query, *, phrases: bool = True) -> list[Term]:
+    """The (field, term) pairs ``q`` searches for (of phrases too, with ``phrases``)."""
+    terms: Iterable[tuple[str, Any]] = cast(Any, q).iter_all_terms(phrases=phrases)
+    return [(f, t if isinstance(t, bytes) else t.encode("utf-8")) for f, t in terms]
+
+
+def shape_of(q: Query) -> Shape:
+    """The body words of ``q``: exact phrases and words on their own."""
+    return _q.shape_of(q)
+
+
+__all__ = [
+    "EXPANSION_BUDGET_S",
+    "MAX_EXPANSIONS",
+    "MAX_FUZZY_CHARS",
+    "MAX_QUERY_EXPANSIONS",
+    "Budget",
+    "Filter",
+    "OverBudget",
+    "Query",
+    "QueryPlan",
+    "Ranked",
+    "Reader",
+    "Shape",
+    "Span",
+    "Term",
+    "body_field",
+    "lucene_idf",
+    "phrase_starts",
+    "plan_query",
+    "query_terms",
+    "shape_of",
+    "term_text",
+    "with_near_words",
+]
