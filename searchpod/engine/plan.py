@@ -12,7 +12,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchpod.engine.query import term_text
+from searchpod.engine.query import leaves, term_text
 from searchpod.options import Mode
 
 
@@ -73,22 +73,14 @@ def _is_constraint(clause: Any, word_fields: frozenset[str]) -> bool:
     if isinstance(clause, wq.Not):
         return True
     fields = {f for f, _ in clause.iter_all_terms()} | {
-        getattr(leaf, "fieldname", None) for leaf in _leaves(clause)
+        getattr(leaf, "fieldname", None) for leaf in leaves(clause)
     }
     fields.discard(None)
     return not fields or not fields <= word_fields
 
 
 def _is_filler(clause: Any, fillers: frozenset[str]) -> bool:
-    if not fillers or any(isinstance(leaf, wq.Phrase) for leaf in _leaves(clause)):
+    if not fillers or any(isinstance(leaf, wq.Phrase) for leaf in leaves(clause)):
         return False
     texts = {term_text(t) for _, t in clause.iter_all_terms()}
     return bool(texts) and texts <= fillers
-
-
-def _leaves(q: Any) -> Iterable[Any]:
-    if q.is_leaf():
-        yield q
-    else:
-        for child in q.children():
-            yield from _leaves(child)

@@ -227,7 +227,7 @@ class Shape:
 
 def shape_of(query: Any) -> Shape:
     phrases = set()
-    for leaf in _leaves(query):
+    for leaf in leaves(query):
         if isinstance(leaf, wq.Phrase) and body_field(leaf.fieldname) and leaf.slop == 1:
             phrases.add(tuple(term_text(w) for w in leaf.words))
     loose = {term_text(t) for f, t in query.iter_all_terms(phrases=False) if body_field(f)}
@@ -272,7 +272,7 @@ def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
     Body terms move to the speaker's ``said_*`` field; title/host/summary alternatives drop.
     """
     wanted: list[set[str]] = []
-    for sub in _leaves(q):
+    for sub in leaves(q):
         if getattr(sub, "fieldname", None) == "speaker" and not isinstance(sub, wq.Every):
             if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
                 raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
@@ -308,12 +308,13 @@ def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
     return rewrite(q).normalize()
 
 
-def _leaves(q: Any) -> Iterable[Any]:
+def leaves(q: Any) -> Iterable[Any]:
+    """The leaf queries (terms, phrases, ranges, ...) of a query tree."""
     if q.is_leaf():
         yield q
     else:
         for child in q.children():
-            yield from _leaves(child)
+            yield from leaves(child)
 
 
 def _normalise_terms(q: Any) -> Any:
