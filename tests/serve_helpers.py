@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.conftest import text_page
 
 FOG_HORN_AT = 12.0
-WAV_SECONDS = 20
+WAV_SECONDS = 250
 SCRIPT_TEXT = "<script>alert('pwned')</script>"
 
 
