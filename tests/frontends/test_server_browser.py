@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from searchpod import Index
+from tests.conftest import text_page
 from tests.serve_helpers import FOG_HORN_AT, SCRIPT_TEXT, MediaServer, write_show
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,8 +65,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(reason)
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("browser")
-    with MediaServer(root / "show") as media:
+    with MediaServer(root / "show") as media, MediaServer(root / "show", ranges=False) as plain:
         write_show(root / "show", media_base=media.base)
+        _write_unseekable_episode(root / "show", plain.base)
         Index.build(root / "index", [root / "show"])
         port = _free_port()
         # The console script itself, as a user runs it.
@@ -83,6 +85,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.terminate()
             server.wait(timeout=30)
             server.stderr.close()
+
+
+def _write_unseekable_episode(folder: Path, media_base: str) -> None:
+    """Episode 4, whose audio host does not answer range requests."""
+    page = text_page(4, "Fog signals", "Harbour Lights", "Mara Okafor", "Horns.", "Notes.")
+    audio = f"| Audio: | {media_base}/ep-1.wav |\n"
+    (folder / "ep-4.txt").write_text(page.replace("| Host image:", audio + "| Host image:"))
+    (folder / "ep-4.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:05.000\nA diaphone groans.\n\n"
+        "00:02:00.000 --> 00:02:05.000\nA siren wails.\n"
+    )
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -214,6 +227,17 @@ def test_a_share_link_shows_its_line_beside_the_player(site, page):
     assert _in_view(page, "#player") and page.is_visible("#audio")
     assert not _overlap(page, "li.cue.current", "#player")
     assert page.get_attribute("#audio", "src").endswith("/ep-1.wav#t=60")
+    page.wait_for_function("() => Math.abs(document.getElementById('audio').currentTime - 60) < 1")
+    assert page.is_hidden("#seek-note")
+
+
+def test_audio_that_cannot_seek_is_said_beside_the_player(site, page):
+    page.goto(site + "/e/show/ep-4.txt?t=120")
+    note = page.locator("#seek-note")
+    note.wait_for(state="visible")
+    assert "does not allow jumping to a time" in note.inner_text()
+    assert "2:00" in note.inner_text()
+    assert _in_view(page, "#seek-note")
 
 
 def test_without_javascript_a_share_link_lands_on_its_line(site, browser):
@@ -357,14 +381,14 @@ def test_fits_a_phone_in_either_scheme_and_keeps_screenshots(site, browser, sche
 
 def test_browse_the_shows_and_episodes(site, page):
     page.goto(site + "/")
-    assert "3 episodes" in page.inner_text("#stats")
+    assert "4 episodes" in page.inner_text("#stats")
     page.click("text=Browse all episodes")
     rows = page.locator(".episode-list tbody tr")
-    assert rows.count() == 3
+    assert rows.count() == 4
     page.select_option("select[name=show]", "Harbour Lights")
     page.click(".browse-form button")
     assert page.url == site + "/episodes?show=Harbour+Lights"  # the default order left out
-    assert page.locator(".episode-list tbody tr").count() == 2
+    assert page.locator(".episode-list tbody tr").count() == 3
 
 
 # What axe-core calls serious or critical must not be there; without axe, our own checks.
