@@ -470,8 +470,6 @@ def _transcript(
             attrs += f' data-start="{cue.start:g}"'
             # Relative to this page: ?t=…#c… reloads it there when no script runs.
             time = f'<a class="time" href="?t={int(cue.start)}{q}#c{i}">{clock(cue.start)}</a> '
-        if cue.speaker:
-            attrs += f' data-speaker="{escape_html(cue.speaker)}"'
         # A speaker is named when they start talking, not on each of their lines.
         named = ""
         if cue.speaker and cue.speaker != speaker:

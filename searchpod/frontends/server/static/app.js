@@ -259,6 +259,15 @@
     play(parseFloat(line.getAttribute("data-start")));
   });
 
+  // A speaker is named on the first line of their turn: look back for it.
+  function speakerOf(line) {
+    for (var li = line; li; li = li.previousElementSibling) {
+      var named = li.querySelector(".speaker");
+      if (named) { return named.textContent; }
+    }
+    return "";
+  }
+
   // Share the line being heard, quoted, with a link that opens the page there.
   if (shareNow) {
     shareNow.hidden = false;
@@ -268,7 +277,7 @@
       var query = byId("find-q") ? byId("find-q").value.trim() : "";
       var url = location.origin + location.pathname + "?t=" + at +
         (query ? "&q=" + encodeURIComponent(query) : "") + (i >= 0 ? "#" + cues[i].id : "");
-      var speaker = i >= 0 ? cues[i].getAttribute("data-speaker") : "";
+      var speaker = i >= 0 ? speakerOf(cues[i]) : "";
       var said = i >= 0 ? cues[i].querySelector(".text").textContent : "";
       openShare(url, "“" + said + "”" + (speaker ? " — " + speaker : ""),
         player.getAttribute("data-title") + " at " + clock(at));
@@ -371,13 +380,17 @@
 
   // ---- arriving: at a shared moment, or where this reader left off ----------------------
 
+  // The server marked the line a share link names; without a fragment, show it here.
+  var marked = transcript.querySelector(".cue.current");
   var start = audio.getAttribute("data-start");
   var resume = byId("resume");
-  if (start !== null) {
-    current = cueAt(parseFloat(start));
-    seekTo(parseFloat(start));
+  if (marked) {
+    current = cues.indexOf(marked);
     if (!location.hash) { showLine(current); }
-  } else {
+  }
+  if (start !== null) {
+    seekTo(parseFloat(start));
+  } else if (episodeId && !marked) {
     var saved = parseFloat(stored(positionKey(episodeId)) || "");
     if (saved >= RESUME_FROM_S) {
       seekTo(saved);
