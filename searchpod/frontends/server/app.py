@@ -154,7 +154,7 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         },
     )
     # Transcript pages are large and repetitive HTML: gzip makes them ~5x smaller.
-    return Guard(GZipMiddleware(app, minimum_size=1024))
+    return Guard(GZipMiddleware(app, minimum_size=1024, compresslevel=6))
 
 
 def _episode_id(request: Request) -> str:
