@@ -202,7 +202,7 @@ class CommitCache:
     stale answer. (``Index.stats`` keeps its own answer per commit.)
     """
 
-    MAX_EPISODES = 1_000
+    MAX_EPISODES = 200  # a results page holds at most 100 episodes
 
     def __init__(self, ix: Index) -> None:
         self.ix = ix

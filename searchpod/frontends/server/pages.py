@@ -408,12 +408,10 @@ def _find_form(episode: Episode, query: str, terms: frozenset[str]) -> str:
     if query:
         found = [i for i, c in enumerate(episode.cues) if highlight_spans(c.text, terms)]
         if found:
-            status = (
-                f"{len(found)} line{'s' if len(found) != 1 else ''} say “{escape_html(query)}”: "
-                f'<a href="#c{found[0]}">first at {clock(episode.cues[found[0]].start)}</a>'
-                if episode.cues[found[0]].start is not None
-                else f'<a href="#c{found[0]}">{len(found)} lines</a>'
-            )
+            lines = "1 line says" if len(found) == 1 else f"{len(found)} lines say"
+            first = episode.cues[found[0]].start
+            where = f"first at {clock(first)}" if first is not None else "the first"
+            status = f'{lines} “{escape_html(query)}”: <a href="#c{found[0]}">{where}</a>'
         else:
             status = f"No line says “{escape_html(query)}”."
     path = escape_html(episode_path(episode.id))
