@@ -186,8 +186,14 @@ def test_results_are_grouped_by_episode_with_moments_in_time_order(site, page):
     assert len(times) >= 3
     seconds = [int(m) * 60 + int(s) for m, s in (t.split(":") for t in times)]
     assert seconds == sorted(seconds)
-    # Every timed moment can be played and shared.
-    assert first.locator("li.moment a.share-link").count() == len(times)
+    # Every timed moment can be played and shared; sharing quotes it, with its link.
+    shares = first.locator("li.moment a.share-link")
+    assert shares.count() == len(times)
+    shares.first.click()
+    assert page.is_visible("#share-dialog")
+    assert page.input_value("#share-link") == site + shares.first.get_attribute("href")
+    assert "Today the lighthouse keepers of the north." in page.inner_text("#share-quote")
+    assert page.url == site + "/?q=lighthouse"
 
 
 def test_keyboard_only_search_then_play_a_moment(site, page):
