@@ -196,10 +196,11 @@ def _page(value: str | None) -> int:
 class CommitCache:
     """What the pages ask for again and again, kept until the index's next commit.
 
-    An episode's media URL comes with its whole transcript, and is the same for every
-    request until something is committed. Each value is kept under the commit read before
-    computing it, so a commit landing meanwhile only costs one more computation, never a
-    stale answer. (``Index.stats`` keeps its own answer per commit.)
+    An episode's media URL and line starts (which name a share link's line) come with its
+    whole transcript, and are the same for every request until something is committed. Each
+    value is kept under the commit read before computing it, so a commit landing meanwhile
+    only costs one more computation, never a stale answer. (``Index.stats`` and
+    ``Index.catalogue`` keep their own answers per commit.)
     """
 
     MAX_EPISODES = 200  # a results page holds at most 100 episodes

@@ -13,7 +13,12 @@
   function byId(id) { return doc.getElementById(id); }
 
   function typingIn(el) {
-    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT|AUDIO|BUTTON)$/.test(el.tagName));
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // Keys a focused control uses itself (space on a button, arrows on the player) do not scroll.
+  function keysGoTo(el) {
+    return typingIn(el) || (el && /^(AUDIO|BUTTON|SUMMARY)$/.test(el.tagName));
   }
 
   function clock(seconds) {
@@ -236,7 +241,7 @@
   window.addEventListener("wheel", stopFollowing, { passive: true });
   window.addEventListener("touchmove", stopFollowing, { passive: true });
   doc.addEventListener("keydown", function (event) {
-    if (FOLLOW_KEYS.test(event.key) && !typingIn(doc.activeElement)) { stopFollowing(); }
+    if (FOLLOW_KEYS.test(event.key) && !keysGoTo(doc.activeElement)) { stopFollowing(); }
   });
   if (backToNow) {
     backToNow.addEventListener("click", function () {
