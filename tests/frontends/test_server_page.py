@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
@@ -10,6 +12,7 @@ from starlette.testclient import TestClient
 from searchpod import Index
 from searchpod.frontends.server import create_app
 from searchpod.frontends.server.pages import current_cue
+from tests.conftest import text_page
 from tests.serve_helpers import FOG_HORN_AT, SCRIPT_TEXT, write_show
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)", re.IGNORECASE)
@@ -222,3 +225,38 @@ def test_favicon_and_compressed_pages(client):
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     page = client.get("/e/show/ep-1.txt", headers={"accept-encoding": "gzip"})
     assert page.headers.get("content-encoding") == "gzip"
+
+
+HOSTILE = "<img src=x onerror=alert(1)>\"'><script>alert(2)</script>"
+
+
+def test_every_new_view_escapes_what_episodes_say(tmp_path):
+    """Titles, shows, hosts, speakers and words that are HTML stay text on every page."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "ep-7.txt").write_text(
+        text_page(7, f"Title {HOSTILE}", f"Show {HOSTILE}", f"Host {HOSTILE}", "Sum.", "Body.")
+    )
+    (folder / "ep-7.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+        f"<v Speaker {HOSTILE.replace('>', '&gt;').replace('<', '&lt;')}>kelp {HOSTILE}\n"
+    )
+    Index.build(tmp_path / "index", [folder])
+    with TestClient(create_app(tmp_path / "index")) as client:
+        show = client.get("/episodes").text.split('<option value="')[2].split('"')[0]
+        urls = [
+            "/",
+            "/episodes",
+            "/episodes?" + urlencode({"show": unescape(show)}),
+            "/?q=kelp",
+            "/?" + urlencode({"q": "kelp", "speaker": HOSTILE}),
+            "/e/hostile/ep-7.txt?t=1",
+            "/e/hostile/ep-7.txt?" + urlencode({"q": HOSTILE, "t": "1"}),
+        ]
+        for url in urls:
+            page = client.get(url)
+            assert page.status_code in (200, 400), url
+            body = page.text
+            assert "<img" not in body and "<script>alert" not in body, url
+            assert not INLINE_SCRIPT.search(body), url
+        assert "Show &lt;img src=x onerror=alert(1)&gt;" in client.get("/").text
