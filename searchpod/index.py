@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from searchpod.ingest.feeds.parse import FeedStore
     from searchpod.ingest.sources import ListingCache
+    from searchpod.query.catalogue import Catalogue
     from searchpod.query.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -92,6 +93,7 @@ class Index:
         self._indexer_gen: Path | None = None
         self._listings: ListingCache | None = None  # folders' walks, for the next add_paths
         self._stats: tuple[tuple[str, int], IndexStats] | None = None
+        self._catalogue: tuple[tuple[str, int], Catalogue] | None = None
         self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
@@ -341,6 +343,26 @@ class Index:
         stats = self._read(self._count, "stats")
         self._stats = (commit, stats)
         return stats
+
+    def catalogue(self) -> Catalogue:
+        """Every episode's title, show, number, date, length and words, newest first.
+
+        Reads every stored transcript (~0.7 s for 180 two-hour episodes), so the answer is
+        kept until the next commit, like ``stats``.
+        """
+        from searchpod.query.catalogue import read_catalogue
+
+        commit = self.commit
+        cached = self._catalogue
+        if cached is not None and cached[0] == commit:
+            return cached[1]
+
+        def read(searcher: Reader) -> Catalogue:
+            return read_catalogue(searcher.documents(), searcher.bodies())
+
+        catalogue = self._read(read, "catalogue")
+        self._catalogue = (commit, catalogue)
+        return catalogue
 
     def _count(self, searcher: Reader) -> IndexStats:
         shows: dict[str, int] = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.conftest import text_page
 
 FOG_HORN_AT = 12.0
-WAV_SECONDS = 20
+WAV_SECONDS = 250
 SCRIPT_TEXT = "<script>alert('pwned')</script>"
 
 
@@ -128,10 +128,12 @@ class MediaServer:
     """Serves a folder's files on 127.0.0.1 with byte ranges (so a browser can seek in audio).
 
     Stands in for a podcast's own media host: searchpod only links to media, never serves it.
+    ``ranges=False`` stands in for a host that ignores ``Range`` (a browser cannot seek).
     """
 
-    def __init__(self, folder: Path) -> None:
-        handler = functools.partial(_RangeHandler, directory=str(folder))
+    def __init__(self, folder: Path, *, ranges: bool = True) -> None:
+        kind = _RangeHandler if ranges else _QuietHandler
+        handler = functools.partial(kind, directory=str(folder))
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -149,10 +151,12 @@ class MediaServer:
         self.thread.join(timeout=10)
 
 
-class _RangeHandler(SimpleHTTPRequestHandler):
+class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet test output
         pass
 
+
+class _RangeHandler(_QuietHandler):
     def send_head(self):  # type: ignore[no-untyped-def]
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
         path = Path(self.translate_path(self.path))

@@ -108,6 +108,11 @@ class Reader:
         for fields in self._searcher.all_stored_fields():
             yield dict(fields)
 
+    def documents(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(docnum, stored fields)`` of every live document."""
+        for docnum, fields in self._reader.iter_docs():
+            yield int(docnum), dict(fields)
+
     def body_text(self, docnum: int) -> str:
         """A document's body text, as indexed (character spans point into it)."""
         return str(self._reader.column_reader("body_text")[docnum].decode("utf-8"))

@@ -333,14 +333,15 @@ def _print_moments(found: Any, as_json: bool, fmt: str) -> None:
         return
     html = fmt == "html"
     for m in found.moments:
+        where = f"episode {m.episode} · {m.id}" if m.episode is not None else m.id
         if html:
             said = mark(m.text, m.highlights, "<mark>", "</mark>", escape=True)
             who = escape_html(f"{m.speaker}: ") if m.speaker else ""
-            title = escape_html(f"{m.title} ({m.id})")
+            title = escape_html(f"{m.title} ({where})")
         else:
             said = mark(m.text, m.highlights, "**", "**")
             who = f"{m.speaker}: " if m.speaker else ""
-            title = f"{m.title} ({m.id})"
+            title = f"{m.title} ({where})"
         line = f"{format_time(m.start)} {who}{said}".strip()
         # terminal_safe after escaping: an escaped control character is still one.
         click.echo(terminal_safe(title))
@@ -351,19 +352,43 @@ def _print_moments(found: Any, as_json: bool, fmt: str) -> None:
 @click.argument("episode_id")
 @click.option("-q", "--query", help="Highlight this query's words.")
 @click.option("--at", "at", help="Start at this time (e.g. 12:30 or 1:02:03).")
+@click.option(
+    "--context",
+    type=click.IntRange(0, 1000),
+    help="With --at: print this many lines either side of the moment, no pager.",
+)
+@click.option("--no-pager", is_flag=True, help="Print, even on a terminal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the episode as JSON.")
 @click.pass_context
 def show(
-    ctx: click.Context, episode_id: str, query: str | None, at: str | None, as_json: bool
+    ctx: click.Context,
+    episode_id: str,
+    query: str | None,
+    at: str | None,
+    context: int | None,
+    no_pager: bool,
+    as_json: bool,
 ) -> None:
-    """Print one episode: header and time-coded transcript."""
+    """Print one episode: header and time-coded transcript.
+
+    On a terminal it opens in $PAGER (else less), at the moment --at names.
+    """
+    from searchpod.frontends.render import episode_lines, transcript_end
     from searchpod.text.analysis import analyse
 
     start = _parse_at(at) if at else None
+    if context is not None and start is None:
+        _fail("--context needs --at: the moment to print lines around")
     try:
         episode = _open(ctx, build_default=True).get(episode_id)
     except SearchpodError as exc:
         _fail(str(exc))
+    if start is not None:
+        end = transcript_end(episode)
+        if end is None:
+            _fail(f"--at {at}: episode {episode_id!r} has no timed transcript")
+        if start > end:
+            _fail(f"--at {at} is past the end of episode {episode_id!r} ({_clock(end)})")
     if as_json:
         data = episode.to_dict()
         if start is not None:
@@ -374,22 +399,45 @@ def show(
             ]
         _dump(data)
         return
+    terms = frozenset(analyse(query or ""))
+    console = _console()
+    if context is not None:
+        for line in episode_lines(episode, terms, start, around=context)[0]:
+            console.print(line)
+        return
+    if console.is_terminal and not no_pager:
+        import shutil
+
+        from searchpod.frontends.render import page_lines
+
+        lines, moment = episode_lines(episode, terms, start)
+        page_lines(lines, moment if start is not None else 0, shutil.get_terminal_size().columns)
+        return
     from searchpod.frontends.render import print_episode
 
-    print_episode(_console(), episode, frozenset(analyse(query or "")), start)
+    print_episode(console, episode, terms, start)
+
+
+_AT = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)")
 
 
 def _parse_at(value: str) -> float:
-    try:
-        parts = [float(p) for p in value.split(":")]
-    except ValueError:
-        _fail(f"--at takes a time like 12:30 or 1:02:03, not {value!r}")
-    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts):
-        _fail(f"--at takes a time like 12:30 or 1:02:03, not {value!r}")
-    seconds = 0.0
-    for p in parts:
-        seconds = seconds * 60 + p
-    return seconds
+    """Seconds for ``755``, ``12:35`` or ``1:02:03``; minutes and seconds after a colon < 60."""
+    match = _AT.fullmatch(value.strip())
+    problem = f"--at takes a time like 12:30 or 1:02:03, not {value!r}"
+    if not match:
+        _fail(problem)
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    if match.group(2) is not None and seconds >= 60:
+        _fail(f"{problem}: seconds go up to 59")
+    if match.group(1) is not None and minutes >= 60:
+        _fail(f"{problem}: minutes go up to 59")
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 @main.command()

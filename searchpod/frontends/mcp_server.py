@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,7 +23,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from searchpod import __version__
-from searchpod.errors import OptionError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, OptionError, SearchpodError
 from searchpod.index import Index
 from searchpod.model import Cue, Episode, Hit, SearchResults, Snippet
 from searchpod.options import ASSISTANT_MAX_HITS, SearchOptions, in_flags
@@ -32,7 +33,7 @@ from searchpod.text.highlight import format_time, mark
 
 MAX_TRANSCRIPT_CHARS = 20_000
 AROUND_S = 60.0  # read_transcript(around=T) reads T-60 s to T+60 s
-LINE_S = 15.0  # a transcript line gathers one speaker's cues for up to this long
+LINE_S = 15.0  # a transcript line gathers one speaker's cues spanning up to this long
 MAX_NAMES = 100  # shows or hosts listed by list_shows and in facets
 
 READ_ONLY = ToolAnnotations(
@@ -144,6 +145,14 @@ class IndexTools:
                 self._index = Index(self.path)
             return self._index
 
+    def episode(self, episode_id: str) -> Episode:
+        """The episode, or a tool error that shows what an id looks like."""
+        ix = self.index()
+        try:
+            return ix.get(episode_id)
+        except EpisodeNotFoundError:
+            raise ToolError(_unknown_id(ix, episode_id)) from None
+
     @_answers
     def search(
         self,
@@ -247,7 +256,7 @@ class IndexTools:
     ) -> dict[str, Any]:
         """An episode's details: title, show, number, host, date, summary, links, page metadata,
         and what its transcript holds (length, duration, speakers)."""
-        episode = self.index().get(episode_id)
+        episode = self.episode(episode_id)
         data = _compact(episode.to_dict(), drop=("cues",))
         data["transcript"] = _transcript_facts(episode)
         return data
@@ -267,9 +276,11 @@ class IndexTools:
         ] = 4000,
     ) -> dict[str, Any]:
         """Read part of an episode's transcript, in lines of `[HH:MM:SS] Speaker: text`
-        (up to 15 s each; the speaker named when it changes). Give start/end seconds, or
-        around=a snippet's seconds; with neither it reads from the beginning. When the text
-        is cut at max_chars, `next_start` says where to continue."""
+        (one speaker's cues, spanning up to 15 s unless one cue is longer; the speaker named
+        when it changes). Give start/end seconds, or around=a snippet's seconds: the lines
+        either side of it, the line said then always included. With neither it reads from
+        the beginning. When the text is cut at max_chars, `next_start` says where to
+        continue."""
         notes = []
         if max_chars > MAX_TRANSCRIPT_CHARS:
             notes.append(f"max_chars {max_chars} is more than {MAX_TRANSCRIPT_CHARS}: capped")
@@ -278,7 +289,7 @@ class IndexTools:
             start, end = max(0.0, around - AROUND_S), around + AROUND_S
         if start is not None and end is not None and end < start:
             raise ToolError(f"end ({end:g} s) is before start ({start:g} s)")
-        episode = self.index().get(episode_id)
+        episode = self.episode(episode_id)
         data: dict[str, Any] = {"id": episode.id, "title": episode.title}
         link_base = episode.media_url or episode.url
         timed = [c for c in episode.cues if c.start is not None]
@@ -293,18 +304,25 @@ class IndexTools:
             lo, hi = start or 0.0, end if end is not None else float("inf")
             window = [c for c in timed if _until(c) >= lo]
             window = [c for c in window if _begin(c) < hi]
-            lines = _fit(_lines(window), max_chars)
+            grouped = _lines(window)
+            if around is not None:
+                # Centred on the asked second: its line first, then lines either side.
+                first, last = _centre(grouped, window, around, max_chars)
+            else:
+                first, last = 0, len(_fit(grouped, max_chars))
+            lines = grouped[first:last]
             # Only a single line longer than max_chars is cut here.
             text, cut = _cut("\n".join(line for _, line in lines), max_chars)
+            skipped = sum(count for count, _ in grouped[:first])
             shown = sum(count for count, _ in lines)
             if window:
-                data.update(_moment("start", _begin(window[0]), link_base))
+                data.update(_moment("start", _begin(window[skipped]), link_base))
             else:
-                last = max(_until(c) for c in timed)
-                notes.append(f"no transcript in that time: it runs to {_hms(last)}")
-            if shown < len(window):
+                last_end = max(_until(c) for c in timed)
+                notes.append(f"no transcript in that time: it runs to {_hms(last_end)}")
+            if skipped + shown < len(window):
                 cut = True
-                data["next_start"] = window[shown].start
+                data["next_start"] = window[skipped + shown].start
         data["text"] = text
         if cut:
             notes.append(f"cut at max_chars={max_chars}")
@@ -348,6 +366,19 @@ def build_server(index_path: str | Path) -> MCPServer:
 def serve(index_path: str | Path) -> None:
     """Serve the index over stdio until the client closes the connection."""
     build_server(Path(index_path).resolve()).run("stdio")
+
+
+def _unknown_id(ix: Index, episode_id: str) -> str:
+    """ "no episode with id …", with ids that end with the one given, or else an example."""
+    ids = [e.id for e in ix.catalogue().episodes]
+    wanted = episode_id.strip().lower()
+    near = [i for i in ids if wanted and i.lower().rsplit("/", 1)[-1].startswith(wanted)][:3]
+    message = f"no episode with id {episode_id[:80]!r} in the index"
+    if near:
+        return f"{message}; did you mean {' or '.join(repr(i) for i in near)}?"
+    if ids:
+        return f"{message}; ids are the `id` of search hits, like {ids[0]!r}"
+    return f"{message}; the index holds no episodes"
 
 
 def _capped(limit: int, notes: list[str]) -> int:
@@ -491,9 +522,10 @@ def _transcript_facts(episode: Episode) -> dict[str, Any]:
 def _lines(cues: Sequence[Cue]) -> list[tuple[int, str]]:
     """``[HH:MM:SS] Speaker: text`` lines, each with the number of cues it holds.
 
-    One speaker's timed cues share a line for up to ``LINE_S`` seconds (on real Whisper
-    transcripts a label on every cue made a 4,000-character read cover ~15% less talk), and
-    the speaker is named only when it changes.
+    One speaker's timed cues share a line while it spans at most ``LINE_S`` seconds, start
+    of its first cue to end of its last (on real Whisper transcripts a label on every cue
+    made a 4,000-character read cover ~15% less talk); a single longer cue is a line of its
+    own. The speaker is named only when it changes.
     """
     out: list[tuple[int, str]] = []
     speaker = None
@@ -503,7 +535,7 @@ def _lines(cues: Sequence[Cue]) -> list[tuple[int, str]]:
             out
             and cue.start is not None
             and line_start is not None
-            and cue.start - line_start < LINE_S
+            and _until(cue) - line_start <= LINE_S
             and cue.speaker in (None, speaker)
         ):
             count, line = out[-1]
@@ -516,6 +548,32 @@ def _lines(cues: Sequence[Cue]) -> list[tuple[int, str]]:
         line_start = cue.start
         out.append((1, label + cue.text))
     return out
+
+
+def _centre(
+    lines: list[tuple[int, str]], cues: Sequence[Cue], at: float, max_chars: int
+) -> tuple[int, int]:
+    """``(first, last)``: the run of ``lines`` around the one said at ``at`` that fits in
+    ``max_chars``, growing a line after, then a line before, in turn."""
+    if not lines:
+        return 0, 0
+    starts, seen = [], 0
+    for count, _ in lines:
+        starts.append(_begin(cues[seen]))
+        seen += count
+    middle = max(0, bisect_right(starts, at) - 1)
+    first, last = middle, middle + 1
+    used = len(lines[middle][1]) + 1
+    grew = True
+    while grew:
+        grew = False
+        for side in ("after", "before"):
+            i = last if side == "after" else first - 1
+            if 0 <= i < len(lines) and used + len(lines[i][1]) + 1 <= max_chars:
+                used += len(lines[i][1]) + 1
+                first, last = (first, last + 1) if side == "after" else (first - 1, last)
+                grew = True
+    return first, last
 
 
 def _fit(lines: list[tuple[int, str]], max_chars: int) -> list[tuple[int, str]]:

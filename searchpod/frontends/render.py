@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from searchpod.index import IndexStats
-from searchpod.model import Episode, Hit, IndexReport, SearchResults
+from searchpod.model import Cue, Episode, Hit, IndexReport, SearchResults
 from searchpod.query.moments import MomentResults
 from searchpod.text.highlight import format_time, mark
 from searchpod.text.safe import escape_html, safe_url, terminal_safe
@@ -97,12 +97,14 @@ class RichConsole:
 
     is_terminal = True
 
-    def __init__(self, *, stderr: bool = False) -> None:
+    def __init__(self, *, stderr: bool = False, **options: Any) -> None:
         from rich.console import Console as _RichConsole
 
-        self.rich: Any = _RichConsole(stderr=stderr, highlight=False)
+        # ``options`` are rich's (a file and width to render into, for a pager or a test).
+        self.rich: Any = _RichConsole(stderr=stderr, highlight=False, **options)
 
     def print(self, line: Styled | str = "") -> None:
+        from rich.padding import Padding
         from rich.text import Text
 
         line = _safe_line(line)
@@ -110,9 +112,14 @@ class RichConsole:
             text = Text(line.text)
             for start, end, style in line.spans:
                 text.stylize(style, start, end)
-            self.rich.print(text)
         else:
-            self.rich.print(Text(line))  # a Text, so brackets in a query aren't rich markup
+            text = Text(line)  # a Text, so brackets in a query aren't rich markup
+        # An indented line keeps its indent on every line it wraps to, at any width.
+        indent = len(text.plain) - len(text.plain.lstrip(" "))
+        if indent and text.plain.strip():
+            self.rich.print(Padding(text[indent:], (0, 0, 0, indent), expand=False))
+        else:
+            self.rich.print(text)
 
 
 def console_for(*, stderr: bool = False) -> Console:
@@ -155,7 +162,8 @@ def print_moments(console: Console, found: MomentResults) -> None:
     for rank, moment in enumerate(found.moments, first + 1):
         title = Styled(f"{rank:>2}. ", style="bold")
         title.append(moment.title, style="bold")
-        title.append(f"  ({moment.id})", style="dim")
+        number = f"episode {moment.episode} · " if moment.episode is not None else ""
+        title.append(f"  ({number}{moment.id})", style="dim")
         console.print(title)
         line = Styled("    ")
         if moment.start is not None:
@@ -197,7 +205,9 @@ def _print_hit(console: Console, rank: int, hit: Hit) -> None:
     title.append_text(_styled(hit.title, hit.title_highlights, "bold"))
     title.append(f"  ({hit.score:.2f})", style="dim")
     console.print(title)
-    meta = [m for m in (hit.show, hit.host, hit.published and hit.published.isoformat()) if m]
+    number = f"episode {hit.episode}" if hit.episode is not None else None
+    published = hit.published and hit.published.isoformat()
+    meta = [m for m in (hit.show, number, hit.host, published) if m]
     meta.append(hit.id)
     console.print(Styled("    " + " · ".join(meta), style="cyan"))
     if not hit.snippets and hit.summary:
@@ -223,39 +233,129 @@ def _clip(text: str, width: int = 200) -> str:
 def print_episode(
     console: Console, episode: Episode, terms: frozenset[str], at: float | None
 ) -> None:
+    """The episode's header and transcript; with ``at``, the transcript from that moment."""
+    lines, _ = episode_lines(episode, terms, at, from_at=True)
+    for line in lines:
+        console.print(line)
+
+
+def episode_lines(
+    episode: Episode,
+    terms: frozenset[str],
+    at: float | None,
+    *,
+    from_at: bool = False,
+    around: int | None = None,
+) -> tuple[list[Styled], int]:
+    """The episode as lines: a header, then one line per cue; and which line ``at`` is in.
+
+    With ``from_at`` the cues said before ``at`` are left out (and the one said then starts
+    at ``at``); with ``around`` only that many cues either side of it are kept; otherwise
+    every cue is there. The line said at ``at`` has its time marked.
+    """
     from searchpod.query.snippets import highlight_spans
 
-    console.print(_styled(episode.title, highlight_spans(episode.title, terms), "bold"))
-    meta = [
-        m
-        for m in (episode.show, episode.host, episode.published and episode.published.isoformat())
-        if m
-    ]
-    console.print(Styled(" · ".join([*meta, episode.id]), style="cyan"))
+    lines = [_styled(episode.title, highlight_spans(episode.title, terms), "bold")]
+    number = f"episode {episode.episode}" if episode.episode is not None else None
+    published = episode.published and episode.published.isoformat()
+    meta = [m for m in (episode.show, number, episode.host, published) if m]
+    lines.append(Styled(" · ".join([*meta, episode.id]), style="cyan"))
     link = safe_url(episode.media_url) or safe_url(episode.url)
     if link:
-        console.print(Styled(link, style="dim"))
+        lines.append(Styled(link, style="dim"))
     if episode.summary:
-        console.print(_styled(episode.summary, highlight_spans(episode.summary, terms), "italic"))
-    console.print()
+        lines.append(_styled(episode.summary, highlight_spans(episode.summary, terms), "italic"))
+    lines.append(Styled())
+    moment = len(lines)
     if not episode.cues:
         # Line by line: each console line is made safe whole, newlines included.
-        for text in episode.body.splitlines():
-            console.print(_styled(text, highlight_spans(text, terms)))
-        return
+        lines.extend(_styled(t, highlight_spans(t, terms)) for t in episode.body.splitlines())
+        return lines, moment
+    cues = list(episode.cues)
+    said_at = _said_at(cues, at)
+    if around is not None and said_at is not None:
+        cues = cues[max(0, said_at - around) : said_at + around + 1]
+        said_at = min(said_at, around)
+    elif from_at and said_at is not None:
+        # From the moment on, the line said then starting at ``at`` (a joined cue starts at
+        # the source cue said then).
+        cues = [c.from_time(at) for c in cues[said_at:]]  # type: ignore[arg-type]
+        said_at = 0
     speaker = None
-    for cue in episode.cues:
-        last = cue.end if cue.end is not None else cue.start
-        if at is not None and last is not None and last < at:
-            continue
-        if at is not None:
-            cue = cue.from_time(at)  # a joined cue: from the source cue said at that time
-        line = Styled(f"{format_time(cue.start) or '[--:--:--]'} ", style="green")
+    for i, cue in enumerate(cues):
+        if i == said_at:
+            moment = len(lines)
+        marked = i == said_at and not from_at
+        line = Styled(
+            f"{format_time(cue.start) or '[--:--:--]'} ",
+            style="reverse green" if marked else "green",
+        )
         if cue.speaker and cue.speaker != speaker:
             line.append(f"{cue.speaker}: ", style="bold magenta")
         speaker = cue.speaker or speaker
         line.append_text(_styled(cue.text, highlight_spans(cue.text, terms)))
-        console.print(line)
+        lines.append(line)
+    return lines, moment
+
+
+def _said_at(cues: Sequence[Cue], at: float | None) -> int | None:
+    """Index of the first cue not over by ``at`` (the one said then), None for no ``at``."""
+    if at is None:
+        return None
+    for i, cue in enumerate(cues):
+        last = cue.end if cue.end is not None else cue.start
+        if last is None or last >= at:
+            return i
+    return len(cues)
+
+
+def transcript_end(episode: Episode) -> float | None:
+    """Where the timed transcript ends, in seconds (None when it has no times)."""
+    ends = [c.end if c.end is not None else c.start for c in episode.cues]
+    known = [t for t in ends if t is not None]
+    return max(known) if known else None
+
+
+def page_lines(lines: Sequence[Styled], start: int, width: int) -> None:
+    """Show ``lines`` through ``$PAGER`` (else ``less``), opened at line ``start``.
+
+    ``less`` gets every line and jumps to ``start`` (the reader can scroll back); another
+    pager gets the lines from ``start`` on. Without a pager to run, the lines are printed.
+    """
+    import io
+    import os
+    import shlex
+    import shutil
+    import subprocess
+
+    command = shlex.split(os.environ.get("PAGER") or "less") or ["less"]
+    program = shutil.which(command[0])
+    env = dict(os.environ)
+    is_less = os.path.basename(command[0]) == "less"
+    buffer = io.StringIO()
+    out = RichConsole(file=buffer, width=width, force_terminal=True)
+    skipped = 0
+    for i, line in enumerate(lines):
+        if i == start:
+            skipped = buffer.getvalue().count("\n")
+        if i >= start or is_less:
+            out.print(line)
+    if program is None:
+        sys.stdout.write(buffer.getvalue())
+        return
+    if is_less:
+        # Colours through (-R); a transcript fitting one screen is just printed (-F, -X).
+        env.setdefault("LESS", "FRX")
+        command = [*command, "-R", f"+{skipped + 1}g"]
+    text = buffer.getvalue()
+    with subprocess.Popen([program, *command[1:]], stdin=subprocess.PIPE, env=env) as pager:
+        assert pager.stdin is not None
+        try:
+            pager.stdin.write(text.encode("utf-8", "replace"))
+            pager.stdin.close()
+        except BrokenPipeError:
+            pass  # the reader quit the pager before the end: nothing more to show
+        pager.wait()
 
 
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:

@@ -79,7 +79,7 @@ def test_human_output_is_plain_when_piped(run, episodes_dir: Path) -> None:
     result = run("search", "fresnel")
     assert result.exit_code == 0
     assert "Eps 1: Lighthouse keepers of the north" in result.stdout
-    assert "Harbour Lights · Mara Okafor" in result.stdout
+    assert "Harbour Lights · episode 1 · Mara Okafor" in result.stdout
     assert "Fresnel lenses" in result.stdout
     assert "\x1b[" not in result.stdout  # CliRunner is not a TTY: no escape codes
 

@@ -235,7 +235,12 @@ async def test_bad_query_is_a_tool_error_and_the_server_goes_on(session: ClientS
 async def test_unknown_id_is_a_tool_error(session: ClientSession) -> None:
     for tool in ("get_episode", "read_transcript"):
         message = await error(session, tool, episode_id="pods/nope.txt")
-        assert message.endswith(f"{tool}: no episode with id 'pods/nope.txt' in the index")
+        assert message.endswith(
+            f"{tool}: no episode with id 'pods/nope.txt' in the index; "
+            "ids are the `id` of search hits, like 'pods/eps-12.txt'"
+        )
+        near = await error(session, tool, episode_id="eps-12")
+        assert near.endswith("did you mean 'pods/eps-12.txt'?")
 
 
 async def test_get_episode_gives_metadata_and_what_the_transcript_holds(

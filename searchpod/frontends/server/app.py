@@ -9,11 +9,13 @@ every commit another process makes.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -24,12 +26,16 @@ from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, Sear
 from searchpod.frontends.server import pages
 from searchpod.frontends.server.params import search_arguments
 from searchpod.index import Index, IndexStats
+from searchpod.options import REQUEST_MAX_PAGE
+from searchpod.query.catalogue import Catalogue
 from searchpod.text.analysis import analyse
 
 STATIC = Path(__file__).parent / "static"
 MAX_ID_CHARS = 500
 MAX_TARGET_BYTES = 8192  # path plus query string
 MAX_SECONDS = 7 * 24 * 3600
+EPISODES_PER_PAGE = 50
+FAVICON = STATIC / "favicon.svg"
 READ_ONLY = "only GET and HEAD: this server is read-only"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -66,20 +72,50 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         return JSONResponse(facts.stats().to_dict())
 
     def home(request: Request) -> Response:
-        params = {k: v for k, v in request.query_params.items() if v}
+        given = dict(request.query_params)
+        params = _clean(given)
+        if params != given:
+            # Empty boxes of a form sent without the script: the same page at a clean URL.
+            return RedirectResponse("/" + pages.clean_query(params), status_code=303)
         if not params.get("q", "").strip():
-            stats = facts.stats()
-            line = f"{stats.episodes} episodes, {stats.timed_episodes} with timed transcripts."
-            return _html(pages.layout("searchpod", pages.home(line), params))
+            stats, catalogue = facts.stats(), facts.catalogue()
+            body = pages.home(
+                stats.episodes, catalogue.shows, catalogue.seconds, catalogue.words,
+                stats.timed_episodes,
+            )  # fmt: skip
+            return _html(pages.layout("searchpod", body, params))
         try:
             query, options = search_arguments(params)
             results = ix.moments(query, options)
         except QueryError as exc:
             body = pages.error_page(str(exc))
             return _html(pages.layout("searchpod: bad query", body, params), 400)
-        media = {m.id: facts.media_url(m.id) for m in results.moments}
-        body = pages.moments_page(results, media, params)
+        episodes = {m.id: facts.episode(m.id) for m in results.moments}
+        body = pages.moments_page(results, episodes, params)
         return _html(pages.layout(f"{query} — searchpod", body, params))
+
+    def episodes_page(request: Request) -> Response:
+        given = dict(request.query_params)
+        params = {
+            k: v for k, v in _clean(given).items() if k in ("show", "episode", "sort", "page")
+        }
+        if params.get("sort") == "newest":
+            params.pop("sort")
+        if params != given:
+            return RedirectResponse("/episodes" + pages.clean_query(params), status_code=303)
+        page = _page(params.get("page"))
+        catalogue = facts.catalogue()
+        rows = catalogue.select(
+            show=params.get("show"),
+            episodes=params.get("episode"),
+            oldest=params.get("sort") == "oldest",
+        )
+        start = (page - 1) * EPISODES_PER_PAGE
+        body = pages.episodes_page(
+            rows[start : start + EPISODES_PER_PAGE], catalogue.shows, params,
+            page=page, limit=EPISODES_PER_PAGE, total=len(rows),
+        )  # fmt: skip
+        return _html(pages.layout("Episodes — searchpod", body, {}))
 
     def episode_page(request: Request) -> Response:
         at = _seconds(request.query_params.get("t"))
@@ -87,7 +123,15 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         episode = ix.get(_episode_id(request))
         body = pages.episode_page(episode, at, query, frozenset(analyse(query)))
         title = f"{episode.title or episode.id} — searchpod"
-        return _html(pages.layout(title, body, {"q": query} if query else {}))
+        player = pages.episode_player(episode, at)
+        return _html(pages.layout(title, body, {}, player))
+
+    def favicon(request: Request) -> Response:
+        return Response(
+            FAVICON.read_bytes(),
+            media_type="image/svg+xml",
+            headers={"cache-control": "public, max-age=86400"},
+        )
 
     routes = [
         Route("/", home),
@@ -97,6 +141,8 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
         Route("/api/stats", api_stats),
         Route("/e/{episode_id:path}", episode_page),
         Route("/e", lambda request: RedirectResponse("/")),
+        Route("/episodes", episodes_page),
+        Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(
@@ -108,7 +154,8 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
             SearchpodError: lambda r, e: _error(r, 503, str(e)),
         },
     )
-    return Guard(app)
+    # Transcript pages are large and repetitive HTML: gzip makes them ~5x smaller.
+    return Guard(GZipMiddleware(app, minimum_size=1024, compresslevel=6))
 
 
 def _episode_id(request: Request) -> str:
@@ -130,36 +177,63 @@ def _seconds(value: str | None) -> float | None:
     return seconds
 
 
+def _clean(params: Mapping[str, str]) -> dict[str, str]:
+    """``params`` without empty values and defaults (relevance order, the first page)."""
+    return {
+        k: v
+        for k, v in params.items()
+        if v.strip() and not (k == "sort" and v == "relevance") and not (k == "page" and v == "1")
+    }
+
+
+def _page(value: str | None) -> int:
+    if not value:
+        return 1
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= REQUEST_MAX_PAGE:
+        raise OptionError(
+            "page", value[:40], f"must be a whole number from 1 to {REQUEST_MAX_PAGE}"
+        )
+    return int(value)
+
+
 class CommitCache:
     """What the pages ask for again and again, kept until the index's next commit.
 
-    An episode's media URL comes with its whole transcript, and is the same for every
-    request until something is committed. Each value is kept under the commit read before
-    computing it, so a commit landing meanwhile only costs one more computation, never a
-    stale answer. (``Index.stats`` keeps its own answer per commit.)
+    An episode's media URL and line starts (which name a share link's line) come with its
+    whole transcript, and are the same for every request until something is committed. Each
+    value is kept under the commit read before computing it, so a commit landing meanwhile
+    only costs one more computation, never a stale answer. (``Index.stats`` and
+    ``Index.catalogue`` keep their own answers per commit.)
     """
 
-    MAX_EPISODES = 10_000
+    MAX_EPISODES = 200  # a results page holds at most 100 episodes
 
     def __init__(self, ix: Index) -> None:
         self.ix = ix
-        self._media: tuple[tuple[str, int], dict[str, str | None]] = (("", -1), {})
+        self._episodes: tuple[tuple[str, int], dict[str, pages.EpisodeFacts]] = (("", -1), {})
 
     def stats(self) -> IndexStats:
         return self.ix.stats()
 
-    def media_url(self, episode_id: str) -> str | None:
+    def catalogue(self) -> Catalogue:
+        return self.ix.catalogue()
+
+    def episode(self, episode_id: str) -> pages.EpisodeFacts:
+        """An episode's media URL and line starts (for a share link's ``#c`` fragment)."""
         commit = self.ix.commit
-        seen, urls = self._media
-        if seen != commit or len(urls) >= self.MAX_EPISODES:
-            urls = {}
-            self._media = (commit, urls)
-        if episode_id not in urls:
+        seen, known = self._episodes
+        if seen != commit or len(known) >= self.MAX_EPISODES:
+            known = {}
+            self._episodes = (commit, known)
+        if episode_id not in known:
             try:
-                urls[episode_id] = self.ix.get(episode_id).media_url
-            except EpisodeNotFoundError:
-                urls[episode_id] = None  # removed by a commit since the search
-        return urls[episode_id]
+                episode = self.ix.get(episode_id)
+                known[episode_id] = pages.EpisodeFacts(
+                    episode.media_url, tuple(c.start for c in episode.cues)
+                )
+            except EpisodeNotFoundError:  # removed by a commit since the search
+                known[episode_id] = pages.EpisodeFacts(None, ())
+        return known[episode_id]
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
