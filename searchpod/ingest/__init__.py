@@ -1,0 +1,1 @@
+"""From files and downloads to Episode objects: sources, safe reading, decoding; pages/, transcripts/, feeds/."""

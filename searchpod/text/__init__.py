@@ -1,1 +1,1 @@
-"""text"""
+"""Pure text functions: tokens and stems (analysis, stemmer), typos, escaping, highlight marks."""
