@@ -14,15 +14,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from searchpod.engine.collect import collect
-from searchpod.engine.plan import plan
-from searchpod.engine.query import (
+from searchpod.engine.budget import (
     EXPANSION_BUDGET_S,
     MAX_EXPANSIONS,
     MAX_FUZZY_CHARS,
+    MAX_FUZZY_EDITS,
     MAX_QUERY_EXPANSIONS,
+    QUERY_BUDGET_S,
     Budget,
+    OutOfTime,
     OverBudget,
+    budgeted,
+    checkpoint,
+)
+from searchpod.engine.collect import collect
+from searchpod.engine.plan import plan
+from searchpod.engine.query import (
     Shape,
     body_field,
     both,
@@ -62,13 +69,26 @@ KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "publish
 
 
 def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
-    """Run one query on a Whoosh searcher and return plain results."""
+    """Run one query on a Whoosh searcher and return plain results.
+
+    Everything the query asks for shares one budget of work (``QUERY_BUDGET_S``: expanding
+    its words, matching, facets, snippets); a query that needs more is a QueryError.
+    """
+    budget = Budget()
+    try:
+        with budget.running():
+            return _search(searcher, text, options, budget)
+    except OutOfTime:
+        raise QueryError(text, budget.too_slow()) from None
+
+
+def _search(searcher: Any, text: str, options: SearchOptions, budget: Budget) -> SearchResults:
     validate_query(text)
     warnings: list[str] = []
     parsed = parse(searcher.schema, text)
     steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
     # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
-    budget = Budget()
+    budget.restart()
     terms_left = budget.terms
     try:
         prepared = _prepare(searcher, steps.strict, options, budget, warnings)
@@ -237,7 +257,9 @@ def _run(
         )
     # limit=None collects every match in one pass, so the total is exact without running
     # the query a second time (Whoosh's len() on a limited result re-runs it).
-    results = searcher.search(query, limit=None, filter=filters, sortedby=sortedby, terms=True)
+    results = searcher.search(
+        budgeted(query), limit=None, filter=filters, sortedby=sortedby, terms=True
+    )
     total = results.scored_length()
     if first:
         # Full matches may score below partial ones: fetch them wherever they rank.
@@ -288,7 +310,7 @@ def _relevance(searcher: Any, query: Any, docs: list[tuple[int, float]]) -> list
     if bulk is not None:  # reads only the posting blocks that hold the page's episodes
         scores = {d: score for d, score, _ in bulk.ranked}
     else:
-        scored = searcher.search(query, limit=None, filter=page)
+        scored = searcher.search(budgeted(query), limit=None, filter=page)
         scores = {scored.docnum(i): scored.score(i) for i in range(scored.scored_length())}
     return [(d, float(scores.get(d) or 0.0)) for d, _ in docs]
 
@@ -350,6 +372,7 @@ def _rerank_by_proximity(
             at_best = (bool(first) and docnum not in first, -ranking.blended(score, ceiling), done)
             if at_best > sorted(keys)[needed - 1]:
                 break
+        checkpoint()
         batch = head[done : done + max(needed - done, 10)]
         chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
         keys.extend(key(i) for i in range(done, done + len(batch)))
@@ -381,6 +404,7 @@ def _hits(
         chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
     bodies = searcher.reader().column_reader("body_text")
     for docnum, score in page.docs:
+        checkpoint()  # a page may hold 1,000 episodes, each read and cut into snippets
         fields = searcher.stored_fields(docnum)
         body = bodies[docnum].decode("utf-8")
         timing = Timing(fields["timing"]) if fields.get("timing") else None
@@ -494,7 +518,7 @@ def _near_words(
     out: dict[str, list[tuple[str, int]]] = {}
     seen = set()
     # One time budget for the whole query, however many words it has.
-    deadline = min(time.monotonic() + typos.NEAR_TIME_LIMIT, budget.deadline)
+    deadline = time.monotonic() + min(typos.NEAR_TIME_LIMIT, budget.expansion_left())
     for fieldname, btext in q.iter_all_terms():
         if fieldname not in SEARCH_FIELDS and not body_field(fieldname):
             continue  # numbers, dates, ids: their terms are not words
@@ -562,8 +586,10 @@ def _as_written(searcher: Any, word: str, episodes: int = 5) -> str:
 __all__ = [
     "EXPANSION_BUDGET_S",
     "MAX_EXPANSIONS",
+    "MAX_FUZZY_EDITS",
     "MAX_LIMIT",
     "MAX_QUERY_EXPANSIONS",
+    "QUERY_BUDGET_S",
     "SORTS",
     "SearchOptions",
     "run_search",
