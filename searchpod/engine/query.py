@@ -317,6 +317,10 @@ def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -
             )
             q = copy.copy(q)
             q.maxdist = MAX_FUZZY_EDITS
+        if isinstance(q, wq.FuzzyTerm) and q.prefixlength > len(term_text(q.text)):
+            # ``a~0/2``: Whoosh's automaton indexes past the word's end.
+            q = copy.copy(q)
+            q.prefixlength = len(term_text(q.text))
         if budget.spent() or budget.terms <= 0:
             raise OverBudget
         fieldname = q.fieldname
