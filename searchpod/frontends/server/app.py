@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.frontends.server import pages
 from searchpod.frontends.server.params import moment_arguments, search_arguments
+from searchpod.frontends.server.workslots import WorkSlots
 from searchpod.index import Index, IndexStats
 from searchpod.text.analysis import analyse
 
@@ -108,7 +109,8 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
             SearchpodError: lambda r, e: _error(r, 503, str(e)),
         },
     )
-    return Guard(app)
+    # Guard outermost: the answers of WorkSlots (503 when busy) carry the headers too.
+    return Guard(WorkSlots(app))
 
 
 def _episode_id(request: Request) -> str:
