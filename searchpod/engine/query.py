@@ -33,6 +33,7 @@ from searchpod.engine.budget import (
     Budget,
     OverBudget,
     budgeted,
+    checkpoint,
 )
 from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
@@ -333,7 +334,12 @@ def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -
             # Whoosh's own matching of the word (its scoring), on the terms found here.
             return _Found(q, expanded)
         if len(expanded) > MAX_EXPANSIONS:
-            expanded = sorted(expanded, key=lambda b: -reader.doc_frequency(fieldname, b))
+            frequency = {}
+            for i, b in enumerate(expanded):
+                if i % 256 == 0:
+                    checkpoint()  # up to 5,120 lookups
+                frequency[b] = reader.doc_frequency(fieldname, b)
+            expanded = sorted(expanded, key=lambda b: -frequency[b])
             warnings.append(
                 f"{q} matches more than {MAX_EXPANSIONS} terms; "
                 f"searched the {MAX_EXPANSIONS} most common"
@@ -403,6 +409,8 @@ class _Found(wq.MultiTerm):
         self.btexts = tuple(btexts)
 
     def _btexts(self, reader: Any) -> list[bytes]:
+        # Called as each segment's matcher tree is built: one term matcher per term follows.
+        checkpoint()
         fieldname = self.fieldname
         return [b for b in self.btexts if (fieldname, b) in reader]
 
