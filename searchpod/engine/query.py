@@ -26,10 +26,13 @@ from whoosh.qparser import (
 from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
 from whoosh.support.levenshtein import distance as levenshtein
 
+# The budget's names stay importable from here, where the engine's callers found them.
 from searchpod.engine.budget import (
+    EXPANSION_BUDGET_S,  # noqa: F401
     MAX_EXPANSIONS,
     MAX_FUZZY_CHARS,
     MAX_FUZZY_EDITS,
+    MAX_QUERY_EXPANSIONS,  # noqa: F401
     Budget,
     OverBudget,
     budgeted,

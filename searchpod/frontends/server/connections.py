@@ -13,7 +13,7 @@ uvicorn's h11 protocol, with three bounds it lacks:
   other clients out, as uvicorn's ``limit_concurrency`` (which counts connections) let them.
 - **uvicorn's own answers carry the security headers** (its 400 for a malformed request).
 
-How many requests are *worked on* at once is the app's business (``WorkSlots`` in ``app``).
+How many requests are *worked on* at once is the app's business (``workslots``).
 """
 
 from __future__ import annotations
