@@ -69,7 +69,7 @@ class Budget:
         self.restart()
 
     def restart(self) -> None:
-        """Start counting the query's time from now (e.g. after one-time imports)."""
+        """Start counting the query's work from now."""
         now = _clock()
         self.deadline = now + EXPANSION_BUDGET_S
         self.end = now + QUERY_BUDGET_S

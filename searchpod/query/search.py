@@ -87,8 +87,6 @@ def _search(searcher: Any, text: str, options: SearchOptions, budget: Budget) ->
     warnings: list[str] = []
     parsed = parse(searcher.schema, text)
     steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
-    # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
-    budget.restart()
     terms_left = budget.terms
     try:
         prepared = _prepare(searcher, steps.strict, options, budget, warnings)
