@@ -17,7 +17,7 @@ from io import TextIOWrapper
 from typing import Any
 
 import anyio
-import mcp_types as types
+from mcp import types
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
