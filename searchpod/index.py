@@ -324,6 +324,13 @@ class Index:
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""
 
+        if not isinstance(episode_id, str) or not _is_text(episode_id):
+            # Ids are valid Unicode text: one that is not is in no index (and the engine
+            # could not even encode it to look).
+            raise EpisodeNotFoundError(
+                repr(episode_id) if not isinstance(episode_id, str) else episode_id
+            )
+
         def read(searcher: Reader) -> Episode:
             docnum = searcher.docnum_of(episode_id)
             if docnum is None:
@@ -470,6 +477,15 @@ class Index:
                 self._pool = fresh
                 self._analyser = analysis.Analyser(StemShards(gen))
             return self._pool
+
+
+def _is_text(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates, which UTF-8 cannot encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _close_pool(pools: list[SearcherPool]) -> None:

@@ -41,6 +41,7 @@ from whoosh.matching import (
 from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
+from searchpod.engine.budget import checkpoint
 from searchpod.engine.codec import _InlinedMatcher
 
 # Off only in tests, to compare with Whoosh's own collector.
@@ -109,6 +110,7 @@ def collect(
     allowed_sorted = sorted(allowed) if allowed is not None else []
     try:
         for subsearcher, offset in searcher.leaf_searchers():
+            checkpoint()
             matcher = query.matcher(subsearcher, context)
             leaves: list[tuple[tuple[str, bytes], dict[int, float]]] = []
             reader = subsearcher.reader()
@@ -335,6 +337,7 @@ def _postings(m: Any, wanted: list[int] | None) -> tuple[list[int], list[float],
     m.reset()
     last = -1
     while not m._atend and m._blocklength:
+        checkpoint()  # a block is at most 128 postings: the query's budget, checked often
         if wanted is None or _any_within(wanted, last + 1, m._maxid):
             _read_block(m, seen[1] if seen is not None and seen[0] == m._dataoffset else None)
             ids.extend(m._ids)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,49 +24,25 @@ from whoosh.qparser import (
     syntax,
 )
 from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
+from whoosh.support.levenshtein import distance as levenshtein
 
+# The budget's names stay importable from here, where the engine's callers found them.
+from searchpod.engine.budget import (
+    EXPANSION_BUDGET_S,  # noqa: F401
+    MAX_EXPANSIONS,
+    MAX_FUZZY_CHARS,
+    MAX_FUZZY_EDITS,
+    MAX_QUERY_EXPANSIONS,  # noqa: F401
+    Budget,
+    OverBudget,
+    budgeted,
+    checkpoint,
+)
 from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
 from searchpod.fields import SAID_PREFIX, SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
 from searchpod.text.analysis import normalise, stem
-
-# Terms one wildcard, prefix or fuzzy word may expand to, and all of a query's together.
-MAX_EXPANSIONS = 256
-MAX_QUERY_EXPANSIONS = 1024
-# Time a query may spend expanding words and finding suggestions; past it the remaining
-# words are searched as they are written, and the results say so.
-EXPANSION_BUDGET_S = 0.5
-# Automata for fuzzy words grow with their length: longer words are only matched exactly.
-MAX_FUZZY_CHARS = 24
-
-
-class Budget:
-    """How much expansion work a query has left, in terms and in time."""
-
-    def __init__(self) -> None:
-        self.deadline = time.monotonic() + EXPANSION_BUDGET_S
-        self.terms = MAX_QUERY_EXPANSIONS
-        self.exhausted = False
-
-    def too_much(self) -> str:
-        """Why a query over budget was refused (OverBudget)."""
-        return (
-            f"its wildcard and fuzzy words expand to more than {MAX_QUERY_EXPANSIONS} words "
-            f"or {EXPANSION_BUDGET_S:g} s of work: use fewer of them, or longer prefixes"
-        )
-
-    def cut_short(self) -> str:
-        """The warning for a query whose expansion stopped at the budget."""
-        return (
-            f"the query expands to too many words: searched the first ones found within "
-            f"{EXPANSION_BUDGET_S:g} s and {MAX_QUERY_EXPANSIONS} words"
-        )
-
-    def spent(self) -> bool:
-        if not self.exhausted and time.monotonic() > self.deadline:
-            self.exhausted = True
-        return self.exhausted
 
 
 def parse(schema: Any, text: str, field: str | None = None) -> Any:
@@ -100,7 +75,7 @@ def _every_document(q: Any) -> Any:
         if field in _SOMETIMES_FIELDS:
             return wq.Every(field, boost=q.boost)
         return wq.Every(boost=q.boost)
-    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+    if not q.is_leaf():  # NOT too (it has no ``child``): ``NOT *`` walked every posting
         return q.apply(_every_document)
     return q
 
@@ -323,34 +298,52 @@ def _normalise_terms(q: Any) -> Any:
         q.text = stem(term_text(q.text))
     elif isinstance(q, (wq.Prefix, wq.Wildcard)):
         q.text = normalise(term_text(q.text))
-    elif isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+    elif not q.is_leaf():  # NOT too
         return q.apply(_normalise_terms)
     return q
 
 
 def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -> Any:
     """Replace a wildcard/fuzzy/prefix term by the terms it expands to, bounded in number
-    (its most frequent ones) and by the query's budget of terms and time."""
-    if isinstance(q, wq.MultiTerm):
+    (its most frequent ones) and by the query's budget of terms and time.
+
+    A word is expanded once per query, here: what matching, facets and the relevance of a
+    sorted page read afterwards is the list found here (``_Found``), not the vocabulary
+    walked again for every segment and every pass.
+    """
+    if isinstance(q, wq.MultiTerm) and not isinstance(q, _Found):
         if isinstance(q, wq.FuzzyTerm) and len(term_text(q.text)) > MAX_FUZZY_CHARS:
             warnings.append(f"{term_text(q.text)[:20]}…: words this long are matched exactly")
             return wq.Term(q.fieldname, term_text(q.text), boost=q.boost)
+        if isinstance(q, wq.FuzzyTerm) and q.maxdist > MAX_FUZZY_EDITS:
+            warnings.append(
+                f"{term_text(q.text)}~{q.maxdist}: near spellings are at most "
+                f"{MAX_FUZZY_EDITS} edits away; searched {term_text(q.text)}~{MAX_FUZZY_EDITS}"
+            )
+            q = copy.copy(q)
+            q.maxdist = MAX_FUZZY_EDITS
+        if isinstance(q, wq.FuzzyTerm) and q.prefixlength > len(term_text(q.text)):
+            # ``a~0/2``: Whoosh's automaton indexes past the word's end.
+            q = copy.copy(q)
+            q.prefixlength = len(term_text(q.text))
         if budget.spent() or budget.terms <= 0:
             raise OverBudget
         fieldname = q.fieldname
-        expanded: list[bytes] = []
-        cap = min(20 * MAX_EXPANSIONS, budget.terms)
-        for found in q._btexts(reader):
-            # terms_within (fuzzy) gives text, the others bytes.
-            expanded.append(found.encode("utf-8") if isinstance(found, str) else found)
-            if len(expanded) > cap or budget.spent():
-                break
+        expanded = budget.expansions.get(q)
+        if expanded is None:
+            expanded = budget.expansions[q] = _expand(q, reader, budget)
         truncated = budget.exhausted or len(expanded) > budget.terms
         if len(expanded) <= MAX_EXPANSIONS and not truncated:
             budget.terms -= len(expanded)
-            return q  # Whoosh expands it again as it matches: the same terms, its scoring
+            # Whoosh's own matching of the word (its scoring), on the terms found here.
+            return _Found(q, expanded)
         if len(expanded) > MAX_EXPANSIONS:
-            expanded.sort(key=lambda b: -reader.doc_frequency(fieldname, b))
+            frequency = {}
+            for i, b in enumerate(expanded):
+                if i % 256 == 0:
+                    checkpoint()  # up to 5,120 lookups
+                frequency[b] = reader.doc_frequency(fieldname, b)
+            expanded = sorted(expanded, key=lambda b: -frequency[b])
             warnings.append(
                 f"{q} matches more than {MAX_EXPANSIONS} terms; "
                 f"searched the {MAX_EXPANSIONS} most common"
@@ -361,13 +354,93 @@ def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -
             return wq.NullQuery
         terms = [_Expanded(fieldname, b.decode("utf-8"), boost=q.boost) for b in kept]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
-    if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
+    if not q.is_leaf():  # NOT too: a fuzzy word under it was expanded without bound
         return q.apply(lambda c: bound_expansions(c, reader, budget, warnings))
     return q
 
 
-class OverBudget(Exception):
-    """The query's expansion budget ran out before one of its words could expand at all."""
+def _expand(q: Any, reader: Any, budget: Budget) -> list[bytes]:
+    """The index terms ``q`` matches (at most ``20 * MAX_EXPANSIONS``), as far as the
+    expansion budget reaches."""
+    cap = min(20 * MAX_EXPANSIONS, budget.terms)
+    expanded: list[bytes] = []
+    if isinstance(q, wq.FuzzyTerm) and not reader.is_atomic():
+        found: Iterable[str | bytes] = _near_terms(q, reader, budget)
+    else:
+        found = q._btexts(reader)
+    for term in found:
+        # terms_within (fuzzy) gives text, the others bytes.
+        expanded.append(term.encode("utf-8") if isinstance(term, str) else term)
+        if len(expanded) > cap or budget.spent():
+            break
+    return expanded
+
+
+def _near_terms(q: Any, reader: Any, budget: Budget) -> Iterable[str]:
+    """Whoosh's ``terms_within`` for an index of several segments: each word sharing the
+    fuzzy word's prefix compared with it, but stopping when the expansion budget is spent
+    (Whoosh's loop yields only the words that match, so it could not be stopped)."""
+    field = reader.schema[q.fieldname]
+    text = term_text(q.text)
+    shortest, longest = len(text) - q.maxdist, len(text) + q.maxdist
+    for i, btext in enumerate(reader.expand_prefix(q.fieldname, text[: q.prefixlength])):
+        if i % 256 == 255 and budget.spent():
+            return
+        word = field.from_bytes(btext)
+        # Each edit changes the length by one at most: most words are too long or short.
+        if shortest <= len(word) <= longest and levenshtein(word, text, q.maxdist) <= q.maxdist:
+            yield word
+
+
+class _Found(wq.MultiTerm):
+    """A wildcard, prefix, fuzzy word or term range with the terms ``bound_expansions``
+    found for it: matched, scored and shown as the word itself, from that list.
+
+    Whoosh expands a pattern again each time it builds a matcher — per segment, for the
+    collector, the facets and the relevance of a sorted page — each time walking the
+    vocabulary (for a fuzzy word, through an automaton that grows exponentially with its
+    edit distance: 68 s of ``community~9``'s 118 were spent re-estimating its size).
+    """
+
+    def __init__(self, original: Any, btexts: Iterable[bytes]) -> None:
+        self.original = original
+        self.fieldname = original.fieldname
+        # A term range has no text of its own (``[0 TO 9]``): its bounds are its words.
+        self.text = getattr(original, "text", None) or ""
+        self.boost = original.boost
+        self.constantscore = original.constantscore
+        self.startchar = getattr(original, "startchar", None)
+        self.endchar = getattr(original, "endchar", None)
+        self.btexts = tuple(btexts)
+
+    def _btexts(self, reader: Any) -> list[bytes]:
+        # Called as each segment's matcher tree is built: one term matcher per term follows.
+        checkpoint()
+        fieldname = self.fieldname
+        return [b for b in self.btexts if (fieldname, b) in reader]
+
+    def has_terms(self) -> bool:
+        return bool(self.original.has_terms())
+
+    def terms(self, phrases: bool = False) -> Any:
+        return self.original.terms(phrases)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is _Found
+            and other.original == self.original
+            and other.btexts == self.btexts
+            and other.boost == self.boost
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.original) ^ hash(self.btexts)
+
+    def __str__(self) -> str:
+        return str(self.original)
+
+    def __repr__(self) -> str:
+        return f"_Found({self.original!r}, {len(self.btexts)} terms)"
 
 
 class _Expanded(wq.Term):
@@ -396,7 +469,12 @@ def facets_of(searcher: Any, query: Any, filters: Any) -> dict[str, dict[str, in
     """Counts per host and show over the whole result set, not just this page."""
     facets = {"host": sorting.FieldFacet("host_key"), "show": sorting.FieldFacet("show_key")}
     results = searcher.search(
-        query, limit=None, filter=filters, groupedby=facets, maptype=sorting.Count, scored=False
+        budgeted(query),
+        limit=None,
+        filter=filters,
+        groupedby=facets,
+        maptype=sorting.Count,
+        scored=False,
     )
     out: dict[str, dict[str, int]] = {}
     for name in facets:

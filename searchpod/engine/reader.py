@@ -18,16 +18,23 @@ from dataclasses import dataclass
 from typing import Any, NewType, cast
 
 from searchpod.engine import query as _q
+from searchpod.engine.budget import (
+    EXPANSION_BUDGET_S,
+    MAX_EXPANSIONS,
+    MAX_FUZZY_CHARS,
+    MAX_FUZZY_EDITS,
+    MAX_QUERY_EXPANSIONS,
+    QUERY_BUDGET_S,
+    Budget,
+    OutOfTime,
+    OverBudget,
+    budgeted,
+    checkpoint,
+)
 from searchpod.engine.collect import collect
 from searchpod.engine.phrase import phrase_starts
 from searchpod.engine.plan import plan as _plan
 from searchpod.engine.query import (
-    EXPANSION_BUDGET_S,
-    MAX_EXPANSIONS,
-    MAX_FUZZY_CHARS,
-    MAX_QUERY_EXPANSIONS,
-    Budget,
-    OverBudget,
     Shape,
     body_field,
     term_text,
@@ -163,7 +170,7 @@ class Reader:
         # limit=None collects every match in one pass, so the total is exact without running
         # the query a second time (Whoosh's len() on a limited result re-runs it).
         results = self._searcher.search(
-            q, limit=None, filter=filters, sortedby=sortedby, terms=True
+            budgeted(q), limit=None, filter=filters, sortedby=sortedby, terms=True
         )
         total = results.scored_length()
         if first:
@@ -190,7 +197,7 @@ class Reader:
         bulk = collect(self._searcher, q, page, depth=len(page))
         if bulk is not None:  # reads only the posting blocks that hold these documents
             return {d: float(score) for d, score, _ in bulk.ranked}
-        scored = self._searcher.search(q, limit=None, filter=page)
+        scored = self._searcher.search(budgeted(q), limit=None, filter=page)
         return {scored.docnum(i): float(scored.score(i)) for i in range(scored.scored_length())}
 
     def facets(self, q: Query, filters: Filter | None) -> dict[str, dict[str, int]]:
@@ -258,9 +265,12 @@ __all__ = [
     "EXPANSION_BUDGET_S",
     "MAX_EXPANSIONS",
     "MAX_FUZZY_CHARS",
+    "MAX_FUZZY_EDITS",
     "MAX_QUERY_EXPANSIONS",
+    "QUERY_BUDGET_S",
     "Budget",
     "Filter",
+    "OutOfTime",
     "OverBudget",
     "Query",
     "QueryPlan",
@@ -270,6 +280,8 @@ __all__ = [
     "Span",
     "Term",
     "body_field",
+    "budgeted",
+    "checkpoint",
     "lucene_idf",
     "phrase_starts",
     "plan_query",

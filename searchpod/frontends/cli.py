@@ -82,6 +82,32 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_INTERRUPTED)
+        except click.UsageError as exc:  # a command's arguments and options
+            _usage_error(exc)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # the options before the command
+            _usage_error(exc)
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """Click's usage error as one line, exit 2: click prints a four-line usage block."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        raise exc  # no command at all: the help is the answer
+    message = exc.format_message().strip().rstrip(".")
+    message = message[:1].lower() + message[1:]
+    where = exc.ctx.command_path if exc.ctx is not None else "searchpod"
+    command = where.partition(" ")[2]
+    prefix = f"{command}: " if command else ""
+    _fail(f"{prefix}{message} (see '{where} --help')", exc.exit_code)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from searchpod import __version__
 from searchpod.errors import EpisodeNotFoundError, OptionError, SearchpodError
@@ -349,7 +349,7 @@ class IndexTools:
 def build_server(index_path: str | Path) -> MCPServer:
     """An MCP server whose tools read the index at ``index_path``."""
     tools = IndexTools(index_path)
-    server = MCPServer(
+    server = _Server(
         "searchpod", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
     )
     for name in tools.TOOLS:
@@ -365,7 +365,73 @@ def build_server(index_path: str | Path) -> MCPServer:
 
 def serve(index_path: str | Path) -> None:
     """Serve the index over stdio until the client closes the connection."""
-    build_server(Path(index_path).resolve()).run("stdio")
+    import anyio
+
+    from searchpod.frontends.mcp_stdio import serve_stdio
+
+    # The SDK's stdio transport, with an answer for each line it cannot read (see there).
+    anyio.run(serve_stdio, build_server(Path(index_path).resolve()))
+
+
+class _Server(MCPServer):
+    """The SDK's server, with rejected arguments told in one line of searchpod's words."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(argument_problem(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
+def argument_problem(tool: str, error: ValidationError) -> str:
+    """A tool's rejected arguments in one line: pydantic's own text is four lines per
+    mistake, with a link, and speaks of its own types (``searchArguments``)."""
+    problems = [_argument_problem(e) for e in error.errors(include_url=False)]
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return f"Error executing tool {tool}: " + "; ".join(problems[:3]) + more
+
+
+_NEEDS = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be text",
+    "string_unicode": "must be valid Unicode text",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "missing": "is required",
+    "missing_argument": "is required",
+    "extra_forbidden": "is not an argument of this tool",
+    "unexpected_keyword_argument": "is not an argument of this tool",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _argument_problem(error: Any) -> str:
+    name = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        need = f"must be {words} {context.get(key, '?')}"
+    elif kind == "literal_error":
+        need = f"must be one of {context.get('expected', '?')}"
+    else:
+        need = _NEEDS.get(kind) or str(error.get("msg") or "is not valid").splitlines()[0]
+    if kind in ("missing", "missing_argument") or "input" not in error:
+        return f"{name} {need}"
+    shown = repr(error["input"])  # repr: one line, control characters escaped
+    return f"{name} {need} (got {shown if len(shown) <= 40 else shown[:39] + '…'})"
 
 
 def _unknown_id(ix: Index, episode_id: str) -> str:

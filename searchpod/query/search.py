@@ -17,9 +17,12 @@ from searchpod.engine.reader import (
     EXPANSION_BUDGET_S,
     MAX_EXPANSIONS,
     MAX_FUZZY_CHARS,
+    MAX_FUZZY_EDITS,
     MAX_QUERY_EXPANSIONS,
+    QUERY_BUDGET_S,
     Budget,
     Filter,
+    OutOfTime,
     OverBudget,
     Query,
     Ranked,
@@ -28,6 +31,7 @@ from searchpod.engine.reader import (
     Span,
     Term,
     body_field,
+    checkpoint,
     plan_query,
     query_terms,
     shape_of,
@@ -60,13 +64,24 @@ KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "publish
 
 
 def run_search(searcher: Reader, text: str, options: SearchOptions) -> SearchResults:
-    """Run one query on one committed state of the index and return plain results."""
+    """Run one query on one committed state of the index and return plain results.
+
+    Everything the query asks for shares one budget of work (``QUERY_BUDGET_S``: expanding
+    its words, matching, facets, snippets); a query that needs more is a QueryError.
+    """
+    budget = Budget()
+    try:
+        with budget.running():
+            return _search(searcher, text, options, budget)
+    except OutOfTime:
+        raise QueryError(text, budget.too_slow()) from None
+
+
+def _search(searcher: Reader, text: str, options: SearchOptions, budget: Budget) -> SearchResults:
     validate_query(text)
     warnings: list[str] = []
     parsed = searcher.parse(text)
     steps = plan_query(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
-    # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
-    budget = Budget()
     terms_left = budget.terms
     try:
         prepared = _prepare(searcher, steps.strict, options, budget, warnings)
@@ -318,6 +333,7 @@ def _rerank_by_proximity(
             at_best = (bool(first) and docnum not in first, -ranking.blended(score, ceiling), done)
             if at_best > sorted(keys)[needed - 1]:
                 break
+        checkpoint()
         batch = head[done : done + max(needed - done, 10)]
         chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
         keys.extend(key(i) for i in range(done, done + len(batch)))
@@ -348,6 +364,7 @@ def _hits(
         chars = {d: [m for m in ms if m.term not in ignore] for d, ms in chars.items()}
     body_of = searcher.bodies()
     for docnum, score in page.docs:
+        checkpoint()  # a page may hold 1,000 episodes, each read and cut into snippets
         fields = searcher.stored(docnum)
         body = body_of(docnum)
         timing = Timing(fields["timing"]) if fields.get("timing") else None
@@ -451,7 +468,7 @@ def _near_words(
     out: dict[str, list[tuple[str, int]]] = {}
     seen = set()
     # One time budget for the whole query, however many words it has.
-    deadline = min(time.monotonic() + typos.NEAR_TIME_LIMIT, budget.deadline)
+    deadline = time.monotonic() + min(typos.NEAR_TIME_LIMIT, budget.expansion_left())
     for fieldname, btext in query_terms(q):
         if fieldname not in SEARCH_FIELDS and not body_field(fieldname):
             continue  # numbers, dates, ids: their terms are not words
@@ -514,8 +531,10 @@ def _as_written(searcher: Reader, word: str, episodes: int = 5) -> str:
 __all__ = [
     "EXPANSION_BUDGET_S",
     "MAX_EXPANSIONS",
+    "MAX_FUZZY_EDITS",
     "MAX_LIMIT",
     "MAX_QUERY_EXPANSIONS",
+    "QUERY_BUDGET_S",
     "SORTS",
     "SearchOptions",
     "run_search",

@@ -180,6 +180,27 @@ def test_bad_query_exits_2_with_one_line(run, episodes_dir: Path) -> None:
     assert len(lines) == 1 and "unclosed '('" in lines[0] and "column 7" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["search", "x", "--limit", "1001"], "search: invalid value for '-n' / '--limit': 1001 is"),
+        (["search", "x", "--page", "0"], "search: invalid value for '--page': 0 is not in the"),
+        (["search", "x", "--sort", "best"], "search: invalid value for '--sort': 'best' is not"),
+        (["search"], "search: missing argument 'QUERY' (see 'main search --help')"),
+        (["index", "--bogus"], "index: no such option '--bogus'"),
+        (["feed", "add"], "feed add: missing argument 'URL'"),
+        (["--bogus"], "no such option '--bogus' (see 'main --help')"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(run, args: list[str], says: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("searchpod: "), result.stderr
+    assert says in result.stderr
+    assert "Usage:" not in result.stderr
+
+
 def test_missing_index_exits_2(run) -> None:
     result = run("search", "anything")
     assert result.exit_code == 2

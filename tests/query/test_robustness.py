@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchpod import Index, OptionError, QueryError, SearchpodError, Sort
-from searchpod.engine import query as engine_query
+from searchpod.engine import budget as engine_budget
 from searchpod.engine.searchers import KEEP_IDLE
 from searchpod.frontends.cli import main
 from searchpod.query import search
@@ -129,13 +129,13 @@ def test_typed_options_mean_what_their_text_forms_mean(shared_index: Index) -> N
 
 
 def test_too_many_expansions_say_so(built_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_query, "MAX_QUERY_EXPANSIONS", 4)
+    monkeypatch.setattr(engine_budget, "MAX_QUERY_EXPANSIONS", 4)
     with pytest.raises(QueryError, match="expand to more than 4 words"):
         built_index.search("k* l* s* t* a* b*")
 
 
 def test_expansion_is_bounded_by_time(built_index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_query, "EXPANSION_BUDGET_S", 0.0)
+    monkeypatch.setattr(engine_budget, "EXPANSION_BUDGET_S", 0.0)
     # Asked for near spellings: out of time, words are matched as written, and it says so.
     # (all=True: only the one episode holding both words as written, none relaxed in.)
     results = built_index.search("octopus keepers", fuzzy=True, all=True)

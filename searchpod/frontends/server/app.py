@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.frontends.server import pages
 from searchpod.frontends.server.params import search_arguments
+from searchpod.frontends.server.workslots import WorkSlots
 from searchpod.index import Index, IndexStats
 from searchpod.options import REQUEST_MAX_PAGE
 from searchpod.query.catalogue import Catalogue
@@ -154,8 +155,9 @@ def create_app(index: Index | str | os.PathLike[str]) -> ASGIApp:
             SearchpodError: lambda r, e: _error(r, 503, str(e)),
         },
     )
+    # Guard outermost: the answers of WorkSlots (503 when busy) carry the headers too.
     # Transcript pages are large and repetitive HTML: gzip makes them ~5x smaller.
-    return Guard(GZipMiddleware(app, minimum_size=1024, compresslevel=6))
+    return Guard(WorkSlots(GZipMiddleware(app, minimum_size=1024, compresslevel=6)))
 
 
 def _episode_id(request: Request) -> str:
