@@ -21,6 +21,7 @@ from searchpod.engine.query import (
     MAX_EXPANSIONS,
     MAX_FUZZY_CHARS,
     MAX_QUERY_EXPANSIONS,
+    NO_SUCH_SPEAKER,
     Budget,
     OverBudget,
     Shape,
@@ -48,6 +49,7 @@ from searchpod.query.snippets import (
     highlight_spans,
     within_phrases,
 )
+from searchpod.query.why_empty import filter_warnings, has_filters
 from searchpod.text import analysis, typos
 from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
 from searchpod.text.safe import safe_url
@@ -121,6 +123,8 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
             "cannot place them (they are listed last)"
         )
+    if results.total == 0 and has_filters(options):
+        warnings = _why_empty(searcher, query, options, warnings)
     facets = facets_of(searcher, query, filters) if options.facets else None
     return SearchResults(
         query=text,
@@ -134,6 +138,25 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         fuzzy=fuzzy_used,
         relaxed=relaxed,
     )
+
+
+def _why_empty(searcher: Any, query: Any, options: SearchOptions, warnings: list[str]) -> list[str]:
+    """``warnings`` with the reason a filtered search found nothing: a filter no episode
+    can pass, else how many episodes match when the filters are left out."""
+    from searchpod.engine.holdings import holdings
+
+    named = filter_warnings(holdings(searcher), options)
+    if any(w.startswith("no speaker named") for w in named):
+        # The same news, with the names that there are.
+        warnings = [w for w in warnings if w != NO_SUCH_SPEAKER]
+    if not named and query is not None:
+        unfiltered = _run(searcher, query, None, options).total
+        if unfiltered:
+            named.append(
+                f"{unfiltered} episode{'s' if unfiltered != 1 else ''} match without the "
+                "filters, but none passes all of them together"
+            )
+    return [*warnings, *named]
 
 
 def _prepare(
