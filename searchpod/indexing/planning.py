@@ -108,7 +108,7 @@ def superseded_ids(
     is never two.
 
     A group's id names its best file. An index made when a lesser file named it (a broken
-    ``ep.json`` beside ``ep.vtt``; ``ep.txt`` before transcripts ranked first) holds the
+    ``ep.json`` beside ``ep.vtt``, when JSON ranked first) holds the
     episode under that file's id: it is superseded when its file is one of the group's, or
     gone, and no other group has that id. Only groups whose id is new are looked at, so an
     unchanged run costs nothing here.

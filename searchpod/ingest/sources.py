@@ -37,8 +37,9 @@ CATALOGUE_SUFFIXES = frozenset({".csv"}) | FEED_SUFFIXES
 KNOWN_SUFFIXES = (
     PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES | CATALOGUE_SUFFIXES
 )
-# What a group's main file (the one its id names) may be, before any transcript.
-MAIN_SUFFIXES = PAGE_SUFFIXES
+# What a group's main file (the one its id names) may be, before its best transcript: a
+# page, or a text file, which may be one (and named its episode before transcripts ranked).
+MAIN_SUFFIXES = PAGE_SUFFIXES | TEXT_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
 PARSER_VERSION = "3"
 

