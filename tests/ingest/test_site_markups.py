@@ -114,3 +114,29 @@ def test_the_summary_is_neither_the_byline_nor_the_details(name: str) -> None:
 def test_a_builder_page_is_an_episode_page_not_a_transcript(name: str) -> None:
     page, transcript = read_html_file((MARKUPS / name).read_text(encoding="utf-8"), name)
     assert page is not None and transcript is None
+
+
+def test_the_same_shape_as_text_reads_labels_and_values_on_their_own_lines() -> None:
+    from searchpod.ingest.pages.text import parse_text_page
+
+    text = "\n".join(
+        [
+            "Eps 3: Rope bridges of the high valleys",
+            "— Span",
+            "Two riggers on the craft of a bridge made of grass.",
+            "Runtime",
+            "41 min",
+            "Guest",
+            "Ama Kusi",
+            "Host",
+            "Lio Park",
+            "Podcast Content",
+            "The bridge is rewoven every June.",
+        ]
+    )
+    page = parse_text_page(text, "eps-3.txt")
+    assert (page.title, page.show, page.host) == (
+        "Eps 3: Rope bridges of the high valleys", "Span", "Lio Park"
+    )  # fmt: skip
+    assert page.summary == "Two riggers on the craft of a bridge made of grass."
+    assert page.metadata == {"Runtime": "41 min", "Guest": "Ama Kusi"}
