@@ -86,7 +86,10 @@ def test_watch_command_takes_the_index_commands_options(
     from searchpod.frontends.cli import main
     from searchpod.ingest.files import MAX_FILE_ENV
 
-    monkeypatch.delenv(MAX_FILE_ENV, raising=False)
+    # The CLI sets the variable in this process: set it here first so monkeypatch restores
+    # it (delenv of an unset variable records nothing to undo, and the cap leaked on).
+    monkeypatch.setenv(MAX_FILE_ENV, "100")
+    monkeypatch.delenv(MAX_FILE_ENV)
     (episodes_dir / "big.srt").write_text(SRT_WITH_LABELS * 400)  # ~40 KB
     seen: dict[str, object] = {}
     monkeypatch.setattr(searchpod.frontends.watch, "watch", lambda *a, **kw: seen.update(kw))
