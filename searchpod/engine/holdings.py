@@ -3,6 +3,7 @@ nothing, to say which filter excluded everything (``query.why_empty``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ class Holdings:
 
     episodes: int
     dated: int
+    # The first and last dates, None when no episode has one.
+    dates: tuple[dt.date, dt.date] | None
     # The lowest and highest episode numbers, None when no episode has one.
     numbers: tuple[int, int] | None
     shows: tuple[str, ...]
@@ -33,7 +36,8 @@ def holdings(searcher: Any) -> Holdings:
     shows = _column_values(reader, "show_key", live)
     hosts = _column_values(reader, "host_key", live)
     day = reader.column_reader("day") if reader.has_column("day") else None
-    dated = sum(1 for d in live if day is not None and day[d]) if day is not None else 0
+    days = [day[d] for d in live if day[d]] if day is not None else []
+    dates = (dt.date.fromordinal(min(days)), dt.date.fromordinal(max(days))) if days else None
     field = searcher.schema["episode"]
     numbered = [field.from_bytes(t) for t in field.sortable_terms(reader, "episode")]
     numbers = (min(numbered), max(numbered)) if numbered else None
@@ -44,7 +48,7 @@ def holdings(searcher: Any) -> Holdings:
             if f.startswith(SAID_PREFIX)
         )
     )
-    return Holdings(len(live), dated, numbers, shows, hosts, speakers)
+    return Holdings(len(live), len(days), dates, numbers, shows, hosts, speakers)
 
 
 def _column_values(reader: Any, field: str, live: list[int]) -> tuple[str, ...]:

@@ -87,8 +87,28 @@ def attach_catalogues(
     return out
 
 
+# path -> (size, mtime, ctime, inode) and what was read: a watching process reads a table
+# again only when it changed.
+_READ: dict[str, tuple[tuple[int, int, int, int], Catalogue]] = {}
+
+
 def read_catalogue(path: str) -> Catalogue:
     """An episode table's rows or a feed's items. Raises IngestError naming ``path``."""
+    try:
+        st = os.stat(path)
+        identity = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    except OSError:
+        identity = None
+    known = _READ.get(path)
+    if identity is not None and known is not None and known[0] == identity:
+        return known[1]
+    catalogue = _read_catalogue(path)
+    if identity is not None:
+        _READ[path] = (identity, catalogue)
+    return catalogue
+
+
+def _read_catalogue(path: str) -> Catalogue:
     label = display_name(path)
     suffix = _suffix(path)
     data = read_source(Path(path))

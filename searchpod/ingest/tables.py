@@ -10,6 +10,7 @@ spellings and any case (``Episode #``, ``pubDate``, ``audio_link``, ``enclosure`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -58,6 +59,7 @@ _JSON_LISTS = ("episodes", "items", "data", "rows", "results", "entries")
 _JSON_LIST_KEY = re.compile(r"\"(?:" + "|".join(_JSON_LISTS) + r")\"\s*:\s*\[\s*\{", re.I)
 
 
+@functools.lru_cache(maxsize=1024)
 def header_role(name: str) -> str | None:
     """The role of a column from its header: ``"Release Date"`` -> ``"published"``."""
     raw = name.strip().lstrip("\ufeff").lower()
@@ -90,6 +92,8 @@ def looks_like_table(text: str, suffix: str) -> bool:
     if suffix == ".json":
         return _json_head_is_table(head)
     first = head.partition("\n")[0]
+    if first[:6].lower() == "start\t":
+        return False  # Whisper's "start<TAB>end<TAB>text": most .tsv files, told at once
     delimiter = "\t" if suffix == ".tsv" or "\t" in first else _delimiter(first)
     try:
         headers = next(csv.reader([first], delimiter=delimiter))

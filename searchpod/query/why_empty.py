@@ -25,8 +25,14 @@ def filter_warnings(held: Holdings, options: SearchOptions) -> list[str]:
     if held.episodes == 0:
         return ["the index holds no episodes yet: add some with 'searchpod index PATH'"]
     out: list[str] = []
-    if (options.since or options.until) and not held.dated:
+    if (options.since or options.until) and held.dates is None:
         out.append("no episode has a date, so the date filter (since/until) excludes them all")
+    elif held.dates is not None and (
+        (options.since and options.since > held.dates[1])
+        or (options.until and options.until < held.dates[0])
+    ):
+        first, last = held.dates
+        out.append(f"no episode is dated in that range (episodes are dated {first}..{last})")
     if options.show and not _any_named(options.show, held.shows):
         out.append(f"no show matches {options.show!r} ({_listing('shows', held.shows)})")
     if options.host and not _any_named(options.host, held.hosts):

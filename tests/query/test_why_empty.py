@@ -82,10 +82,17 @@ def test_the_shows_there_are_are_listed(named: Path) -> None:
 def test_filters_that_each_match_but_not_together_say_how_many_match_without(
     named: Path,
 ) -> None:
-    results = Index(named).search("bridges", show="Civic Hour", since="2025")
+    results = Index(named).search("bridges", since="2024-01-11", until="2024-02-09")
     assert results.total == 0
     assert results.warnings == (
         "2 episodes match without the filters, but none passes all of them together",
+    )
+
+
+def test_a_date_range_outside_every_date_gives_the_dates_there_are(named: Path) -> None:
+    results = Index(named).search("bridges", since="2025")
+    assert results.warnings == (
+        "no episode is dated in that range (episodes are dated 2024-01-10..2024-02-10)",
     )
 
 
@@ -128,7 +135,7 @@ def test_mcp_search_and_moments_carry_notes(undated: Path) -> None:
 
 
 def test_filter_warnings_is_pure() -> None:
-    held = Holdings(episodes=3, dated=0, numbers=None, shows=("Harmontown",), hosts=(),
+    held = Holdings(episodes=3, dated=0, dates=None, numbers=None, shows=("Harmontown",), hosts=(),
                     speakers=())  # fmt: skip
     options = SearchOptions.parse(show="Python Bytes", since="2023")
     assert filter_warnings(held, options) == [
@@ -137,5 +144,5 @@ def test_filter_warnings_is_pure() -> None:
     ]
     assert filter_warnings(held, SearchOptions.parse(show="harmontown")) == []
     assert "no episode has a number" in filter_warnings(held, SearchOptions.parse(episodes=7))[0]
-    empty = Holdings(episodes=0, dated=0, numbers=None, shows=(), hosts=(), speakers=())
+    empty = Holdings(episodes=0, dated=0, dates=None, numbers=None, shows=(), hosts=(), speakers=())
     assert "holds no episodes" in filter_warnings(empty, options)[0]
