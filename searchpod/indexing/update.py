@@ -85,6 +85,14 @@ def gather(
 
     feed_sources = [str(p) for p in sources if is_feed_source(p)]
     file_paths = [p for p in sources if str(p) not in feed_sources]
+    # A feed file inside a folder indexed too is that folder's metadata (its items are its
+    # transcripts' episodes): read as a feed as well, each would be a second episode.
+    folders = tuple(os.path.abspath(p) + os.sep for p in file_paths if os.path.isdir(p))
+    if folders:
+        feed_sources = [
+            f for f in feed_sources if f.startswith(("http://", "https://"))
+            or not os.path.abspath(f).startswith(folders)
+        ]  # fmt: skip
     skipped: dict[tuple[str, str], int] = {}
     groups, failures = discover(
         file_paths, labels=labels, skipped=skipped, listings=listings, shows=shows

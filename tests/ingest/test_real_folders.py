@@ -205,6 +205,16 @@ def test_a_feed_beside_transcripts_gives_each_its_item_and_names_the_show(
     assert ix.stats().shows == {"Lantern Talk": 4}
 
 
+def test_a_feed_named_with_its_folder_is_still_only_metadata(tmp_path: Path) -> None:
+    folder = tmp_path / "lanterns"
+    folder.mkdir()
+    (folder / "feed.xml").write_text(FEED, encoding="utf-8")
+    (folder / "ep12.vtt").write_text(VTT.format("Paper glows amber."))
+    ix, report = Index.build(tmp_path / "ix", [folder / "feed.xml", folder])
+    assert report.added == ("lanterns/ep12.vtt",)
+    assert ix.get("lanterns/ep12.vtt").title == "Paper lanterns"
+
+
 def test_an_episode_is_named_after_its_good_file_whatever_its_broken_sibling_does(
     tmp_path: Path,
 ) -> None:
