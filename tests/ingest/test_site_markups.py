@@ -140,3 +140,13 @@ def test_the_same_shape_as_text_reads_labels_and_values_on_their_own_lines() -> 
     )  # fmt: skip
     assert page.summary == "Two riggers on the craft of a bridge made of grass."
     assert page.metadata == {"Runtime": "41 min", "Guest": "Ama Kusi"}
+
+
+def test_a_title_and_byline_paired_in_one_block_are_not_a_label_and_value() -> None:
+    html = (MARKUPS / "builder_divs.html").read_text(encoding="utf-8")
+    html = html.replace('class="ep-title"', 'class="ep-name"').replace(
+        'class="ep-byline"', 'class="ep-show-name"'
+    )
+    page = parse_html_page(html, "renamed.html")
+    assert (page.title, page.show) == ("Eps 31: why moss grows on the north side", "Understory")
+    assert "Eps 31" not in page.metadata

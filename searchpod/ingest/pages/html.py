@@ -21,6 +21,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString
 from searchpod.errors import IngestError
 from searchpod.ingest.pages.text import (
     _BODY_HEADINGS,
+    _BYLINE,
     _HOST_HEADINGS,
     _SUMMARY_HEADINGS,
     _episode_number,
@@ -369,6 +370,8 @@ def _classes(el: Tag) -> list[str]:
 def _is_label(el: Tag, text: str) -> bool:
     if not 0 < len(text) <= 40 or _heading(text) in _SECTION_HEADINGS:
         return False
+    if ":" in text.rstrip(":"):
+        return False  # "Eps 31: why moss grows" is a title, whatever its class says
     return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(_classes(el))))
 
 
@@ -412,6 +415,8 @@ def _row_cells(el: Tag) -> list[str] | None:
     if label is None or not _is_label(kids[0], label):
         return None
     value = _text(kids[1].get_text(" "))
+    if _BYLINE.match(value) and value[:1] in "—–-":
+        return None  # a title and its byline ("— Stuff"), not a label and its value
     return [label, value] if value else None
 
 
