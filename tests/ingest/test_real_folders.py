@@ -13,11 +13,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchpod import Index
+from searchpod.errors import IngestError
 from searchpod.frontends.cli import main
+from searchpod.ingest.matching import RowIndex
 from searchpod.ingest.sources import facts_from_name
-from searchpod.ingest.tables import parse_episode_table
+from searchpod.ingest.tables import looks_like_table, parse_episode_table
 from tests.conftest import CORPUS, need_shared
 
 WHISPER = "start\tend\ttext\n0\t4000\t{first}\n4000\t9000\t{second}\n"
@@ -299,3 +303,26 @@ def test_harmontown_indexes_cleanly_with_real_titles_dates_and_audio(tmp_path: P
         hit = ix.search("harmontown", show="Harmontown").hits[0]
         assert hit.snippets[0].link is not None and "#t=" in hit.snippets[0].link
         assert ix.stats().shows == {"Harmontown": 3}
+
+
+def test_feed_add_show_names_the_episodes_of_a_feed_that_names_none(tmp_path: Path) -> None:
+    untitled = FEED.replace("<title>Lantern Talk</title>", "")
+    feed = tmp_path / "untitled.xml"
+    feed.write_text(untitled, encoding="utf-8")
+    index = str(tmp_path / "ix")
+    runner = CliRunner()
+    out = runner.invoke(main, ["--index", index, "feed", "add", str(feed), "--show", "Lanterns"])
+    assert out.exit_code == 0, out.output
+    assert runner.invoke(main, ["--index", index, "feed", "sync"]).exit_code == 0
+    assert Index(index).stats().shows == {"Lanterns": 4}
+
+
+@given(st.text(max_size=300), st.sampled_from([".csv", ".tsv", ".json"]))
+def test_any_text_is_a_table_or_a_clear_refusal(text: str, suffix: str) -> None:
+    looks_like_table(text, suffix)
+    try:
+        rows = parse_episode_table(text, "t" + suffix, suffix=suffix)
+    except IngestError as exc:
+        assert exc.source == "t" + suffix
+        return
+    RowIndex(rows).find("12-some-name")
