@@ -84,3 +84,14 @@ def test_degrees_after_a_comma_are_not_part_of_the_name(label: str) -> None:
     text = f"{label} \\[00:04:19\\] One.\n\n**Ana:** \\[00:05:00\\] Two.\n\n{label} Three.\n"
     cues = parse_markdown_transcript(text, "x.md").cues
     assert (cues[0].speaker, cues[0].start, cues[0].text) == (name, 259.0, "One.")
+
+
+def test_a_bold_label_in_a_list_is_a_note_not_a_turn() -> None:
+    text = (
+        "**Ana:** Hello.\n\n**Bo:** Hi.\n\n**Ana:** Bye.\n\n"
+        "- **Joke:** a pun about tides\n- **Joke:** another one\n"
+    )
+    cues = parse_markdown_transcript(text, "x.md").cues
+    assert [c.speaker for c in cues][:3] == ["Ana", "Bo", "Ana"]
+    assert {c.speaker for c in cues if c.text.startswith("Joke:")} <= {None, "Ana"}
+    assert "Joke" not in {c.speaker for c in cues}

@@ -124,12 +124,13 @@ def markdown_to_text(text: str, marks: TurnMarks | None = None) -> tuple[str, st
         if line.strip().startswith("|") and line.strip().endswith("|"):
             line = "  ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         plain = inline_text(line)
-        bold = _BOLD_LABEL.match(line)
+        bold = None if item else _BOLD_LABEL.match(line)
         if bold:
             name = split_speaker(inline_text(bold.group(1)).strip() + ": x")[0]
             if name:
                 marks.bold[name] = marks.bold.get(name, 0) + 1
         elif item or line.lstrip().startswith("["):
+            # A list item is a note even in bold ("- **Joke:** …"): turns are paragraphs.
             _note_label(marks, plain)  # "- Show: …", "[Astral joins X](…): …"
         seen_text = seen_text or bool(plain.strip())
         if item:
