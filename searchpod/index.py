@@ -14,7 +14,7 @@ from searchpod.engine.reader import Reader
 from searchpod.engine.searchers import SearcherPool
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
-from searchpod.indexing.planning import stale_ids
+from searchpod.indexing.planning import stale_ids, superseded_ids
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
 from searchpod.indexing.update import (
     Progress,
@@ -116,15 +116,20 @@ class Index:
         *,
         progress: Progress | None = None,
         speaker_labels: bool = True,
+        show: str | None = None,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
         next attempt simply starts again. ``speaker_labels=False``: no speakers from
-        ``Name:`` labels in transcript text.
+        ``Name:`` labels in transcript text. ``show``: as for ``add_paths``.
         """
+        from searchpod.indexing.shows import save_shows, shows_for
+
         index_dir = IndexDir(path)
-        gathered = gather(list(sources), index_dir.path, labels=speaker_labels)
+        sources = list(sources)
+        shows, _ = shows_for(index_dir.path, sources, show)
+        gathered = gather(sources, index_dir.path, labels=speaker_labels, shows=shows)
         with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
             gen = create_generation(index_dir)
             groups, _ = unique_ids(gathered.groups, gathered.file_paths, existing={})
@@ -137,6 +142,8 @@ class Index:
                 progress=progress,
             )
             index_dir.publish(gen)
+            if show:
+                save_shows(index_dir.path, shows)
         return cls(path), with_skipped(report, gathered.skipped)
 
     @property
@@ -156,6 +163,7 @@ class Index:
         on_wait: Callable[[], None] | None = None,
         allow_private_hosts: bool = False,
         speaker_labels: bool = True,
+        show: str | None = None,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
@@ -166,9 +174,15 @@ class Index:
         Feeds given as URLs may not send searchpod to loopback, private or link-local
         addresses unless ``allow_private_hosts``.
         ``speaker_labels=False``: no speakers from ``Name:`` labels in transcript text.
+        ``show`` names the show of the episodes under ``paths`` that name none (no page,
+        table or feed says it); it is remembered for those paths, so later runs (``watch``,
+        ``sync_feeds``, ``add_paths`` without it) keep it.
         """
+        from searchpod.indexing.shows import save_shows, shows_for
+
         self._dir.refuse_links(self._dir.current())
         paths = list(paths)
+        shows, new_show = shows_for(self._dir.path, paths, show)
         if self._listings is None:
             from searchpod.ingest.sources import ListingCache
 
@@ -179,6 +193,7 @@ class Index:
             allow_private_hosts=allow_private_hosts,
             labels=speaker_labels,
             listings=self._listings,
+            shows=shows,
         )
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths
@@ -201,6 +216,7 @@ class Index:
                     if prune
                     else []
                 )
+                stale = list(dict.fromkeys([*stale, *superseded_ids(existing, groups)]))
                 report = ingest(
                     gen,
                     groups,
@@ -211,7 +227,19 @@ class Index:
                     prune=stale,
                     analyser=self._indexing_analyser(gen),
                 )
+            if new_show:
+                save_shows(self._dir.path, shows)
         return with_skipped(report, gathered.skipped)
+
+    def remember_show(self, sources: Iterable[str | os.PathLike[str]], show: str) -> None:
+        """Name the show of the episodes from ``sources`` (folders, files, feeds) that name
+        none, for every later run, as ``add_paths(show=...)`` does."""
+        from searchpod.indexing.shows import save_shows, shows_for
+
+        with disk_errors(self._dir.path), self._dir.write_lock(DEFAULT_LOCK_TIMEOUT):
+            shows, changed = shows_for(self._dir.path, list(sources), show)
+            if changed:
+                save_shows(self._dir.path, shows)
 
     @property
     def feeds(self) -> FeedStore:

@@ -66,6 +66,24 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class EpisodeFacts:
+    """What a row of an episode table or an item of a feed says about one episode: the
+    metadata a bare transcript lacks (see ``ingest.matching``)."""
+
+    title: str | None = None
+    episode: int | None = None
+    published: dt.date | None = None
+    summary: str = ""
+    media_url: str | None = None
+    url: str | None = None
+    guid: str | None = None
+    # The transcript's file name, when the table names it.
+    file: str | None = None
+    show: str | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     """What an episode-page parser (HTML or its plain-text rendering) returns."""
 

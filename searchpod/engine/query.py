@@ -241,6 +241,9 @@ def filters_for(schema: Any, options: SearchOptions, text: str) -> Any:
     return wq.And(parts) if parts else None
 
 
+NO_SUCH_SPEAKER = "no speaker by that name in the index"
+
+
 def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
     """With ``speaker:NAME`` in the query, words match only what that speaker said.
 
@@ -262,7 +265,7 @@ def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
         if all(words <= {stem(w) for w in f[len(SAID_PREFIX) :].split("_")} for words in wanted)
     ]
     if not chosen:
-        warnings.append("no speaker by that name in the index")
+        warnings.append(NO_SUCH_SPEAKER)
         return wq.NullQuery
 
     def rewrite(sub: Any) -> Any:

@@ -32,9 +32,11 @@ from searchpod.engine.budget import (
     checkpoint,
 )
 from searchpod.engine.collect import collect
+from searchpod.engine.holdings import Holdings, holdings
 from searchpod.engine.phrase import phrase_starts
 from searchpod.engine.plan import plan as _plan
 from searchpod.engine.query import (
+    NO_SUCH_SPEAKER,
     Shape,
     body_field,
     term_text,
@@ -119,6 +121,10 @@ class Reader:
         """``(docnum, stored fields)`` of every live document."""
         for docnum, fields in self._reader.iter_docs():
             yield int(docnum), dict(fields)
+
+    def holdings(self) -> Holdings:
+        """What filters can match: the live episodes' shows, hosts, speakers, dates, numbers."""
+        return holdings(self._searcher)
 
     def body_text(self, docnum: int) -> str:
         """A document's body text, as indexed (character spans point into it)."""
@@ -267,9 +273,11 @@ __all__ = [
     "MAX_FUZZY_CHARS",
     "MAX_FUZZY_EDITS",
     "MAX_QUERY_EXPANSIONS",
+    "NO_SUCH_SPEAKER",
     "QUERY_BUDGET_S",
     "Budget",
     "Filter",
+    "Holdings",
     "OutOfTime",
     "OverBudget",
     "Query",

@@ -32,6 +32,11 @@ _allow_private_hosts = click.option(
     is_flag=True,
     help="Let feed URLs reach loopback, private and link-local addresses (trusted feeds only).",
 )
+_show = click.option(
+    "--show",
+    metavar="NAME",
+    help="The show of the episodes under PATHS that name none (remembered for PATHS).",
+)
 _no_speaker_labels = click.option(
     "--no-speaker-labels",
     "no_labels",
@@ -176,6 +181,7 @@ def _open(ctx: click.Context, *, build_default: bool = False) -> Any:
 @_allow_private_hosts
 @_no_speaker_labels
 @_max_file_mb
+@_show
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -188,11 +194,13 @@ def index_cmd(
     allow_private_hosts: bool,
     no_labels: bool,
     max_file_mb: float | None,
+    show: str | None,
 ) -> None:
     """Index episode pages, transcripts and feed files or URLs (default: ./data).
 
     Only what changed is redone: new files are added, changed ones replaced, the rest
-    skipped. --prune also drops episodes whose files are gone.
+    skipped. --prune also drops episodes whose files are gone. An episode table (CSV, TSV
+    or JSON) or a feed beside transcripts gives them titles, dates and audio.
     """
     from searchpod.index import Index
 
@@ -211,6 +219,7 @@ def index_cmd(
                 on_wait=lambda: err.print("waiting for another indexing run to finish…"),
                 allow_private_hosts=allow_private_hosts,
                 speaker_labels=not no_labels,
+                show=show,
             )
         if optimize:
             ix.optimize(lock_timeout=lock_timeout)
@@ -498,19 +507,22 @@ def _feed_store(ctx: click.Context) -> Any:
 @feed.command("add")
 @click.argument("url")
 @_allow_private_hosts
+@click.option("--show", metavar="NAME", help="The show of its episodes, if the feed names none.")
 @click.pass_context
-def feed_add(ctx: click.Context, url: str, allow_private_hosts: bool) -> None:
+def feed_add(ctx: click.Context, url: str, allow_private_hosts: bool, show: str | None) -> None:
     """Remember a feed (an http(s) URL or a local file); 'feed sync' indexes it."""
     from searchpod.index import Index
     from searchpod.ingest.feeds.source import check_feed
     from searchpod.text.safe import terminal_safe
 
     try:
-        Index.create(ctx.obj["index"])  # the feed list lives in the index directory
+        ix = Index.create(ctx.obj["index"])  # the feed list lives in the index directory
         # Fetched once now, through the cache 'feed sync' uses: a URL that is no feed is
         # refused here rather than failing every sync.
         check_feed(url, Path(ctx.obj["index"]), allow_private_hosts=allow_private_hosts)
         added = _feed_store(ctx).add(url)
+        if show:
+            ix.remember_show([url], show)
     except SearchpodError as exc:
         _fail(str(exc))
     click.echo(terminal_safe(f"{'added' if added else 'already there'}: {url}"), err=True)
@@ -593,6 +605,7 @@ def _print_index_report(report: Any, as_json: bool) -> NoReturn:
 @_allow_private_hosts
 @_no_speaker_labels
 @_max_file_mb
+@_show
 @click.pass_context
 def watch_cmd(
     ctx: click.Context,
@@ -602,6 +615,7 @@ def watch_cmd(
     allow_private_hosts: bool,
     no_labels: bool,
     max_file_mb: float | None,
+    show: str | None,
 ) -> None:
     """Reindex PATHS (default ./data) whenever files in them change. Stop with Ctrl-C."""
     import threading
@@ -617,8 +631,13 @@ def watch_cmd(
     labels = not no_labels
     try:
         ix = Index.create(ctx.obj["index"])
+        # The show is remembered for the paths: every run the watch makes keeps it.
         first = ix.add_paths(
-            targets, prune=True, allow_private_hosts=allow_private_hosts, speaker_labels=labels
+            targets,
+            prune=True,
+            allow_private_hosts=allow_private_hosts,
+            speaker_labels=labels,
+            show=show,
         )
         print_report(err, first)
         err.print(f"watching {', '.join(targets)} — Ctrl-C to stop")

@@ -99,3 +99,44 @@ def stale_ids(
         ):
             stale.append(doc_id)
     return stale
+
+
+def superseded_ids(
+    existing: Mapping[str, tuple[str, str]], groups: Sequence[SourceGroup]
+) -> list[str]:
+    """Episodes now indexed under another id of the same files: to remove, so one episode
+    is never two.
+
+    A group's id names its best file. An index made when a lesser file named it (a broken
+    ``ep.json`` beside ``ep.vtt``, when JSON ranked first) holds the
+    episode under that file's id: it is superseded when its file is one of the group's, or
+    gone, and no other group has that id. Only groups whose id is new are looked at, so an
+    unchanged run costs nothing here.
+    """
+    from searchpod.ingest.sources import file_is_gone
+
+    new = [g for g in groups if g.id not in existing]
+    if not new:
+        return []
+    live = {g.id for g in groups}
+    by_stem: dict[str, list[str]] = {}
+    for doc_id in existing:
+        if doc_id not in live:
+            by_stem.setdefault(_stem_of(doc_id), []).append(doc_id)
+    out: list[str] = []
+    for group in new:
+        olds = by_stem.get(_stem_of(group.id), ())
+        if not olds:
+            continue
+        mine = {os.path.realpath(p) for p in group.paths}
+        out.extend(
+            old for old in olds if existing[old][1] in mine or file_is_gone(existing[old][1])
+        )
+    return list(dict.fromkeys(out))
+
+
+def _stem_of(doc_id: str) -> str:
+    """``"tr/ep.vtt"`` -> ``"tr/ep"``, lower case (files pair by lower-case stem)."""
+    head, slash, name = doc_id.rpartition("/")
+    stem = name.rpartition(".")[0] or name
+    return f"{head}{slash}{stem}".lower()

@@ -12,7 +12,7 @@ import errno
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from searchpod.indexing.store import (
     save_stems,
     write_meta,
 )
-from searchpod.model import IndexReport, IngestFailure, SkippedFiles
+from searchpod.model import Episode, IndexReport, IngestFailure, SkippedFiles
 from searchpod.text import analysis
 
 if TYPE_CHECKING:
@@ -71,12 +71,14 @@ def gather(
     allow_private_hosts: bool = False,
     labels: bool = True,
     listings: ListingCache | None = None,
+    shows: Mapping[str, str] | None = None,
 ) -> Gathered:
     """Files and folders discovered, feeds fetched: the one path for build and add_paths.
 
     Feeds given as URLs may not send searchpod to loopback, private or link-local addresses
     unless ``allow_private_hosts``; ``labels=False``: no speakers from ``Name:`` labels;
-    ``listings``: folders' walks kept from earlier runs (``discover``).
+    ``listings``: folders' walks kept from earlier runs (``discover``); ``shows``: the show
+    of each source's episodes that name none (keyed as ``indexing.shows.source_key``).
     """
     # Imported here: a search never reads source files or feeds.
     from searchpod.ingest.feeds.source import FeedBatch, fetch_feeds, is_feed_source
@@ -84,8 +86,18 @@ def gather(
 
     feed_sources = [str(p) for p in sources if is_feed_source(p)]
     file_paths = [p for p in sources if str(p) not in feed_sources]
+    # A feed file inside a folder indexed too is that folder's metadata (its items are its
+    # transcripts' episodes): read as a feed as well, each would be a second episode.
+    folders = tuple(os.path.abspath(p) + os.sep for p in file_paths if os.path.isdir(p))
+    if folders:
+        feed_sources = [
+            f for f in feed_sources if f.startswith(("http://", "https://"))
+            or not os.path.abspath(f).startswith(folders)
+        ]  # fmt: skip
     skipped: dict[tuple[str, str], int] = {}
-    groups, failures = discover(file_paths, labels=labels, skipped=skipped, listings=listings)
+    groups, failures = discover(
+        file_paths, labels=labels, skipped=skipped, listings=listings, shows=shows
+    )
     # Network work first, outside the lock: only writing needs to be exclusive.
     feeds = (
         fetch_feeds(
@@ -95,7 +107,18 @@ def gather(
         else FeedBatch()
     )
     failures.extend(feeds.failures)
+    if shows:
+        feeds.episodes = [_with_show(item, shows.get(item[2])) for item in feeds.episodes]
     return Gathered(list(groups), failures, feeds, file_paths, skipped)
+
+
+def _with_show(item: tuple[Episode, str, str], show: str | None) -> tuple[Episode, str, str]:
+    """A feed's episode with the show named for the feed, when it names none itself."""
+    episode, fingerprint, feed = item
+    if not show or episode.show:
+        return item
+    # In the fingerprint too: naming the show later rewrites the episodes.
+    return dataclasses.replace(episode, show=show), f"{fingerprint}|show:{show}", feed
 
 
 def unique_ids(

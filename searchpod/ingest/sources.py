@@ -24,18 +24,24 @@ from pathlib import Path
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
 from searchpod.ingest.files import check_name, display_name, read_source, stat_source
-from searchpod.model import Cue, Episode, IngestFailure, Page, Transcript
+from searchpod.model import Cue, Episode, EpisodeFacts, IngestFailure, Page, Transcript
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TIMED_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv"})
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 FEED_SUFFIXES = frozenset({".xml", ".rss"})
-KNOWN_SUFFIXES = PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES
-# What a group's main file (the one its id names) may be, before any transcript.
+# Inside a folder these are only ever metadata: episode tables (CSV) and feeds beside the
+# transcripts. A .tsv or .json may be either: its header tells (``ingest.catalogues``).
+CATALOGUE_SUFFIXES = frozenset({".csv"}) | FEED_SUFFIXES
+KNOWN_SUFFIXES = (
+    PAGE_SUFFIXES | TIMED_SUFFIXES | TEXT_SUFFIXES | MARKDOWN_SUFFIXES | CATALOGUE_SUFFIXES
+)
+# What a group's main file (the one its id names) may be, before its best transcript: a
+# page, or a text file, which may be one (and named its episode before transcripts ranked).
 MAIN_SUFFIXES = PAGE_SUFFIXES | TEXT_SUFFIXES
 # Part of every fingerprint: bump it when parsing changes, so files are parsed again.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class SourceGroup:
     relative: str = ""
     # Each file's stat from discovery, so a signature costs no second stat per file.
     stats: tuple[os.stat_result, ...] = field(default=(), compare=False, repr=False)
+    # What an episode table or feed beside the files says about the episode.
+    facts: EpisodeFacts | None = None
+    # The show named for the folder (``index PATH --show NAME``), for episodes naming none.
+    show: str = ""
 
     @functools.cached_property
     def files(self) -> tuple[Path, ...]:
@@ -90,14 +100,24 @@ class SourceGroup:
         stats = (
             self.stats if len(self.stats) == len(self.paths) else [os.stat(p) for p in self.paths]
         )
-        return tuple(
+        files = tuple(
             (p.rpartition(os.sep)[2], st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             for p, st in zip(self.paths, stats, strict=True)
         )
+        if self.facts is None and not self.show:
+            return files
+        # What a table or feed says is part of the episode: a change to it is a change.
+        said = int(hashlib.sha256(self._said()).hexdigest()[:15], 16)
+        return (*files, ("\x00facts", said, 0, 0, 0))
+
+    def _said(self) -> bytes:
+        return repr((self.facts, self.show)).encode("utf-8", "surrogatepass")
 
     def fingerprint(self) -> str:
         """A hash of every file's name and bytes: equal fingerprints need no re-parsing."""
         h = hashlib.sha256(PARSER_VERSION.encode() + (b"" if self.labels else b" no-labels"))
+        if self.facts is not None or self.show:
+            h.update(self._said())
         for f in self.files:
             h.update(f.name.encode())
             h.update(read_source(f))
@@ -208,6 +228,8 @@ class Listing:
     groups: list[SourceGroup] | None = None
     # Whether ``dirs`` may stand for the listing (walked well after they last changed).
     settled: bool = False
+    # Episode tables and feeds among the files: metadata for the others, not episodes.
+    catalogues: list[str] = field(default_factory=list)
 
 
 class ListingCache:
@@ -261,6 +283,7 @@ def discover(
     labels: bool = True,
     skipped: dict[tuple[str, str], int] | None = None,
     listings: ListingCache | None = None,
+    shows: Mapping[str, str] | None = None,
 ) -> tuple[list[SourceGroup], list[IngestFailure]]:
     """Find the episodes under files and folders (recursively, skipping hidden ones).
 
@@ -272,18 +295,27 @@ def discover(
     listed, a dangling symlink, a FIFO, a name that is not UTF-8) is a failure naming it,
     not an episode. ``labels=False``: no speakers from ``Name:`` labels in transcript text.
     ``listings``: folders' walks from earlier runs, reused where nothing was added, removed
-    or renamed in them (and updated otherwise).
+    or renamed in them (and updated otherwise). Episode tables and feeds among the files
+    describe the transcripts at and below their folder (``ingest.catalogues``); ``shows``
+    maps a path as given (made absolute) to the show of its episodes that name none.
     """
+    from searchpod.ingest.catalogues import catalogue_facts, split_catalogues
+
     groups: list[SourceGroup] = []
     failures: list[IngestFailure] = []
     seen: set[tuple[int, int]] = set()
     named: dict[Path, list[str]] = {}
     found: list[tuple[Path, list[str], Listing | None, Listing | None]] = []
+    catalogues: list[str] = []
+    show_of: dict[str, str] = {}  # a root (as a string) -> its show
     for raw in paths:
         path = Path(raw)
         # os.path.isdir: False, not PermissionError, inside a folder we may not enter
         # (stat_source below then names the reason).
         is_dir = os.path.isdir(path)
+        if shows and (show := shows.get(os.path.abspath(raw))):
+            # A folder's groups have it as their root; named files, their folder.
+            show_of.setdefault(str(path if is_dir else path.parent), show)
         if not is_dir and not _exists(path, follow_symlinks=False):
             failures.append(IngestFailure(display_name(raw), "no such file or folder"))
         elif is_dir:
@@ -295,9 +327,14 @@ def discover(
             if skipped is not None:
                 for key, n in listing.skipped.items():
                     skipped[key] = skipped.get(key, 0) + n
+            catalogues.extend(listing.catalogues)
             found.append((path, listing.files, listing, before))
         else:
             named.setdefault(path.parent, []).append(str(path))
+    for parent, files in named.items():
+        # A table named with its transcripts is their metadata, as in their folder.
+        named[parent], tables = split_catalogues(files)
+        catalogues.extend(tables)
     # Paths are plain strings until grouped: pathlib costs several times the rest of the
     # work per file, and a no-change run over thousands of files is mostly this loop.
     for root, files, listing, before in [*found, *((p, f, None, None) for p, f in named.items())]:
@@ -333,19 +370,33 @@ def discover(
         groups.extend(paired)
     if not labels:
         groups = [dataclasses.replace(g, labels=False) for g in groups]
+    if show_of:
+        groups = [
+            dataclasses.replace(g, show=show) if (show := show_of.get(str(g.root))) else g
+            for g in groups
+        ]
+    if catalogues:
+        mains = [g.paths[0] if g.paths else "" for g in groups]
+        facts = catalogue_facts(mains, catalogues, skipped)
+        groups = [
+            dataclasses.replace(g, facts=f) if f else g for g, f in zip(groups, facts, strict=True)
+        ]
     return groups, failures
 
 
 def _walk_listing(
     folder: Path, failures: list[IngestFailure], listings: ListingCache | None
 ) -> Listing:
+    from searchpod.ingest.catalogues import split_catalogues
+
     started = time.time()
     before = len(failures)
     dirs: list[str] = []
     skipped: dict[tuple[str, str], int] = {}
     # In pathlib's order (by path components), which is not the strings' order.
     walked = sorted(_walk(folder, failures, skipped, dirs), key=_components)
-    listing = Listing([], walked, skipped)
+    walked, catalogues = split_catalogues(walked)
+    listing = Listing([], walked, skipped, catalogues=catalogues)
     if listings is not None and len(failures) == before:  # a folder it could not list: again
         listings.remember(folder, dirs, listing, started)
     return listing
@@ -420,8 +471,6 @@ def _skip_reason(name: str) -> str | None:
         return f"{stem.upper()} files are notes, not episodes"
     if suffix in KNOWN_SUFFIXES:
         return None
-    if suffix in FEED_SUFFIXES:
-        return "feeds are indexed when named, or with 'searchpod feed add'"
     return "not a known format"
 
 
@@ -493,7 +542,9 @@ def _pair(root: Path, files: list[tuple[str, os.stat_result]]) -> list[SourceGro
 
 
 def _suffix_rank(suffix: str, name: str) -> tuple[int, str]:
-    order = [".txt", ".text", ".md", ".markdown", ".json", ".vtt", ".srt", ".tsv"]
+    # Best first: the group's id names its first file (after any page), so it is the file
+    # whose transcript is used, and stays when a lesser sibling is broken, fixed or removed.
+    order = [".vtt", ".srt", ".json", ".tsv", ".md", ".markdown", ".txt", ".text"]
     return (order.index(suffix) if suffix in order else len(order), name)
 
 
@@ -562,7 +613,42 @@ def load_group(
     shown = transcript_file if page is None and transcript_file is not None else group.main
     source = shown.as_posix() if source_prefix is None else source_prefix
     episode = assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
+    if group.facts is not None:
+        episode = with_facts(episode, group.facts, from_page=page is not None)
+    if group.show and not episode.show:
+        episode = dataclasses.replace(episode, show=group.show)
     return episode, failures
+
+
+def with_facts(episode: Episode, facts: EpisodeFacts, *, from_page: bool) -> Episode:
+    """``episode`` with what its table row or feed item says.
+
+    A page's own fields win over the row's, which fills in what the page leaves out; an
+    episode from a bare transcript takes the row's title, number, date, summary and audio
+    over what its file name suggested.
+    """
+    if from_page:
+        return dataclasses.replace(
+            episode,
+            show=episode.show or facts.show,
+            episode=episode.episode if episode.episode is not None else facts.episode,
+            host=episode.host or facts.host,
+            summary=episode.summary or facts.summary,
+            published=episode.published or facts.published,
+            url=episode.url or facts.url,
+            media_url=episode.media_url or facts.media_url,
+        )
+    return dataclasses.replace(
+        episode,
+        title=facts.title or episode.title,
+        show=facts.show or episode.show,
+        episode=facts.episode if facts.episode is not None else episode.episode,
+        host=facts.host or episode.host,
+        summary=facts.summary or episode.summary,
+        published=facts.published or episode.published,
+        url=facts.url or episode.url,
+        media_url=facts.media_url or episode.media_url,
+    )
 
 
 def _transcript_quality(transcript: Transcript, suffix: str) -> tuple[bool, bool]:
@@ -686,10 +772,38 @@ def facts_from_name(stem: str) -> NameFacts:
         episode = int(n.group(1) or n.group(2))
         if n.group(1):  # a leading number is the episode's, not part of its title
             rest = rest[n.end() :]
-    words = " ".join(rest.replace("_", " ").replace("-", " ").split())
+    words = " ".join(_with_apostrophes(rest.replace("_", " ").replace("-", " ").split()))
     if published is not None:
         words = f"{words} {published.isoformat()}".strip()
     if not words:
         words = f"Episode {episode}" if episode is not None else stem
     # Keep the name's own case ("LaLaLand"); only an all-lower-case first word is raised.
     return NameFacts(words[0].upper() + words[1:], episode, published)
+
+
+# Contractions a file name spells without the apostrophe ("we-ve-moved", "aren_t"): the
+# ending, and the words it follows (None: any word; "t" only after a word ending in "n").
+_CONTRACTIONS: dict[str, frozenset[str] | None] = {
+    "t": None,
+    "s": None,
+    "ve": None,
+    "ll": None,
+    "re": frozenset({"we", "you", "they", "who", "what", "there", "here", "where", "why", "how"}),
+    "d": frozenset({"i", "you", "we", "they", "he", "she", "it", "who", "that", "there"}),
+    "m": frozenset({"i"}),
+}
+
+
+def _with_apostrophes(words: list[str]) -> list[str]:
+    """``["we", "ve", "moved"]`` -> ``["we've", "moved"]``; a lone ``i`` becomes ``I``."""
+    out: list[str] = []
+    for word in words:
+        low = word.lower()
+        prev = out[-1].lower() if out else ""
+        if low in _CONTRACTIONS and prev.isalpha():
+            allowed = _CONTRACTIONS[low]
+            if (allowed is None or prev in allowed) and (low != "t" or prev.endswith("n")):
+                out[-1] = f"{out[-1]}'{word}"
+                continue
+        out.append("I" if word == "i" else word)
+    return out

@@ -19,6 +19,7 @@ from searchpod.engine.reader import (
     MAX_FUZZY_CHARS,
     MAX_FUZZY_EDITS,
     MAX_QUERY_EXPANSIONS,
+    NO_SUCH_SPEAKER,
     QUERY_BUDGET_S,
     Budget,
     Filter,
@@ -51,6 +52,7 @@ from searchpod.query.snippets import (
     highlight_spans,
     within_phrases,
 )
+from searchpod.query.why_empty import filter_warnings, has_filters
 from searchpod.text import analysis, typos
 from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
 from searchpod.text.safe import safe_url
@@ -136,6 +138,8 @@ def _search(searcher: Reader, text: str, options: SearchOptions, budget: Budget)
             f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
             "cannot place them (they are listed last)"
         )
+    if results.total == 0 and has_filters(options):
+        warnings = _why_empty(searcher, query, options, warnings)
     facets = searcher.facets(query, filters) if options.facets else None
     return SearchResults(
         query=text,
@@ -149,6 +153,25 @@ def _search(searcher: Reader, text: str, options: SearchOptions, budget: Budget)
         fuzzy=fuzzy_used,
         relaxed=relaxed,
     )
+
+
+def _why_empty(
+    searcher: Reader, query: Query | None, options: SearchOptions, warnings: list[str]
+) -> list[str]:
+    """``warnings`` with the reason a filtered search found nothing: a filter no episode
+    can pass, else how many episodes match when the filters are left out."""
+    named = filter_warnings(searcher.holdings(), options)
+    if any(w.startswith("no speaker named") for w in named):
+        # The same news, with the names that there are.
+        warnings = [w for w in warnings if w != NO_SUCH_SPEAKER]
+    if not named and query is not None:
+        unfiltered = _run(searcher, query, None, options).total
+        if unfiltered:
+            named.append(
+                f"{unfiltered} episode{'s' if unfiltered != 1 else ''} match without the "
+                "filters, but none passes all of them together"
+            )
+    return [*warnings, *named]
 
 
 def _prepare(

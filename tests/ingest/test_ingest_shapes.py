@@ -147,7 +147,8 @@ GOOD: dict[str, tuple[str, list[tuple[float | None, str | None, str]]]] = {
         (0.5, None, "Headlines about tramways today."),
         (30, None, "Funicular repairs finished early."),
     ]),
-    "ep.json": ("Ep", [(7, None, "Tapestries hang in castles.")]),  # read from ep.vtt
+    # Beside a broken ep.json: the episode is its good file's, and named after it.
+    "ep.vtt": ("Ep", [(7, None, "Tapestries hang in castles.")]),
 }  # fmt: skip
 BROKEN = {
     "broken.html": "not an episode page or a transcript",
@@ -259,7 +260,7 @@ def test_page_with_a_timed_transcript_keeps_page_fields_and_times(index: Index) 
 
 
 def test_good_transcript_beside_a_broken_one_is_read_from_its_own_file(index: Index) -> None:
-    episode = index.get("shapes/ep.json")
+    episode = index.get("shapes/ep.vtt")
     assert episode.source.endswith("ep.vtt")
     assert episode.cues[0].start == 7.0
 

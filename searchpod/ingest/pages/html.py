@@ -22,6 +22,7 @@ from searchpod.errors import IngestError
 from searchpod.ingest.files import check_markup_size
 from searchpod.ingest.pages.text import (
     _BODY_HEADINGS,
+    _BYLINE,
     _HOST_HEADINGS,
     _SUMMARY_HEADINGS,
     _episode_number,
@@ -86,6 +87,10 @@ _EPISODE_TYPES = (
 )
 _STRUCTURED_EPISODES = frozenset(_EPISODE_TYPES[:3])
 _DATELINE_MAX = 80
+# Blocks a dateline never holds (a details table with a date in it is details).
+_NOT_DATELINES = frozenset(
+    "h1 h2 h3 table thead tbody tr dl dt dd ul ol li blockquote pre main article body".split()
+)
 _WS = re.compile(r"\s+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # A label ("Host:") is a few words: looking further into an element costs, on deeply nested
@@ -173,8 +178,20 @@ def _page_from_structured(ld: dict[str, Any], meta: dict[str, str], source: str)
 
 def _main_heading(soup: BeautifulSoup) -> Tag | None:
     """The episode's <h1>: the one in the main content when the site's name is an <h1> too."""
-    h1 = soup.select_one("main h1, article h1, [role=main] h1") or soup.find("h1")
-    return h1 if isinstance(h1, Tag) else None
+    h1 = soup.select_one("main h1, article h1, [role=main] h1")
+    if isinstance(h1, Tag):
+        return h1
+    # A static site's <h1> is often its own name in the masthead; the episode's title is
+    # then the article's first heading.
+    first = soup.find("h1")
+    if not isinstance(first, Tag):
+        return None
+    if first.find_parent(["header", "nav"]) is None:
+        return first
+    for h2 in soup.select("main h2, article h2, [role=main] h2", limit=4):
+        if _heading(_text(h2.get_text(" "))) not in _SECTION_HEADINGS:
+            return h2
+    return first
 
 
 def _remove_noise(soup: BeautifulSoup, *, keep: Tag | None) -> None:
@@ -258,7 +275,7 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
                 if started:
                     lines.extend("| " + " | ".join(row) + " |" for row in rows)
                 continue
-            if started and not in_body and _is_dateline(node):
+            if started and not in_body and _is_dateline(node, start):
                 # "<time datetime=…>Tuesday</time> · 41 min" under the title is not summary
                 # prose; the date is read from the <time> element itself.
                 continue
@@ -268,16 +285,27 @@ def _render(root: Tag, *, start: Tag) -> list[str]:
     return lines
 
 
-def _is_dateline(el: Tag) -> bool:
-    # One walk, stopping at the first block (most blocks hold other blocks): bs4's find()
-    # with a list of names builds its matcher anew per call, a millisecond per block.
+def _is_dateline(el: Tag, start: Tag) -> bool:
+    """A short block holding a ``<time datetime>``: the date (and author, and reading time)
+    under a title, not summary prose nor a label/value pair."""
+    if el.name in _NOT_DATELINES:
+        return False
+    # One bounded walk, stopping at what cannot be in a dateline: bs4's find() with a list
+    # of names builds its matcher anew per call, and deep markup must stay linear.
     has_time = False
-    for node in _nodes(el):
+    length = 0
+    for count, node in enumerate(_nodes(el)):
+        if count > _LABEL_MAX_NODES or node is start:
+            return False
         if isinstance(node, Tag):
-            if node.name in _BLOCK_TAGS:
+            if node.name in _NOT_DATELINES:
                 return False
             has_time = has_time or (node.name == "time" and node.has_attr("datetime"))
-    return has_time and len(_text(el.get_text(" "))) <= _DATELINE_MAX
+        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            length += len(node.strip())
+            if length > _DATELINE_MAX:
+                return False
+    return has_time
 
 
 def _rows(el: Tag) -> list[list[str]] | None:
@@ -325,6 +353,8 @@ def _classes(el: Tag) -> list[str]:
 def _is_label(el: Tag, text: str) -> bool:
     if not 0 < len(text) <= 40 or _heading(text) in _SECTION_HEADINGS:
         return False
+    if ":" in text.rstrip(":"):
+        return False  # "Eps 31: why moss grows" is a title, whatever its class says
     return text.endswith(":") or bool(_LABEL_HINT.search(" ".join(_classes(el))))
 
 
@@ -368,6 +398,8 @@ def _row_cells(el: Tag) -> list[str] | None:
     if label is None or not _is_label(kids[0], label):
         return None
     value = _text(kids[1].get_text(" "))
+    if _BYLINE.match(value) and value[:1] in "—–-":
+        return None  # a title and its byline ("— Stuff"), not a label and its value
     return [label, value] if value else None
 
 

@@ -90,6 +90,11 @@ def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = No
     elif idx < len(head) and _same_text(head[idx], title):
         # The caller's title (from an <h1> or JSON-LD) is usually also the first visible line.
         idx += 1
+    elif idx < len(head) and (_title_variant(head[idx], title) or _byline_follows(head, idx)):
+        # The page's own first line, where structured data says it with the site's name
+        # ("Eps 31: why moss grows | Understory") or a byline follows it: the visible title.
+        title = head[idx]
+        idx += 1
     show = None
     while idx < len(head) and not head[idx]:
         idx += 1
@@ -101,10 +106,23 @@ def page_from_lines(lines: Sequence[str], source: str, *, title: str | None = No
     metadata: dict[str, str] = {}
     host: str | None = None
     in_host = False
-    for line in head[idx:]:
-        if not line:
-            continue
+    rest = [ln for ln in head[idx:] if ln]
+    pending: str | None = None  # a known label alone on its line ("Runtime"), then its value
+    for n, line in enumerate(rest):
         heading = _heading(line)
+        if pending is not None:
+            metadata[pending] = line
+            pending = None
+            continue
+        if (
+            heading in _KNOWN_KEYS
+            and heading not in _HOST_HEADINGS
+            and n + 1 < len(rest)
+            and _is_value_line(rest[n + 1])
+        ):
+            # Builders lay label/value grids out as sibling blocks: one line each.
+            pending = line.strip().rstrip(":").strip()
+            continue
         if heading in _HOST_HEADINGS:
             in_host = True
             continue
@@ -203,6 +221,29 @@ def _join_paragraphs(lines: Sequence[str]) -> str:
     if current:
         paragraphs.append(" ".join(current))
     return "\n".join(paragraphs)
+
+
+def _title_variant(line: str, title: str) -> bool:
+    """Whether a structured title is the visible ``line`` with the site's name around it."""
+    a, b = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
+    return len(a) >= 8 and (b.startswith(a) or b.endswith(a))
+
+
+def _byline_follows(head: Sequence[str], idx: int) -> bool:
+    """Whether the first non-blank line after ``head[idx]`` is a byline ("— Stuff")."""
+    nxt = next((ln for ln in head[idx + 1 :] if ln), "")
+    return bool(_BYLINE.match(nxt)) and not nxt.startswith("|") and len(nxt) <= 80
+
+
+def _is_value_line(line: str) -> bool:
+    """A short line that can be a label's value (not a heading, a table row or prose)."""
+    return (
+        0 < len(line) <= 80
+        and not line.startswith("|")
+        and _heading(line) not in _KNOWN_KEYS
+        and _heading(line) not in _HOST_HEADINGS
+        and not line.rstrip().endswith((".", "!", "?"))
+    )
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -8,7 +8,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from searchpod.model import Cue
 
@@ -41,6 +41,10 @@ _NOT_SPEAKER = frozenset({
     "break", "laughter", "laughs", "applause", "crosstalk", "inaudible", "silence", "pause",
 })  # fmt: skip
 # Lower-case name particles allowed after the first word: "Ludwig van Beethoven".
+# What may follow a name after a comma: degrees and suffixes ("PhD", "M.D.", "Jr.", "III").
+_CREDENTIAL = re.compile(
+    r"(?:[A-Z][a-z]{0,2}[A-Z][A-Za-z]{0,3}|[A-Z]{2,5}|Jr|Sr|Esq|(?:[A-Z]\.){1,4}|[IVX]{2,4})\.?"
+)
 _PARTICLES = frozenset({
     "van", "von", "de", "der", "den", "da", "di", "du", "del", "la", "le", "bin", "al", "el",
 })  # fmt: skip
@@ -159,12 +163,14 @@ def looks_like_speaker(label: str) -> bool:
     "SPEAKER_01"; rejects headings and sentence openings such as "Note", "Step 2",
     "Chapter One", "So here's the thing".
     """
-    label = label.strip()
+    label = without_credentials(label.strip())
     if not label or len(label) > 40:
         return False
     words = label.split()
     if len(words) > 4:
         return False
+    if len(words) >= 2 and len(set(words)) == 1:
+        return False  # "Lucas Lucas Lucas Lucas": a caption's stutter, not a name
     if re.fullmatch(r"(?:Speaker|SPEAKER|speaker)[ _]?\d{1,3}", label, re.ASCII):
         return True
     if words[0].lower().strip(".") in _NOT_SPEAKER:
@@ -177,17 +183,28 @@ def looks_like_speaker(label: str) -> bool:
     return True
 
 
+def without_credentials(label: str) -> str:
+    """``"Mireille Reece, PsyD"`` -> ``"Mireille Reece"``: a degree or suffix after a comma
+    is not part of the name (the same person is labelled with and without it)."""
+    name, comma, rest = label.partition(",")
+    if comma and rest.strip() and all(_CREDENTIAL.fullmatch(w) for w in rest.split()):
+        return name.rstrip()
+    return label
+
+
 def split_speaker(text: str) -> tuple[str | None, str]:
     """A leading ``Name:`` label and the text after it, or ``(None, text)`` if there is none."""
     # Captioners mark a change of speaker with ">>" (or "- "), often before the name.
     marker = _TURN_MARK.match(text)
     m = _LABEL.match(text, marker.end() if marker else 0)
     if m and looks_like_speaker(m.group(1)):
-        return m.group(1).strip(), text[m.end() :]
+        return without_credentials(m.group(1).strip()), text[m.end() :]
     return None, text
 
 
-def label_speakers(cues: Iterable[Cue], *, labels: bool = True) -> list[Cue]:
+def label_speakers(
+    cues: Iterable[Cue], *, labels: bool = True, allow: Callable[[str], bool] | None = None
+) -> list[Cue]:
     """Speakers from ``Name:`` labels opening cue texts, where the file really uses them.
 
     The file's own speaker marking (``<v>`` spans, speaker fields) wins: when any cue has a
@@ -195,12 +212,18 @@ def label_speakers(cues: Iterable[Cue], *, labels: bool = True) -> list[Cue]:
     where labels mark turns (two or more names, the speaker changing at least twice, and
     at least one cue in twenty labelled); a name labelling several cues, but too rarely to
     mark turns, names just the cues it opens; a label seen once ("Joe:", "COBOL: ...") is
-    text, not a speaker. ``labels=False`` turns detection off.
+    text, not a speaker. ``labels=False`` turns detection off; ``allow`` (when given) says
+    which names may be speakers at all (a format that marks its turns knows them).
     """
     cues = list(cues)
     if not labels or any(c.speaker for c in cues):
         return cues
     found = [split_speaker(c.text) for c in cues]
+    if allow is not None:
+        found = [
+            (n, t) if n is None or allow(n) else (None, c.text)
+            for (n, t), c in zip(found, cues, strict=True)
+        ]
     names = [name for name, _ in found if name is not None]
     if not names:
         return cues
