@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import itertools
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from searchpod.engine.writing import (
     Segment,
     commit_stamp,
     create_engine_index,
+    discard_uncommitted,
     merge_small,
     read_live,
 )
@@ -171,6 +173,7 @@ def live_documents(gen: Path) -> Live:
 def optimize_generation(gen: Path) -> tuple[int, int]:
     """``merge_small`` on ``gen``, keeping its saved live table: the segment counts before
     and after. Call it holding the write lock."""
+    discard_uncommitted(gen)
     live = live_documents(gen)
     # Before the commit, as for any other: its segment is written by this version's codec.
     mark_written_by_this_version(gen)
@@ -185,6 +188,20 @@ def create_generation(index_dir: IndexDir) -> Path:
     create_engine_index(gen)
     write_meta(gen)
     return gen
+
+
+@contextmanager
+def unpublished_generation(index_dir: IndexDir) -> Iterator[Path]:
+    """A new generation for a build or rebuild to fill, removed again if the block fails:
+    it was never published, so no reader can be in it, and a full disk gets its space back."""
+    gen = index_dir.new_generation()
+    try:
+        create_engine_index(gen)
+        write_meta(gen)
+        yield gen
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
 
 
 def _counting(progress: Progress, total: int) -> Callable[[str], None]:
@@ -238,6 +255,8 @@ def _ingest_in(
     from searchpod.ingest.sources import split_failures
 
     reclaim_scratch(gen)
+    # What a run that failed (a full disk) or was killed wrote and never committed.
+    discard_uncommitted(gen)
 
     added: list[str] = []
     updated: list[str] = []
