@@ -14,9 +14,11 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, NewType
 
+from whoosh.filedb.filestore import FileStorage
+
 from searchpod.engine import fields
 from searchpod.engine.codec import PodcastCodec
-from searchpod.engine.commits import sweep
+from searchpod.engine.commits import INDEX_NAME, sweep
 from searchpod.engine.fields import build_schema, use_precomputed
 from searchpod.engine.pool import use_chunked_pool
 
@@ -81,20 +83,62 @@ def commit_stamp(gen: Path) -> list[Any] | None:
     return [name, st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+class _WriterStorage(FileStorage):
+    """The index folder as a writer sees it, remembering every file the writer opens (its
+    temporary folder's too), so that a failed run can close them all: a full disk fails
+    Whoosh's own cleanup midway, and a deleted file still open keeps its space in use."""
+
+    def __init__(self, path: str, opened: list[Any] | None = None) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = [] if opened is None else opened
+
+    def create_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().create_file(name, **kwargs)
+        self.opened.append(f)
+        return f
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().open_file(name, **kwargs)
+        self.opened.append(f)
+        return f
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        folder = os.path.join(self.folder, name or f"{INDEX_NAME}.tmp")
+        return _WriterStorage(folder, self.opened).create()
+
+    def close_all(self) -> None:
+        for f in self.opened:
+            with suppress(Exception):  # closing flushes: on a full disk that fails again
+                if not f.is_closed:
+                    f.close()
+        self.opened.clear()
+
+
 def _writer(gen: Path) -> Any:
     """Whoosh's writer for one commit to ``gen``, which deletes nothing a reader pins."""
-    from whoosh.index import open_dir
+    from whoosh.index import FileIndex
 
     # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
     # stay held for good if creating the writer failed (a full disk), as nothing could
     # release it, and every later run in this process would fail with LockError.
-    writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
+    ix = FileIndex(_WriterStorage(str(gen)))
+    writer = ix.writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
     use_chunked_pool(writer, _WRITER_OPTIONS["limitmb"])
     # Whoosh's _commit_toc deletes every older table and unnamed segment file right after
     # writing the new table, whether or not a searcher still reads them: write the table
     # only, and let ``sweep`` delete what no reader pins.
     writer._commit_toc = functools.partial(_write_table, writer)
     return writer
+
+
+def _abandon(writer: Any, gen: Path) -> None:
+    """Drop what ``writer`` wrote since it was opened, files included, whatever fails."""
+    try:
+        with suppress(Exception):  # the disk that failed the run can fail Whoosh's cleanup
+            writer.cancel()
+    finally:
+        writer.storage.close_all()
+        discard_uncommitted(gen)
 
 
 def _write_table(writer: Any, segments: Sequence[Any]) -> None:
@@ -155,11 +199,7 @@ class Commit:
     def cancel(self) -> None:
         """Drop everything since the writer was opened, files included (see
         ``discard_uncommitted``): also when closing them fails, as on a full disk."""
-        try:
-            with suppress(OSError):  # the disk that failed the run can fail closing files too
-                self._writer.cancel()
-        finally:
-            discard_uncommitted(self._gen)
+        _abandon(self._writer, self._gen)
 
 
 class SegmentBuilder:
@@ -239,9 +279,7 @@ def merge_small(gen: Path) -> tuple[int, int]:
 
         writer.commit(mergetype=policy)
     except BaseException:
-        with suppress(OSError):  # a full disk can fail closing the files too
-            writer.cancel()
-        discard_uncommitted(gen)
+        _abandon(writer, gen)
         raise
     sweep(gen)
     return len(segments), len(segments) - len(chosen) + 1
