@@ -38,7 +38,7 @@ from searchpod.fields import SAID_PREFIX
 from searchpod.indexing.documents import episode_document
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
-from searchpod.model import Episode, IngestFailure
+from searchpod.model import Episode, IngestFailure, IngestWarning
 from searchpod.text import analysis
 
 # Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
@@ -56,12 +56,15 @@ class Prepared:
     stems: list[tuple[str, str]] = field(default_factory=list)
     # Files of the group that failed while the episode was built from the others.
     partial: list[IngestFailure] = field(default_factory=list)
+    # Files indexed despite a problem (cues at impossible times).
+    warnings: list[IngestWarning] = field(default_factory=list)
 
 
 def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     """Parse one group and pre-encode the postings of its long text fields."""
+    warnings: list[IngestWarning] = []
     try:
-        episode, partial = load_group(group)
+        episode, partial = load_group(group, warnings=warnings)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
     except Exception as exc:  # one file must never abort a whole run
@@ -75,6 +78,7 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     )
     prepared.group_id = group.id
     prepared.partial = partial
+    prepared.warnings = warnings
     return prepared
 
 
@@ -166,6 +170,7 @@ class SegmentResult:
     added: list[str] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
     stems: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[IngestWarning] = field(default_factory=list)
 
 
 # A worker's exit code for "the disk is full" (ENOSPC or EDQUOT while writing its segment).
@@ -242,6 +247,7 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
             result.failed.extend(prepared.partial)
+            result.warnings.extend(prepared.warnings)
             if prepared.doc is None:
                 result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
             else:

@@ -44,7 +44,7 @@ from searchpod.indexing.store import (
     save_stems,
     write_meta,
 )
-from searchpod.model import IndexReport, IngestFailure, SkippedFiles
+from searchpod.model import IndexReport, IngestFailure, IngestWarning, SkippedFiles
 from searchpod.text import analysis
 
 if TYPE_CHECKING:
@@ -315,6 +315,7 @@ def _ingest_in(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
 
+    warnings: list[IngestWarning] = []
     writer = Commit(gen, existing)
     try:
         for doc_id in prune:
@@ -329,6 +330,7 @@ def _ingest_in(
                 if result.segment is not None:
                     segments.append(result.segment)
                 failures.extend(result.failed)
+                warnings.extend(result.warnings)
                 for doc_id in result.added:
                     if doc_id in existing:
                         # The new version is in a worker's segment; drop the old one here.
@@ -345,6 +347,7 @@ def _ingest_in(
             if progress:
                 progress(done, total, prepared.group_id)
             failures.extend(prepared.partial)
+            warnings.extend(prepared.warnings)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue
@@ -378,4 +381,5 @@ def _ingest_in(
         removed=tuple(prune),
         failed=tuple(failures),
         downloads=feeds.downloads,
+        warnings=tuple(warnings),
     )
