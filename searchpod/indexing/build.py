@@ -67,15 +67,24 @@ def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
         episode, partial = load_group(group, warnings=warnings)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
+    except MemoryError:
+        # Refused up front when the size says so (ingest.files.check_memory); this is a
+        # machine with less memory than that: one line, and the run goes on.
+        reason = "not enough memory to index it: split it, or free memory"
+        return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    prepared = prepare_episode(
-        episode,
-        with_failures(fingerprint, partial),
-        path=str(group.main.resolve()),
-        label=str(group.main),
-    )
+    try:
+        prepared = prepare_episode(
+            episode,
+            with_failures(fingerprint, partial),
+            path=str(group.main.resolve()),
+            label=str(group.main),
+        )
+    except MemoryError:
+        reason = "not enough memory to index it: split it, or free memory"
+        return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
     prepared.group_id = group.id
     prepared.partial = partial
     prepared.warnings = warnings

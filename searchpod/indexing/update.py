@@ -141,6 +141,8 @@ def disk_errors(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise IndexWriteError(str(path), _write_problem(exc)) from exc
+    except MemoryError as exc:
+        raise IndexWriteError(str(path), "out of memory") from exc
 
 
 def _write_problem(exc: OSError) -> str:
