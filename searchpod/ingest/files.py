@@ -26,7 +26,7 @@ MAX_FILE_ENV = "SEARCHPOD_MAX_FILE_MB"
 # took 2.6 GB, and under a 2 GB limit ended in a MemoryError.
 MEMORY_MULTIPLE = {".vtt": 16, ".srt": 16, ".tsv": 16, ".json": 24}
 DEFAULT_MEMORY_MULTIPLE = 40
-MAX_FILE_MEMORY = 2**30
+MAX_FILE_MEMORY = 768 * 2**20
 # Enough to tell text from binary: decode.py looks at the same prefix.
 SNIFF_BYTES = 8192
 # Byte-order marks of UTF-16/32, whose text is full of NUL bytes.

@@ -294,7 +294,7 @@ def test_a_file_too_big_to_index_in_memory_is_refused_up_front_even_with_a_raise
     assert run.returncode == 1
     assert error_lines(run.stderr) == [
         f"error: {big}: too large to index (30.0 MB would take about 1.2 GB of memory; "
-        "files of this kind may be up to 26 MB: split it)"
+        "files of this kind may be up to 19 MB: split it)"
     ]
     assert "1 added" in run.stderr  # the rest of the folder is indexed
 
