@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from searchpod.engine.commits import GenerationGone
 from searchpod.engine.reader import Reader
-from searchpod.engine.searchers import SearcherPool
+from searchpod.engine.searchers import GenerationGone, SearcherPool
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids

@@ -19,6 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from searchpod.engine.commits import GenerationGone as GenerationGone  # raised by searcher()
 from searchpod.engine.commits import Pin, latest_commit, pin_latest, read_table
 from searchpod.engine.reader import Reader
 from searchpod.engine.scoring import WEIGHTING

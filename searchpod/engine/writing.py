@@ -19,6 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 from searchpod.engine import fields
 from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.commits import INDEX_NAME, sweep
+from searchpod.engine.commits import remove_generation as remove_generation  # for the store
 from searchpod.engine.fields import build_schema, use_precomputed
 from searchpod.engine.pool import use_chunked_pool
 

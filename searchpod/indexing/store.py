@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from searchpod.atomic import atomic_write
-from searchpod.engine.commits import remove_generation
+from searchpod.engine.writing import remove_generation
 from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
