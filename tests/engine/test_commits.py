@@ -84,11 +84,12 @@ def test_an_open_searcher_reads_its_whole_commit_while_writers_delete_and_rebuil
         # Still the commit it pinned, read whole: stored fields, every column (opened only
         # now, after the writers deleted what their commits no longer need).
         assert searcher.doc_count() == docs == 3
-        reader = searcher.reader()
-        bodies = reader.column_reader("body_text")
-        for docnum in reader.all_doc_ids():
-            assert "Kites" in searcher.stored_fields(docnum)["title"]
-            assert "Kites over the harbour" in bodies[docnum].decode("utf-8")
+        assert not searcher.is_current()
+        documents = list(searcher.documents())
+        assert len(documents) == 3
+        for docnum, stored in documents:
+            assert "Kites" in stored["title"]
+            assert "Kites over the harbour" in searcher.body_text(docnum)
         assert gen.is_dir(), "a pinned generation stays"
     pool.close()
     # Nobody pins it now: the next run removes the old generation and every spare file.
