@@ -9,6 +9,7 @@
 from searchpod import legacy
 from searchpod.engine import lean_import  # noqa: F401  (first: it decides how Whoosh is imported)
 from searchpod.errors import (
+    EngineError,
     EpisodeNotFoundError,
     FetchError,
     IndexLockedError,
@@ -40,6 +41,7 @@ legacy.install()  # class paths pickled into existing indexes (see searchpod.leg
 
 __all__ = [
     "Cue",
+    "EngineError",
     "Episode",
     "EpisodeNotFoundError",
     "FetchError",

@@ -104,3 +104,17 @@ class IndexWriteError(SearchpodError):
         super().__init__(f"{reason} while writing {path} (the index keeps its last commit)")
         self.path = path
         self.reason = reason
+
+
+class EngineError(SearchpodError):
+    """The search engine failed reading the index: a bug or a damaged index, not a bad query.
+
+    Raised by the engine layer, which turns whatever its library raised into this one
+    error (the original is its ``__cause__``).
+    """
+
+    def __init__(self, what: str, exc: BaseException) -> None:
+        super().__init__(
+            f"{what}: the search engine failed ({type(exc).__name__}: {exc}); please report this"
+        )
+        self.what = what

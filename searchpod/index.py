@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod.engine.reader import Reader
-from searchpod.engine.searchers import SearcherPool
+from searchpod.engine.searchers import GenerationGone, SearcherPool
 from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids, superseded_ids
@@ -25,6 +25,7 @@ from searchpod.indexing.update import (
     live_documents,
     optimize_generation,
     unique_ids,
+    unpublished_generation,
     with_skipped,
 )
 from searchpod.model import Episode, IndexReport, SearchResults
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
     from searchpod.query.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
-# A read that fails because the index changed under it is made again, up to this many times.
-READ_ATTEMPTS = 4
+# Rebuilds published one after another while a read looks for a commit to pin: each one
+# read moves it to a newer generation, so this many in a row means something is wrong.
+GENERATION_SWITCHES = 100
 T = TypeVar("T")
 
 
@@ -131,16 +133,16 @@ class Index:
         shows, _ = shows_for(index_dir.path, sources, show)
         gathered = gather(sources, index_dir.path, labels=speaker_labels, shows=shows)
         with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
-            gen = create_generation(index_dir)
-            groups, _ = unique_ids(gathered.groups, gathered.file_paths, existing={})
-            report = ingest(
-                gen,
-                groups,
-                gathered.feeds,
-                gathered.failures,
-                existing={},
-                progress=progress,
-            )
+            with unpublished_generation(index_dir) as gen:
+                groups, _ = unique_ids(gathered.groups, gathered.file_paths, existing={})
+                report = ingest(
+                    gen,
+                    groups,
+                    gathered.feeds,
+                    gathered.failures,
+                    existing={},
+                    progress=progress,
+                )
             index_dir.publish(gen)
             if show:
                 save_shows(index_dir.path, shows)
@@ -199,9 +201,9 @@ class Index:
         file_paths = gathered.file_paths
         with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
-                gen = create_generation(self._dir)
-                groups, _ = unique_ids(groups, file_paths, existing={})
-                report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
+                with unpublished_generation(self._dir) as gen:
+                    groups, _ = unique_ids(groups, file_paths, existing={})
+                    report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
                 self._dir.publish(gen)
             else:
                 gen = self._dir.current()
@@ -411,7 +413,7 @@ class Index:
             # Untimed transcripts (plain text) have cues too, with no start.
             timed += bool(fields.get("timing")) and Timing(fields["timing"]).timed
         gen = self._pool_for(None).gen
-        size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
+        size = _folder_bytes(gen)
         return IndexStats(
             path=str(self.path),
             episodes=searcher.doc_count(),
@@ -450,39 +452,20 @@ class Index:
     def _read(self, work: Callable[[Reader], T], what: str) -> T:
         """``work(searcher)`` on the last committed state, whatever other processes do.
 
-        Another process's commit or rebuild can remove files from under a searcher; Whoosh
-        then fails in many ways (OSError, IndexError in a column reader, ...). When the index
-        changed since the searcher was opened, the call is simply made again on the new
-        state; any other engine failure becomes a SearchpodError naming ``what``.
+        The searcher pins its commit (``engine.commits``): no writer deletes a file of it
+        until the searcher is closed, so ``work`` sees that one commit from start to end and
+        is never run twice. Only when a rebuild replaced the generation between reading
+        CURRENT and pinning a commit in it (nothing read yet) is CURRENT read again. The
+        engine turns its own failures into an ``EngineError`` naming ``what``.
         """
-        for attempt in range(READ_ATTEMPTS):
-            pool: SearcherPool | None = None
+        for _ in range(GENERATION_SWITCHES):
             try:
                 pool = self._pool_for(None)
-                with analysis.using(self._analyser), pool.searcher() as searcher:
+                with analysis.using(self._analyser), pool.searcher(what) as searcher:
                     return work(searcher)
-            except SearchpodError:
-                raise
-            except Exception as exc:
-                if attempt + 1 < READ_ATTEMPTS and self._changed(pool):
-                    continue
-                raise SearchpodError(
-                    f"{what}: the search engine failed ({type(exc).__name__}: {exc}); "
-                    "please report this"
-                ) from exc
-        raise AssertionError("unreachable")
-
-    def _changed(self, pool: SearcherPool | None) -> bool:
-        """Whether the index moved on since ``pool`` (None: it could not even be opened)."""
-        if pool is None:
-            return True
-        try:
-            if self._dir.current() != pool.gen:
-                return True
-            with pool.searcher() as searcher:
-                return not searcher.is_current()
-        except Exception:
-            return True  # files vanishing while we look: changed
+            except GenerationGone:
+                continue
+        raise SearchpodError(f"{what}: the index was rebuilt too often to read it; try again")
 
     def _pool_for(self, gen: Path | None) -> SearcherPool:
         """The searcher pool of the live generation (switching when CURRENT moved)."""
@@ -514,6 +497,20 @@ def _is_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The bytes of the files directly in ``folder``; one a writer deletes meanwhile (a
+    commit that nobody pins any more) counts as gone."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+            except FileNotFoundError:
+                continue
+    return total
 
 
 def _close_pool(pools: list[SearcherPool]) -> None:

@@ -59,6 +59,8 @@ class Transcript:
     cues: tuple[Cue, ...]
     title: str | None = None
     media_url: str | None = None
+    # What was wrong with the file but did not stop it (impossible cue times), one line each.
+    warnings: tuple[str, ...] = ()
 
     @property
     def timed(self) -> bool:
@@ -260,6 +262,20 @@ class IngestFailure:
 
 
 @dataclass(frozen=True)
+class IngestWarning:
+    """A file indexed despite something wrong in it (cues at impossible times), in one line."""
+
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class SkippedFiles:
     """Files of one suffix left out of an indexing run, and why."""
 
@@ -285,6 +301,8 @@ class IndexReport:
     failed: tuple[IngestFailure, ...] = ()
     downloads: int = 0
     skipped: tuple[SkippedFiles, ...] = ()
+    # Files indexed despite a problem (never a reason to fail the run).
+    warnings: tuple[IngestWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -299,4 +317,5 @@ class IndexReport:
             "downloaded": self.downloads,
             "failed": [f.to_dict() for f in self.failed],
             "skipped": [s.to_dict() for s in self.skipped],
+            "warnings": [w.to_dict() for w in self.warnings],
         }

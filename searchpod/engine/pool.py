@@ -15,6 +15,7 @@ import io
 import marshal
 import struct
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import islice
 from typing import Any
 
@@ -58,7 +59,10 @@ class ChunkedPool(PostingPool):
                 yield from marshal.loads(f.read(_LENGTH.unpack(head)[0]))
         finally:
             f.close()
-            self._remove_run(path)
+            # A run abandoned mid-merge (a full disk) is closed when collected, after the
+            # failed run's scratch folder was removed with it.
+            with suppress(FileNotFoundError):
+                self._remove_run(path)
 
 
 def use_chunked_pool(writer: Any, limitmb: float) -> None:

@@ -10,11 +10,16 @@ import functools
 import os
 import re
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NewType
 
+from whoosh.filedb.filestore import FileStorage
+
 from searchpod.engine import fields
 from searchpod.engine.codec import PodcastCodec
+from searchpod.engine.commits import INDEX_NAME, sweep
+from searchpod.engine.commits import remove_generation as remove_generation  # for the store
 from searchpod.engine.fields import build_schema, use_precomputed
 from searchpod.engine.pool import use_chunked_pool
 
@@ -79,20 +84,86 @@ def commit_stamp(gen: Path) -> list[Any] | None:
     return [name, st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+class _WriterStorage(FileStorage):
+    """The index folder as a writer sees it, remembering every file the writer opens (its
+    temporary folder's too), so that a failed run can close them all: a full disk fails
+    Whoosh's own cleanup midway, and a deleted file still open keeps its space in use."""
+
+    def __init__(self, path: str, opened: list[Any] | None = None) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = [] if opened is None else opened
+
+    def create_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().create_file(name, **kwargs)
+        self.opened.append(f)
+        return f
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().open_file(name, **kwargs)
+        self.opened.append(f)
+        return f
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        folder = os.path.join(self.folder, name or f"{INDEX_NAME}.tmp")
+        return _WriterStorage(folder, self.opened).create()
+
+    def close_all(self) -> None:
+        for f in self.opened:
+            with suppress(Exception):  # closing flushes: on a full disk that fails again
+                if not f.is_closed:
+                    f.close()
+        self.opened.clear()
+
+
+def _writer(gen: Path) -> Any:
+    """Whoosh's writer for one commit to ``gen``, which deletes nothing a reader pins."""
+    from whoosh.index import FileIndex
+
+    # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
+    # stay held for good if creating the writer failed (a full disk), as nothing could
+    # release it, and every later run in this process would fail with LockError.
+    ix = FileIndex(_WriterStorage(str(gen)))
+    writer = ix.writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
+    use_chunked_pool(writer, _WRITER_OPTIONS["limitmb"])
+    # Whoosh's _commit_toc deletes every older table and unnamed segment file right after
+    # writing the new table, whether or not a searcher still reads them: write the table
+    # only, and let ``sweep`` delete what no reader pins.
+    writer._commit_toc = functools.partial(_write_table, writer)
+    return writer
+
+
+def _abandon(writer: Any, gen: Path) -> None:
+    """Drop what ``writer`` wrote since it was opened, files included, whatever fails."""
+    try:
+        with suppress(Exception):  # the disk that failed the run can fail Whoosh's cleanup
+            writer.cancel()
+    finally:
+        writer.storage.close_all()
+        discard_uncommitted(gen)
+
+
+def _write_table(writer: Any, segments: Sequence[Any]) -> None:
+    from whoosh.index import TOC
+
+    TOC(writer.schema, list(segments), writer.generation).write(writer.storage, writer.indexname)
+
+
+def discard_uncommitted(gen: Path) -> None:
+    """After a failed or killed run (under the write lock): delete what it wrote that no
+    commit names — segment files, half-written tables, Whoosh's spill runs and column
+    scratch in ``MAIN.tmp`` — so that it costs no disk space and cannot trip the next run."""
+    sweep(gen)
+
+
 class Commit:
     """One all-or-nothing change to a generation: deletions, documents, workers' segments."""
 
     def __init__(self, gen: Path, live: Live | None = None) -> None:
         """``live``: the generation's live documents (``live_documents``) before this commit,
         kept up to date with it, so that the next run need not read them from the index."""
-        from whoosh.index import open_dir
-
+        self._gen = gen
         self._live = dict(live) if live is not None else None
-        # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
-        # stay held for good if creating the writer failed (a full disk), as nothing could
-        # release it, and every later run in this process would fail with LockError.
-        self._writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
-        use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
+        self._writer = _writer(gen)
 
     def delete(self, doc_id: str) -> None:
         self._writer.delete_by_term("id", doc_id)
@@ -118,6 +189,7 @@ class Commit:
         commit_with_segments(self._writer, segments)
         if segments:
             self._live = None  # workers' documents were not seen here
+        sweep(self._gen)
 
     @property
     def live(self) -> Live | None:
@@ -126,7 +198,9 @@ class Commit:
         return self._live
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        """Drop everything since the writer was opened, files included (see
+        ``discard_uncommitted``): also when closing them fails, as on a full disk."""
+        _abandon(self._writer, self._gen)
 
 
 class SegmentBuilder:
@@ -187,11 +261,9 @@ def merge_small(gen: Path) -> tuple[int, int]:
     """Merge the segments of ``gen`` but the big ones (``optimize_plan``: what additions
     leave) into one, in one commit, with deleted documents dropped. The segment counts
     before and after."""
-    from whoosh.index import open_dir
     from whoosh.reading import SegmentReader
 
-    writer = open_dir(str(gen)).writer(_lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS)
-    use_chunked_pool(writer, _WRITER_OPTIONS["limitmb"])  # a merge re-pools every posting
+    writer = _writer(gen)  # with its chunked pool: a merge re-pools every posting
     try:
         segments = list(writer.segments)
         chosen = optimize_plan([(s.doc_count_all(), s.deleted_count()) for s in segments])
@@ -208,8 +280,9 @@ def merge_small(gen: Path) -> tuple[int, int]:
 
         writer.commit(mergetype=policy)
     except BaseException:
-        writer.cancel()
+        _abandon(writer, gen)
         raise
+    sweep(gen)
     return len(segments), len(segments) - len(chosen) + 1
 
 

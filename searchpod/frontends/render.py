@@ -361,6 +361,8 @@ def page_lines(lines: Sequence[Styled], start: int, width: int) -> None:
 def print_report(console: Console, report: IndexReport, removed_label: bool = True) -> None:
     for failure in report.failed:
         console.print(Styled(f"error: {failure}", style="red"))
+    for warning in report.warnings:
+        console.print(Styled(f"warning: {warning}", style="yellow"))
     if report.skipped:
         total = sum(s.count for s in report.skipped)
         kinds = ", ".join(f"{s.count} {s.suffix} ({s.reason})" for s in report.skipped)

@@ -38,7 +38,7 @@ from searchpod.fields import SAID_PREFIX
 from searchpod.indexing.documents import episode_document
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
-from searchpod.model import Episode, IngestFailure
+from searchpod.model import Episode, IngestFailure, IngestWarning
 from searchpod.text import analysis
 
 # Below this much source text starting workers (~0.5 s) outweighs the parallel gain.
@@ -56,25 +56,38 @@ class Prepared:
     stems: list[tuple[str, str]] = field(default_factory=list)
     # Files of the group that failed while the episode was built from the others.
     partial: list[IngestFailure] = field(default_factory=list)
+    # Files indexed despite a problem (cues at impossible times).
+    warnings: list[IngestWarning] = field(default_factory=list)
 
 
 def prepare(group: SourceGroup, fingerprint: str) -> Prepared:
     """Parse one group and pre-encode the postings of its long text fields."""
+    warnings: list[IngestWarning] = []
     try:
-        episode, partial = load_group(group)
+        episode, partial = load_group(group, warnings=warnings)
     except IngestError as exc:
         return Prepared(group.id, failure=IngestFailure(exc.source, exc.reason))
+    except MemoryError:
+        # Refused up front when the size says so (ingest.files.check_memory); this is a
+        # machine with less memory than that: one line, and the run goes on.
+        reason = "not enough memory to index it: split it, or free memory"
+        return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
     except Exception as exc:  # one file must never abort a whole run
         reason = f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
         return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
-    prepared = prepare_episode(
-        episode,
-        with_failures(fingerprint, partial),
-        path=str(group.main.resolve()),
-        label=str(group.main),
-    )
+    try:
+        prepared = prepare_episode(
+            episode,
+            with_failures(fingerprint, partial),
+            path=str(group.main.resolve()),
+            label=str(group.main),
+        )
+    except MemoryError:
+        reason = "not enough memory to index it: split it, or free memory"
+        return Prepared(group.id, failure=IngestFailure(str(group.main), reason))
     prepared.group_id = group.id
     prepared.partial = partial
+    prepared.warnings = warnings
     return prepared
 
 
@@ -166,6 +179,7 @@ class SegmentResult:
     added: list[str] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
     stems: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[IngestWarning] = field(default_factory=list)
 
 
 # A worker's exit code for "the disk is full" (ENOSPC or EDQUOT while writing its segment).
@@ -242,6 +256,7 @@ def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentRes
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
             result.failed.extend(prepared.partial)
+            result.warnings.extend(prepared.warnings)
             if prepared.doc is None:
                 result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
             else:

@@ -9,7 +9,9 @@
       feeds.json       remembered feeds;  cache/  downloaded transcripts
 
 Whoosh commits are atomic within a generation; a rebuild writes a whole new generation and
-switches CURRENT only when it is complete, so readers never see a half-built index.
+switches CURRENT only when it is complete, so readers never see a half-built index. A reader
+pins the commit it reads (``engine.commits``): a replaced generation is removed only once no
+reader in any process pins it, and until then by every later run that finds it free.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import json
 import marshal
 import os
 import re
-import shutil
 import stat
 import sys
 import zlib
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from searchpod.atomic import atomic_write
+from searchpod.engine.writing import remove_generation
 from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
@@ -120,10 +122,11 @@ class IndexDir:
 
     def remove_stale(self, keep: Path) -> None:
         """Under the write lock: drop what interrupted runs left behind."""
-        # Left by a rebuild that was interrupted, or superseded by one that finished.
+        # Left by a rebuild that was interrupted, or superseded by one that finished: each
+        # is removed unless a searcher (in any process) still reads it, then by a later run.
         for other in self.path.glob("g[0-9]*"):
             if other.is_dir() and not other.is_symlink() and other.name != keep.name:
-                shutil.rmtree(other, ignore_errors=True)
+                remove_generation(other)
         # atomic_write's temporary files, from a run killed between writing and renaming;
         # only ones written under the lock we hold (feeds.json is written without it).
         for folder, pattern in (

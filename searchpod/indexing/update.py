@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import itertools
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from searchpod.engine.writing import (
     Segment,
     commit_stamp,
     create_engine_index,
+    discard_uncommitted,
     merge_small,
     read_live,
 )
@@ -42,7 +44,7 @@ from searchpod.indexing.store import (
     save_stems,
     write_meta,
 )
-from searchpod.model import Episode, IndexReport, IngestFailure, SkippedFiles
+from searchpod.model import Episode, IndexReport, IngestFailure, IngestWarning, SkippedFiles
 from searchpod.text import analysis
 
 if TYPE_CHECKING:
@@ -162,6 +164,8 @@ def disk_errors(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise IndexWriteError(str(path), _write_problem(exc)) from exc
+    except MemoryError as exc:
+        raise IndexWriteError(str(path), "out of memory") from exc
 
 
 def _write_problem(exc: OSError) -> str:
@@ -194,6 +198,7 @@ def live_documents(gen: Path) -> Live:
 def optimize_generation(gen: Path) -> tuple[int, int]:
     """``merge_small`` on ``gen``, keeping its saved live table: the segment counts before
     and after. Call it holding the write lock."""
+    discard_uncommitted(gen)
     live = live_documents(gen)
     # Before the commit, as for any other: its segment is written by this version's codec.
     mark_written_by_this_version(gen)
@@ -208,6 +213,20 @@ def create_generation(index_dir: IndexDir) -> Path:
     create_engine_index(gen)
     write_meta(gen)
     return gen
+
+
+@contextmanager
+def unpublished_generation(index_dir: IndexDir) -> Iterator[Path]:
+    """A new generation for a build or rebuild to fill, removed again if the block fails:
+    it was never published, so no reader can be in it, and a full disk gets its space back."""
+    gen = index_dir.new_generation()
+    try:
+        create_engine_index(gen)
+        write_meta(gen)
+        yield gen
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
 
 
 def _counting(progress: Progress, total: int) -> Callable[[str], None]:
@@ -261,6 +280,8 @@ def _ingest_in(
     from searchpod.ingest.sources import split_failures
 
     reclaim_scratch(gen)
+    # What a run that failed (a full disk) or was killed wrote and never committed.
+    discard_uncommitted(gen)
 
     added: list[str] = []
     updated: list[str] = []
@@ -319,6 +340,7 @@ def _ingest_in(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
 
+    warnings: list[IngestWarning] = []
     writer = Commit(gen, existing)
     try:
         for doc_id in prune:
@@ -333,6 +355,7 @@ def _ingest_in(
                 if result.segment is not None:
                     segments.append(result.segment)
                 failures.extend(result.failed)
+                warnings.extend(result.warnings)
                 for doc_id in result.added:
                     if doc_id in existing:
                         # The new version is in a worker's segment; drop the old one here.
@@ -349,6 +372,7 @@ def _ingest_in(
             if progress:
                 progress(done, total, prepared.group_id)
             failures.extend(prepared.partial)
+            warnings.extend(prepared.warnings)
             if prepared.failure is not None or prepared.doc is None:
                 failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
                 continue
@@ -382,4 +406,5 @@ def _ingest_in(
         removed=tuple(prune),
         failed=tuple(failures),
         downloads=feeds.downloads,
+        warnings=tuple(warnings),
     )

@@ -19,6 +19,14 @@ from searchpod.errors import IngestError
 # SEARCHPOD_MAX_FILE_MB (or `searchpod index --max-file-mb`) raises or lowers it.
 DEFAULT_MAX_FILE_MB = 16
 MAX_FILE_ENV = "SEARCHPOD_MAX_FILE_MB"
+# Indexing a file holds its text several times over at once (decoded, parsed into cues, the
+# body, each word's positions), measured at up to this many times the file's size in peak
+# memory (plain text the most; captions less). A file that would need more than
+# MAX_FILE_MEMORY is refused before it is read, whatever the size cap: a 50 MB file once
+# took 2.6 GB, and under a 2 GB limit ended in a MemoryError.
+MEMORY_MULTIPLE = {".vtt": 16, ".srt": 16, ".tsv": 16, ".json": 24}
+DEFAULT_MEMORY_MULTIPLE = 40
+MAX_FILE_MEMORY = 768 * 2**20
 # Enough to tell text from binary: decode.py looks at the same prefix.
 SNIFF_BYTES = 8192
 # Byte-order marks of UTF-16/32, whose text is full of NUL bytes.
@@ -90,6 +98,7 @@ def read_source(path: Path) -> bytes:
                 raise IngestError(label, "binary file, not text")
             if st.st_size > limit:
                 raise IngestError(label, _too_large(st.st_size, limit))
+            check_memory(path, st.st_size)
             # One read of the size stat gave (one buffer, no copies), one byte more to see
             # whether the file grew meanwhile, then the rest in chunks up to the cap.
             data = f.read(st.st_size + 1)
@@ -103,6 +112,24 @@ def read_source(path: Path) -> bytes:
     if len(data) > limit:
         raise IngestError(label, _too_large(len(data), limit))
     return data
+
+
+def memory_needed(path: Path, size: int) -> int:
+    """About the most memory indexing a file of ``size`` bytes at ``path`` can take."""
+    return size * MEMORY_MULTIPLE.get(path.suffix.lower(), DEFAULT_MEMORY_MULTIPLE)
+
+
+def check_memory(path: Path, size: int) -> None:
+    """Refuse, naming the file, one that would need more than MAX_FILE_MEMORY to index."""
+    needed = memory_needed(path, size)
+    if needed > MAX_FILE_MEMORY:
+        largest = MAX_FILE_MEMORY // (needed // size) / 2**20
+        raise IngestError(
+            display_name(path),
+            f"too large to index ({size / 2**20:.1f} MB would take about "
+            f"{needed / 2**30:.1f} GB of memory; files of this kind may be up to "
+            f"{largest:.0f} MB: split it)",
+        )
 
 
 def _too_large(size: int, limit: int) -> str:

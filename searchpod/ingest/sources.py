@@ -24,7 +24,15 @@ from pathlib import Path
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
 from searchpod.ingest.files import check_name, display_name, read_source, stat_source
-from searchpod.model import Cue, Episode, EpisodeFacts, IngestFailure, Page, Transcript
+from searchpod.model import (
+    Cue,
+    Episode,
+    EpisodeFacts,
+    IngestFailure,
+    IngestWarning,
+    Page,
+    Transcript,
+)
 
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TIMED_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".tsv"})
@@ -561,13 +569,17 @@ def load_episode(group: SourceGroup, *, source_prefix: str | None = None) -> Epi
 
 
 def load_group(
-    group: SourceGroup, *, source_prefix: str | None = None
+    group: SourceGroup,
+    *,
+    source_prefix: str | None = None,
+    warnings: list[IngestWarning] | None = None,
 ) -> tuple[Episode, list[IngestFailure]]:
     """Parse a group's files into one episode, and name each file that could not be read.
 
     Each file stands on its own: a broken ``ep.json`` beside a good ``ep.vtt`` is reported
     while the episode is built from the rest. Raises IngestError (the first file's) only
-    when no file of the group could be read.
+    when no file of the group could be read. What was wrong in the transcript the episode
+    uses, but did not stop it, is added to ``warnings``.
     """
     # Imported here: bs4 costs ~0.1 s to import, and a folder of transcripts never needs it.
     from searchpod.ingest.pages.text import looks_like_text_page, parse_text_page
@@ -611,6 +623,8 @@ def load_group(
     # The file the episode was read from: a transcript's own, when a broken sibling named
     # the group.
     shown = transcript_file if page is None and transcript_file is not None else group.main
+    if warnings is not None and transcript is not None and transcript_file is not None:
+        warnings.extend(IngestWarning(str(transcript_file), w) for w in transcript.warnings)
     source = shown.as_posix() if source_prefix is None else source_prefix
     episode = assemble_episode(group.id, source, page, transcript, fallback_title=group.main.stem)
     if group.facts is not None:

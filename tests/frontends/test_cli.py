@@ -226,6 +226,7 @@ def test_index_report_as_json(run, episodes_dir: Path) -> None:
         "downloaded": 0,
         "failed": [],
         "skipped": [],
+        "warnings": [],
     }
     again = json.loads(run("index", str(episodes_dir), "--json").stdout)
     assert again["unchanged"] == 3 and again["added"] == 0

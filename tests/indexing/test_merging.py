@@ -125,7 +125,7 @@ def test_killed_while_optimizing_keeps_a_searchable_commit(
     # kill -9 with the merged segment written but not committed, or committed but the
     # live table not yet saved.
     target = (
-        "import whoosh.writing as w; w.SegmentWriter._commit_toc = die"
+        "import searchpod.engine.writing as w; w._write_table = die"
         if moment == "before the commit"
         else "import searchpod.indexing.update as u; u.save_live = die"
     )

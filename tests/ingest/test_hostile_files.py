@@ -281,6 +281,37 @@ def test_the_size_cap_can_be_lowered_and_raised(cli, folder: Path, monkeypatch) 
 # -- 8: parsing cost linear in the input, memory a few times its size ----------------------
 
 
+def test_a_file_too_big_to_index_in_memory_is_refused_up_front_even_with_a_raised_cap(
+    tmp_path: Path, folder: Path
+) -> None:
+    big = folder / "big.txt"
+    big.write_text("A long talk about harbours and tides. " * (30 * 2**20 // 38))  # 30 MB
+    # 64 MB of memory: far less than the file would take, so it cannot have been read.
+    run = bounded(
+        "--index", str(tmp_path / "ix"), "index", "--max-file-mb", "64", str(folder), budget_mb=64
+    )
+    assert_clean(run.stderr)
+    assert run.returncode == 1
+    assert error_lines(run.stderr) == [
+        f"error: {big}: too large to index (30.0 MB would take about 1.2 GB of memory; "
+        "files of this kind may be up to 19 MB: split it)"
+    ]
+    assert "1 added" in run.stderr  # the rest of the folder is indexed
+
+
+def test_running_out_of_memory_on_a_file_is_one_line_and_the_run_goes_on(
+    tmp_path: Path, folder: Path
+) -> None:
+    (folder / "long.txt").write_text("A long talk about harbours and tides.\n" * 150_000)  # 6 MB
+    run = bounded("--index", str(tmp_path / "ix"), "index", str(folder), budget_mb=48, cpu_s=60)
+    assert_clean(run.stderr)
+    assert run.returncode == 1, run.stderr
+    assert error_lines(run.stderr) == [
+        f"error: {folder / 'long.txt'}: not enough memory to index it: split it, or free memory"
+    ]
+    assert "1 added" in run.stderr
+
+
 def test_a_sparse_gigabyte_is_refused_as_binary_from_its_first_bytes(tmp_path: Path) -> None:
     sparse = tmp_path / "sparse.vtt"
     with open(sparse, "wb") as f:

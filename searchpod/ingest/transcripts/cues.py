@@ -76,13 +76,78 @@ def parse_timestamp(s: str) -> float:
 
 
 def parse_timing(line: str) -> tuple[float, float]:
-    """The start and end of a ``start --> end [settings]`` line; ValueError if malformed."""
+    """The start and end of a ``start --> end [settings]`` line; ValueError if malformed.
+
+    A time written with a minus sign reads as negative, for ``check_times`` to name.
+    """
     left, _, right = line.partition("-->")
     before, after = left.split(), right.split()
     if not before or not after:
         raise ValueError(f"not a timing line: {line!r}")
     # The last token before the arrow: tolerates an SRT index glued onto the timing line.
-    return parse_timestamp(before[-1]), parse_timestamp(after[0])
+    return _signed_timestamp(before[-1]), _signed_timestamp(after[0])
+
+
+def _signed_timestamp(token: str) -> float:
+    if token.startswith("-") and len(token) > 1:
+        return -parse_timestamp(token[1:])
+    return parse_timestamp(token)
+
+
+# No episode runs two days: a cue time past this is a typo or a unit mix-up, and a player
+# (or a snippet's link) sent there finds nothing.
+MAX_CUE_SECONDS = 48 * 3600
+
+
+def check_times(cues: Iterable[Cue]) -> tuple[list[Cue], tuple[str, ...]]:
+    """``cues`` with impossible times dealt with, and one warning per kind found.
+
+    A cue with a negative time, or one past MAX_CUE_SECONDS, is dropped (its time cannot be
+    trusted, and one wrong time would send every later snippet's link astray); a cue ending
+    before it starts keeps its start and text, without the end.
+    """
+    kept: list[Cue] = []
+    found: dict[str, list[float]] = {"negative": [], "late": [], "backwards": []}
+    for cue in cues:
+        times = [t for t in (cue.start, cue.end) if t is not None]
+        if any(t < 0 for t in times):
+            found["negative"].append(next(t for t in times if t < 0))
+            continue
+        if any(t > MAX_CUE_SECONDS for t in times):
+            found["late"].append(next(t for t in times if t > MAX_CUE_SECONDS))
+            continue
+        if cue.start is not None and cue.end is not None and cue.end < cue.start:
+            found["backwards"].append(cue.start)
+            cue = dataclasses.replace(cue, end=None)
+        kept.append(cue)
+    warnings = []
+    if found["negative"]:
+        warnings.append(
+            f"{_cues(found['negative'])} with a negative time dropped "
+            f"(first: {_clock(found['negative'][0])})"
+        )
+    if found["late"]:
+        warnings.append(
+            f"{_cues(found['late'])} past {MAX_CUE_SECONDS // 3600} hours dropped "
+            f"(first: {_clock(found['late'][0])})"
+        )
+    if found["backwards"]:
+        ends = "it starts" if len(found["backwards"]) == 1 else "they start"
+        warnings.append(
+            f"{_cues(found['backwards'])} ending before {ends} kept without an end "
+            f"(first at {_clock(found['backwards'][0])})"
+        )
+    return kept, tuple(warnings)
+
+
+def _cues(found: list[float]) -> str:
+    return "1 cue" if len(found) == 1 else f"{len(found)} cues"
+
+
+def _clock(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    whole = int(abs(seconds))
+    return f"{sign}{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 def timed_blocks(text: str) -> Iterator[tuple[float, float, list[str]]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from searchpod.errors import IngestError
 from searchpod.ingest.transcripts.cues import (
+    check_times,
     clean_text,
     label_speakers,
     merge_cues,
@@ -74,7 +75,10 @@ def parse_transcript_json(text: str, source: str, *, labels: bool = True) -> Tra
                 c.end / 1000 if c.end is not None else None, c.speaker)
             for c in cues
         ]  # fmt: skip
-    return Transcript(merge_cues(label_speakers(cues, labels=labels)))
+    cues, warnings = check_times(cues)
+    if not cues:
+        raise IngestError(source, "no segment with text and a possible start time")
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)), warnings=warnings)
 
 
 def _segments(data: object) -> list[Any] | None:
@@ -144,7 +148,8 @@ def _seconds(value: object) -> float | None:
             seconds = float(value)
         except OverflowError:
             return None
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+        # A negative time is kept here for ``check_times`` to name.
+        return seconds if math.isfinite(seconds) else None
     if isinstance(value, str):
         try:
             return parse_timestamp(value)

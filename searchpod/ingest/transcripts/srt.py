@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from searchpod.errors import IngestError
-from searchpod.ingest.transcripts.cues import clean_text, label_speakers, merge_cues, timed_blocks
+from searchpod.ingest.transcripts.cues import (
+    check_times,
+    clean_text,
+    label_speakers,
+    merge_cues,
+    timed_blocks,
+)
 from searchpod.model import Cue, Transcript
 
 
@@ -22,6 +28,7 @@ def parse_srt(text: str, source: str, *, labels: bool = True) -> Transcript:
         body = clean_text(" ".join(lines))
         if body:
             cues.append(Cue(body, start, end))
+    cues, warnings = check_times(cues)
     if not cues:
         raise IngestError(source, "no cues found (not a SubRip file?)")
-    return Transcript(merge_cues(label_speakers(cues, labels=labels)))
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)), warnings=warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from searchpod.errors import IngestError
-from searchpod.ingest.transcripts.cues import label_speakers, merge_cues
+from searchpod.ingest.transcripts.cues import check_times, label_speakers, merge_cues
 from searchpod.model import Cue, Transcript
 
 _SECONDS_HINTS = ("_s", "(s)", "sec", "seconds")
@@ -52,6 +52,7 @@ def parse_whisper_tsv(text: str, source: str, *, labels: bool = True) -> Transcr
             body = " ".join(body.split())
         if body:
             cues.append(Cue(body, start / divisor, end / divisor))
+    cues, warnings = check_times(cues)
     if not cues:
         raise IngestError(source, "no segments after the header")
-    return Transcript(merge_cues(label_speakers(cues, labels=labels)))
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)), warnings=warnings)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 from searchpod.errors import IngestError
-from searchpod.ingest.transcripts.cues import clean_text, label_speakers, merge_cues, timed_blocks
+from searchpod.ingest.transcripts.cues import (
+    check_times,
+    clean_text,
+    label_speakers,
+    merge_cues,
+    timed_blocks,
+)
 from searchpod.model import Cue, Transcript
 
 # <v Name>, <v.loud Name>; the capture splits cue text at each voice span.
@@ -31,9 +37,10 @@ def parse_vtt(text: str, source: str, *, labels: bool = True) -> Transcript:
             part = clean_text(part)
             if part:
                 cues.append(Cue(part, start, end, speaker))
+    cues, warnings = check_times(cues)
     if not cues:
         raise IngestError(source, "no cues found (not a WebVTT file?)")
-    return Transcript(merge_cues(label_speakers(cues, labels=labels)))
+    return Transcript(merge_cues(label_speakers(cues, labels=labels)), warnings=warnings)
 
 
 def _voices(text: str) -> list[tuple[str | None, str]]:
