@@ -77,12 +77,13 @@ class Index:
     sees the last committed state.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, _any_version: bool = False) -> None:
         """Open an existing index. Raises IndexNotFoundError or IndexVersionError."""
         self._dir = IndexDir(path)
         self._lock = threading.Lock()
         gen = self._dir.current()
-        check_meta(gen, self._dir.path)
+        if not _any_version:
+            check_meta(gen, self._dir.path)
         self._pool: SearcherPool | None = None
         self._pools: list[SearcherPool] = []
         self._analyser = analysis.Analyser(StemShards(gen))
@@ -94,15 +95,19 @@ class Index:
         weakref.finalize(self, _close_pool, self._pools)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> Index:
-        """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
+    def create(cls, path: str | os.PathLike[str], *, rebuild: bool = False) -> Index:
+        """Create an empty index at ``path`` (a new or empty folder), or open the one there.
+
+        ``rebuild=True`` opens one an older searchpod built too, only to rebuild it
+        (``add_paths(..., rebuild=True)``): anything else raises IndexVersionError.
+        """
         index_dir = IndexDir(path)
         if not index_dir.exists():
             with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
                     gen = create_generation(index_dir)
                     index_dir.publish(gen)
-        return cls(path)
+        return cls(path, _any_version=rebuild)
 
     @classmethod
     def build(
@@ -342,11 +347,14 @@ class Index:
         """
         from searchpod.query.moments import find_moments
 
-        return find_moments(
-            self, query, limit=limit, page=page, sort=sort, host=host, show=show,
-            speaker=speaker, since=since, until=until, episodes=episodes, episode=episode,
+        if not isinstance(query, str):
+            raise QueryError(repr(query), "a query must be text")
+        options = SearchOptions.parse(
+            limit=limit, page=page, sort=sort, host=host, show=show, speaker=speaker,
+            since=since, until=until, episodes=episodes if episodes is not None else episode,
             fuzzy=fuzzy, mode=mode_of(all=all, any=any, mode=mode),
         )  # fmt: skip
+        return self._read(lambda searcher: find_moments(searcher, query, options), query)
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""

@@ -179,6 +179,9 @@ def build_schema() -> Schema:
         # zlib-compressed per document, and inflating 120 KB transcripts for every hit cost
         # more than the search itself.
         body_text=COLUMN(VarBytesColumn()),
+        # Where each passage of the body begins and who said it (indexing/passages.py):
+        # a column, read for every episode a moments query matches.
+        passages=COLUMN(VarBytesColumn()),
         speaker=TEXT(analyzer=analyzer, stored=False),
         episode=NUMERIC(int, stored=True, sortable=True),
         published=DATETIME(stored=True),

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
+from searchpod.indexing.passages import cut_passages, encode_passages
 from searchpod.model import Cue, Episode
 from searchpod.text.analysis import normalise
 from searchpod.text.safe import safe_url
@@ -60,6 +61,8 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
         doc.update(said_texts(episode.body, episode.cues))
     if episode.cues:
         doc["timing"] = encode_timing(episode.body, episode.cues)
+    # Every episode has passages (a page's text too): they are what moments rank.
+    doc["passages"] = encode_passages(cut_passages(episode.body, episode.cues))
     return doc
 
 

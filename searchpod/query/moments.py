@@ -1,36 +1,42 @@
-"""Moments: the best passages across all episodes, not the best episodes.
+"""Moments: the best passages across the whole index, not the best episodes' snippets.
 
-A moment is one snippet — about ``SNIPPET_CHARS`` of text around matches said together, within
-one stretch of time — with the episode it comes from. Moments are drawn from the snippets of
-the best-ranked episodes (the same query, filters and query language as ``Index.search``), so
-ranking, highlighting and timing are the search's own.
+Every episode is cut into passages when it is indexed (``searchpod.indexing.passages``: a
+speaker's turn, or about 30 seconds of consecutive cues; untimed text every ~450 characters).
+A query's moments are found in every episode the search matches (the same query, filters,
+relaxation and query language as ``Index.search``), and each passage holding a match is
+scored on its own: BM25 over passages (term frequency in the passage, passage length, and
+how many passages hold the term), plus how much of the query it holds together
+(``ranking.together_weight``). The passage's words come from the body's own postings,
+which hold every word's character offset, so a passage is found by where its words are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from searchpod.model import Hit, Snippet
-from searchpod.options import SearchOptions, Sort, parse_sort
-from searchpod.text.analysis import stem
+from searchpod.engine.collect import collect
+from searchpod.engine.query import shape_of
+from searchpod.indexing.documents import Timing
+from searchpod.indexing.passages import Passages, decode_passages
+from searchpod.options import SearchOptions, Sort
+from searchpod.query import ranking
+from searchpod.query.relax import RELAX_BELOW
+from searchpod.query.search import Resolved, _body_chars, resolve
+from searchpod.query.snippets import Match, build_snippets
 from searchpod.text.safe import safe_url
 
-if TYPE_CHECKING:
-    from searchpod.index import Index
-
-# Moments come from this many of the best episodes, or five per moment a page holds: the
-# same pool on every page of one query, so pages never repeat or skip a moment.
-CANDIDATE_EPISODES = 20
-EPISODES_PER_MOMENT = 5
-# An episode's second moment counts half, its third a quarter; and a page holds at most
-# this share of one episode's moments while other episodes have moments left: one episode
-# that matches everywhere cannot fill the first page.
-REPEAT_DECAY = 0.5
+# A page holds at most this share of one episode's moments while other episodes have
+# moments left: one episode that matches everywhere cannot fill the first page.
 MAX_SHARE_OF_PAGE = 0.3
 MAX_LIMIT = 1000
+# BM25's figures for passages (Lucene's defaults).
+K1 = 1.2
+B = 0.75
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ class Moment:
 
 @dataclass(frozen=True)
 class MomentResults:
-    """A page of moments. ``total`` counts the moments found in the candidate episodes."""
+    """A page of moments. ``total`` counts every passage that matched, ``episodes`` the
+    episodes they are from: both the same on every page and for every ``limit``."""
 
     query: str
     total: int
@@ -102,99 +109,231 @@ class MomentResults:
         }
 
 
-def find_moments(
-    index: Index, query: str, *, limit: int = 10, page: int = 1, **options: Any
-) -> MomentResults:
-    """Rank moments for ``query``; ``options`` are ``Index.search``'s filters and ``sort``.
+@dataclass(frozen=True)
+class EpisodeMatches:
+    """What scoring needs of one matching episode: its passages and the query's matches in
+    its body (token positions and character spans, as the postings hold them)."""
 
-    With ``sort=Sort.RELEVANCE`` (or "relevance") a moment scores its episode's score (relative to the best
-    episode) times how many different query words it holds (relative to the best moment),
-    decayed by ``REPEAT_DECAY`` for each better moment of the same episode. With a date sort,
-    moments follow their episodes' order. Raises QueryError like ``Index.search``.
+    docnum: int
+    passages: Passages
+    matches: Sequence[Match]
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    """One passage holding a match, scored: ``number`` is its place in its episode."""
+
+    score: float
+    docnum: int
+    number: int
+    start: int
+    end: int
+    matches: tuple[Match, ...]
+
+
+def rank_passages(
+    episodes: Sequence[EpisodeMatches],
+    *,
+    doc_count: int,
+    doc_frequency: Mapping[str, int],
+    query_words: int,
+    ignore: frozenset[str] = frozenset(),
+) -> list[RankedPassage]:
+    """Every passage holding a match (of a word that is not in ``ignore``), best first.
+
+    A passage scores BM25 over passages plus ``ranking.together_weight`` of its matches.
+    Passage statistics come from the episodes given: the index holds ``doc_count`` times
+    their mean number of passages, and a term is in as many passages as its episode
+    frequency (``doc_frequency``) times the mean number of passages holding it in an
+    episode that does. Ties go to the earlier episode, then the earlier passage.
     """
-    checked = SearchOptions.parse(limit=limit, page=page)  # OptionError, as search raises
-    limit, page = checked.limit, checked.page
-    depth = min(MAX_LIMIT, max(CANDIDATE_EPISODES, EPISODES_PER_MOMENT * limit))
-    results = index.search(query, limit=depth, page=1, **options)
-    # Checked by the search above: a Sort, or its name.
-    by_relevance = parse_sort(options.get("sort", Sort.RELEVANCE)) is Sort.RELEVANCE
-    ranked = rank_moments(results.hits, by_relevance=by_relevance)
-    ranked = spread_over_pages(ranked, limit)
-    start = (page - 1) * limit
+    grouped: list[tuple[EpisodeMatches, dict[int, list[Match]]]] = []
+    passages = chars = 0
+    docs_with: dict[str, int] = {}
+    passages_with: dict[str, int] = {}
+    for ep in episodes:
+        starts = ep.passages.starts
+        by_passage: dict[int, list[Match]] = {}
+        for m in ep.matches:
+            by_passage.setdefault(max(0, bisect_right(starts, m.start) - 1), []).append(m)
+        grouped.append((ep, by_passage))
+        passages += max(1, len(starts))
+        chars += ep.passages.length
+        here: set[str] = set()
+        for ms in by_passage.values():
+            for term in {m.term for m in ms}:
+                passages_with[term] = passages_with.get(term, 0) + 1
+                here.add(term)
+        for term in here:
+            docs_with[term] = docs_with.get(term, 0) + 1
+    if not grouped:
+        return []
+    total = max(1.0, doc_count * passages / len(grouped))
+    average = max(1.0, chars / passages)
+    idf: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    for term, docs in docs_with.items():
+        df = max(docs, doc_frequency.get(term, docs)) * passages_with[term] / docs
+        idf[term] = ranking.lucene_idf(total, df)  # type: ignore[arg-type]
+        weights[term] = ranking.TOGETHER_FLOOR + idf[term]
+    only_ignored = not set(docs_with) - ignore
+    out: list[RankedPassage] = []
+    for ep, by_passage in grouped:
+        for number, ms in by_passage.items():
+            if not only_ignored and all(m.term in ignore for m in ms):
+                continue
+            start, end = ep.passages.bounds(number) if ep.passages.starts else (0, 0)
+            norm = K1 * (1 - B + B * max(1, end - start) / average)
+            tf: dict[str, int] = {}
+            for m in ms:
+                tf[m.term] = tf.get(m.term, 0) + 1
+            bm25 = sum(idf[t] * f * (K1 + 1) / (f + norm) for t, f in tf.items())
+            together = ranking.together_weight(ms, weights, query_words)
+            score = ranking.blended(bm25, together)
+            out.append(RankedPassage(score, ep.docnum, number, start, end, tuple(sorted(ms))))
+    out.sort(key=lambda p: (-p.score, p.docnum, p.number))
+    return out
+
+
+def find_moments(searcher: Any, text: str, options: SearchOptions) -> MomentResults:
+    """Rank moments for ``text`` with ``options`` (``Index.search``'s filters, ``sort``,
+    ``limit`` and ``page``). Raises QueryError like ``Index.search``.
+
+    By relevance moments are ranked by ``rank_passages``; with a date sort they follow their
+    episodes' order (best passage first within an episode).
+    """
+    # Which episodes match is decided as for a first page of ten: the same for every page
+    # and limit, so totals and pages agree.
+    probe = replace(options, limit=RELAX_BELOW, page=1, facets=False, sort=Sort.RELEVANCE)
+    found = resolve(searcher, text, probe, rank=False)
+    episodes = _episode_matches(searcher, found)
+    reader = searcher.reader()
+    frequency = {
+        t: reader.doc_frequency("body", t) for t in {m.term for e in episodes for m in e.matches}
+    }
+    shape = shape_of(found.query)
+    ranked = rank_passages(
+        episodes,
+        doc_count=searcher.doc_count(),
+        doc_frequency=frequency,
+        query_words=len(shape.loose.union(*shape.phrases)),
+        ignore=found.fillers,
+    )
+    if options.sort is not Sort.RELEVANCE:
+        ranked = _by_date(searcher, ranked, newest=options.sort is Sort.NEWEST)
+    ordered = spread_over_pages(ranked, options.limit, by_score=options.sort is Sort.RELEVANCE)
+    at = (options.page - 1) * options.limit
+    page = ordered[at : at + options.limit]
     return MomentResults(
-        query=query,
+        query=text,
         total=len(ranked),
-        moments=tuple(ranked[start : start + limit]),
-        page=page,
-        limit=limit,
-        episodes=results.total,
-        suggestion=results.suggestion,
-        warnings=results.warnings,
-        fuzzy=results.fuzzy,
-        relaxed=results.relaxed,
+        moments=tuple(_moments(searcher, page, found.fillers)),
+        page=options.page,
+        limit=options.limit,
+        episodes=len({p.docnum for p in ranked}),
+        suggestion=found.suggestion,
+        warnings=tuple(dict.fromkeys(found.warnings)),
+        fuzzy=found.fuzzy,
+        relaxed=found.relaxed,
     )
 
 
-def rank_moments(hits: tuple[Hit, ...], *, by_relevance: bool = True) -> list[Moment]:
-    """Every snippet of ``hits`` as a moment, best first (or in the hits' order)."""
-    if not hits:
-        return []
-    best_hit = max(h.score for h in hits) or 1.0
-    best_words = max((_words(s) for h in hits for s in h.snippets), default=1) or 1
-    scored: list[tuple[float, int, int, Moment]] = []
-    for rank, hit in enumerate(hits):
-        for k, snippet in enumerate(hit.snippets):
-            coverage = _words(snippet) / best_words
-            score = (hit.score / best_hit) * (0.5 + 0.5 * coverage) * REPEAT_DECAY**k
-            scored.append((score, rank, k, _moment(hit, snippet, score)))
-    if by_relevance:
-        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    return [m for *_, m in scored]
+def _episode_matches(searcher: Any, found: Resolved) -> list[EpisodeMatches]:
+    """Every episode the query matches, with its passages and the query's matches in them."""
+    everything = searcher.doc_count_all()
+    bulk = collect(searcher, found.query, found.filters, depth=everything)
+    if bulk is not None:
+        matched = {d: terms for d, _, terms in bulk.ranked}
+        known = bulk.characters
+    else:  # shapes the bulk collector does not answer (phrases, ranges): Whoosh's own
+        results = searcher.search(found.query, limit=None, filter=found.filters, terms=True)
+        matched = {hit.docnum: set(hit.matched_terms()) for hit in results}
+        known = None
+    chars = _body_chars(searcher, matched, shape_of(found.query), known)
+    column = searcher.reader().column_reader("passages")
+    out = []
+    for docnum in sorted(chars):
+        if not chars[docnum]:
+            continue  # matched on its title or summary only: no passage holds it
+        blob = column[docnum]
+        # Every episode of an index of this version has its passages; should one be
+        # missing, its whole body is one passage.
+        whole = Passages([0], max(m.end for m in chars[docnum]))
+        passages = decode_passages(blob) if blob else whole
+        out.append(EpisodeMatches(docnum, passages, chars[docnum]))
+    return out
 
 
-def spread_over_pages(moments: list[Moment], limit: int) -> list[Moment]:
+def _by_date(searcher: Any, ranked: list[RankedPassage], *, newest: bool) -> list[RankedPassage]:
+    days = searcher.reader().column_reader("day")
+
+    def key(p: RankedPassage) -> tuple[bool, int]:
+        day = days[p.docnum]
+        return (day == 0, -day if newest else day)  # undated last either way
+
+    return sorted(ranked, key=key)  # stable: best passage first within an episode
+
+
+def spread_over_pages(moments: Sequence[Any], limit: int, *, by_score: bool = True) -> list[Any]:
     """``moments`` in order, but no page of ``limit`` holds more than ``MAX_SHARE_OF_PAGE``
-    of one episode's moments while other episodes' moments are left to fill it."""
+    of one episode's moments while other episodes' moments are left to fill it; a page's
+    moments are in order (``by_score``: their scores never rise down a page)."""
     cap = max(1, math.ceil(limit * MAX_SHARE_OF_PAGE))
     left = list(moments)
-    out: list[Moment] = []
+    out: list[Any] = []
     while left:
-        page: list[Moment] = []
-        deferred: list[Moment] = []
-        per_episode: dict[str, int] = {}
+        page: list[Any] = []
+        deferred: list[Any] = []
+        per_episode: dict[Any, int] = {}
         for moment in left:
-            if len(page) == limit:
-                deferred.append(moment)
-            elif per_episode.get(moment.id, 0) < cap:
-                per_episode[moment.id] = per_episode.get(moment.id, 0) + 1
+            key = _episode_of(moment)
+            if len(page) < limit and per_episode.get(key, 0) < cap:
+                per_episode[key] = per_episode.get(key, 0) + 1
                 page.append(moment)
             else:
                 deferred.append(moment)
         # Nothing else to show: the page is filled with what the cap held back, in order.
         while len(page) < limit and deferred:
             page.append(deferred.pop(0))
+        if by_score:
+            page.sort(key=lambda m: -m.score)  # stable: ties keep the ranking's order
         out.extend(page)
         left = deferred
     return out
 
 
-def _words(snippet: Snippet) -> int:
-    """How many different query terms the snippet's matches are (keeper and keepers: one)."""
-    return len({stem(snippet.text[s:e]) for s, e in snippet.highlights})
+def _episode_of(moment: Any) -> Any:
+    return moment.docnum if isinstance(moment, RankedPassage) else moment.id
 
 
-def _moment(hit: Hit, snippet: Snippet, score: float) -> Moment:
-    return Moment(
-        id=hit.id,
-        title=hit.title,
-        text=snippet.text,
-        score=score,
-        show=hit.show,
-        episode=hit.episode,
-        published=hit.published,
-        start=snippet.start,
-        end=snippet.end,
-        speaker=snippet.speaker,
-        highlights=snippet.highlights,
-        link=safe_url(snippet.link),
-    )
+def _moments(searcher: Any, page: Sequence[RankedPassage], ignore: frozenset[str]) -> list[Moment]:
+    """The page's passages as moments: the passage's best snippet, with its time and link."""
+    bodies = searcher.reader().column_reader("body_text")
+    out = []
+    for passage in page:
+        fields = searcher.stored_fields(passage.docnum)
+        body = bodies[passage.docnum].decode("utf-8")
+        timing = Timing(fields["timing"]) if fields.get("timing") else None
+        link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
+        # Filler words score, but are not what was looked for: no highlights.
+        shown = [m for m in passage.matches if m.term not in ignore] or list(passage.matches)
+        snippets = build_snippets(body, shown, timing=timing, link_base=link_base, count=1)
+        published = fields.get("published")
+        snippet = snippets[0]
+        out.append(
+            Moment(
+                id=fields["id"],
+                title=fields.get("title", ""),
+                text=snippet.text,
+                score=passage.score,
+                show=fields.get("show") or None,
+                episode=fields.get("episode"),
+                published=published.date() if published else None,
+                start=snippet.start,
+                end=snippet.end,
+                speaker=snippet.speaker,
+                highlights=snippet.highlights,
+                link=safe_url(snippet.link),
+            )
+        )
+    return out

@@ -63,6 +63,53 @@ KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "publish
 
 def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResults:
     """Run one query on a Whoosh searcher and return plain results."""
+    found = resolve(searcher, text, options)
+    query, filters, results, warnings = found.query, found.filters, found.page, found.warnings
+    if options.sort is not Sort.RELEVANCE:
+        results.docs = _relevance(searcher, query, results.docs)
+    hits = tuple(_hits(searcher, results, query, found.fillers))
+    undated = sum(h.published is None for h in hits)
+    if options.sort is not Sort.RELEVANCE and undated:
+        # Transcript-only folders often carry no dates at all: say so rather than let
+        # "newest" look like it worked.
+        warnings.append(
+            f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
+            "cannot place them (they are listed last)"
+        )
+    facets = facets_of(searcher, query, filters) if options.facets else None
+    return SearchResults(
+        query=text,
+        total=results.total,
+        hits=hits,
+        page=options.page,
+        limit=options.limit,
+        suggestion=found.suggestion,
+        facets=facets,
+        warnings=tuple(dict.fromkeys(warnings)),
+        fuzzy=found.fuzzy,
+        relaxed=found.relaxed,
+    )
+
+
+@dataclass
+class Resolved:
+    """A query as the search runs it: parsed, planned, expanded, relaxed or not, and the
+    page of episodes that decided it. Engine objects: for this package's modules only."""
+
+    query: Any
+    filters: Any
+    page: _Page
+    fillers: frozenset[str]
+    suggestion: str | None
+    fuzzy: bool
+    relaxed: bool
+    warnings: list[str]
+
+
+def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = True) -> Resolved:
+    """The query to run for ``text``: every word, near spellings when nothing matched, most
+    of the words when few episodes hold them all. ``rank=False`` skips the proximity re-rank
+    of the page (for callers that only need the query)."""
     validate_query(text)
     warnings: list[str] = []
     parsed = parse(searcher.schema, text)
@@ -79,7 +126,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         near = _near_words(searcher, prepared, text, budget, unknown_only=False)
     query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
     filters = filters_for(searcher.schema, options, text)
-    results = _run(searcher, query, filters, options)
+    results = _run(searcher, query, filters, options, rank=rank)
     fuzzy_used = options.fuzzy
     suggestion = None
     if results.total == 0:
@@ -89,7 +136,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
             nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
-            found = _run(searcher, nearer, filters, options)
+            found = _run(searcher, nearer, filters, options, rank=rank)
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
@@ -103,36 +150,15 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             wider = None  # out of time: the full matches are what there is
         if wider is not None:
             wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
-            more = _run(searcher, wider, filters, options, first=results.all_docs)
+            more = _run(searcher, wider, filters, options, first=results.all_docs, rank=rank)
             if more.total > results.total:
                 query, results, relaxed = wider, more, True
     if fuzzy_used and not options.fuzzy and results.total:
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
         warnings.append(budget.cut_short())
-    if options.sort is not Sort.RELEVANCE:
-        results.docs = _relevance(searcher, query, results.docs)
-    hits = tuple(_hits(searcher, results, query, steps.fillers))
-    undated = sum(h.published is None for h in hits)
-    if options.sort is not Sort.RELEVANCE and undated:
-        # Transcript-only folders often carry no dates at all: say so rather than let
-        # "newest" look like it worked.
-        warnings.append(
-            f"{undated} of {len(hits)} results have no date, so --sort {options.sort.value} "
-            "cannot place them (they are listed last)"
-        )
-    facets = facets_of(searcher, query, filters) if options.facets else None
-    return SearchResults(
-        query=text,
-        total=results.total,
-        hits=hits,
-        page=options.page,
-        limit=options.limit,
-        suggestion=suggestion,
-        facets=facets,
-        warnings=tuple(dict.fromkeys(warnings)),
-        fuzzy=fuzzy_used,
-        relaxed=relaxed,
+    return Resolved(
+        query, filters, results, steps.fillers, suggestion, fuzzy_used, relaxed, warnings
     )
 
 
@@ -209,6 +235,8 @@ def _run(
     filters: Any,
     options: SearchOptions,
     first: frozenset[int] = frozenset(),
+    *,
+    rank: bool = True,
 ) -> _Page:
     """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     sortedby = sort_facet(options.sort)
@@ -216,7 +244,8 @@ def _run(
     start = (options.page - 1) * options.limit
     shape = shape_of(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
-    rerank = sortedby is None and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
+    rerank = rank and sortedby is None and RERANK_DEPTH > 0
+    rerank = rerank and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
     few = relax_below(options.limit)
     bulk = None
@@ -306,9 +335,9 @@ def _rerank_by_proximity(
 
     BM25 scores each word on its own; someone searching for a moment remembers words said
     in one breath. A title or summary holding several of the words counts as together too.
-    Only the head is re-scored, and a bonus only raises a score, so the order past the head
-    stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
-    (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+    Only the head is re-scored (its scores become the blended ones), and a bonus only raises
+    a score, so the order past the head stays BM25's and paging stays stable (page 4 never
+    reorders pages 1-3). Full matches (``first``) stay ahead of partial ones. Single-word queries are left as they are.
 
     Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
     at most the sum of the words' weights, and the head is in BM25 order, so once an
@@ -354,8 +383,10 @@ def _rerank_by_proximity(
         chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
         keys.extend(key(i) for i in range(done, done + len(batch)))
         done += len(batch)
-    order = [i for _, _, i in sorted(keys)]
-    return [head[i] for i in order] + head[done:] + ranked[RERANK_DEPTH:], chars
+    # The score shown is the one ranked by (BM25 with proximity added), so scores never
+    # rise down a page.
+    reranked = [(head[i][0], -blended, head[i][2]) for _, blended, i in sorted(keys)]
+    return reranked + head[done:] + ranked[RERANK_DEPTH:], chars
 
 
 def _is_word_field(field: str) -> bool:
