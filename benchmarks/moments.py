@@ -124,7 +124,9 @@ def pick_queries(
     for segments in episodes.values():
         df.update({w for s in segments for w in words_of(s.text)})
     # Each episode's words in one line, so a segment's text is found across cue boundaries too.
-    whole = "\n".join(" ".join(w for s in segs for w in words_of(s.text)) for segs in episodes.values())
+    whole = "\n".join(
+        " ".join(w for s in segs for w in words_of(s.text)) for segs in episodes.values()
+    )
     segments = [s for segs in episodes.values() for s in segs if len(words_of(s.text)) >= 8]
     rng = random.Random(seed)
     rng.shuffle(segments)
@@ -175,7 +177,11 @@ def score(found: list[list[tuple[str, float | None]]], asked: list[Segment]) -> 
     at1 = at10 = rr = 0.0
     for got, want in zip(found, asked, strict=True):
         for rank, (episode, start) in enumerate(got[:TOP], 1):
-            if episode == want.episode and start is not None and abs(start - want.start) <= WITHIN_S:
+            if (
+                episode == want.episode
+                and start is not None
+                and abs(start - want.start) <= WITHIN_S
+            ):
                 at1 += rank == 1
                 at10 += 1
                 rr += 1 / rank
@@ -248,7 +254,10 @@ def print_table(result: dict) -> None:
             f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
         )
     by_words = result["rows"]["searchpod moments"]["success_at_1_by_words"]
-    print("searchpod success@1 by query words: " + ", ".join(f"{n}: {v:.2f}" for n, v in by_words.items()))
+    print(
+        "searchpod success@1 by query words: "
+        + ", ".join(f"{n}: {v:.2f}" for n, v in by_words.items())
+    )
 
 
 def main() -> None:

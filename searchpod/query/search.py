@@ -337,7 +337,8 @@ def _rerank_by_proximity(
     in one breath. A title or summary holding several of the words counts as together too.
     Only the head is re-scored (its scores become the blended ones), and a bonus only raises
     a score, so the order past the head stays BM25's and paging stays stable (page 4 never
-    reorders pages 1-3). Full matches (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+    reorders pages 1-3). Full matches (``first``) stay ahead of partial ones. Single-word
+    queries are left as they are.
 
     Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
     at most the sum of the words' weights, and the head is in BM25 order, so once an

@@ -4,7 +4,6 @@ and scores never rise down a page — for episodes and for moments alike."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,7 +36,9 @@ queries = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)
 any_or_all = st.sampled_from([{}, {"any": True}, {"all": True}])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=queries, mode=any_or_all, limit=st.integers(1, 7))
 def test_moment_totals_and_pages_agree_for_every_limit(paging_index, query, mode, limit):
     whole = paging_index.moments(query, limit=1000, **mode)
@@ -51,7 +52,9 @@ def test_moment_totals_and_pages_agree_for_every_limit(paging_index, query, mode
     assert sorted(seen) == sorted((m.id, m.start, m.text) for m in whole.moments)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=queries, mode=any_or_all, limit=st.integers(1, 7))
 def test_episode_totals_and_pages_agree_for_every_limit(paging_index, query, mode, limit):
     whole = paging_index.search(query, limit=100, **mode)
