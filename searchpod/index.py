@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod.engine.searchers import SearcherPool
-from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
+from searchpod.errors import (
+    EpisodeNotFoundError,
+    IndexVersionError,
+    QueryError,
+    SearchpodError,
+)
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
@@ -82,8 +87,13 @@ class Index:
         self._dir = IndexDir(path)
         self._lock = threading.Lock()
         gen = self._dir.current()
-        if not _any_version:
+        compatible = True
+        try:
             check_meta(gen, self._dir.path)
+        except IndexVersionError:
+            if not _any_version:
+                raise
+            compatible = False  # open only to be rebuilt: reads still raise, as they check
         self._pool: SearcherPool | None = None
         self._pools: list[SearcherPool] = []
         self._analyser = analysis.Analyser(StemShards(gen))
@@ -91,7 +101,8 @@ class Index:
         self._indexer_gen: Path | None = None
         self._listings: ListingCache | None = None  # folders' walks, for the next add_paths
         self._stats: tuple[tuple[str, int], IndexStats] | None = None
-        self._pool_for(gen)
+        if compatible:
+            self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
     @classmethod
