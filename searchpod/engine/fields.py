@@ -22,7 +22,6 @@ from whoosh.formats import Characters
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.indexing.documents import SAID_PREFIX
 from searchpod.text.analysis import term_postings
 
 
@@ -197,8 +196,6 @@ def build_schema() -> Schema:
         metadata=STORED,
         timing=STORED,
     )
-    # Same offsets as the body, so snippets for a speaker come straight from these postings.
-    schema.add(SAID_PREFIX + "*", _transcript_text(analyzer), glob=True)
     return schema
 
 

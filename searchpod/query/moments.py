@@ -19,14 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from searchpod.engine.collect import collect
 from searchpod.engine.query import shape_of
 from searchpod.indexing.documents import Timing
-from searchpod.indexing.passages import Passages, decode_passages
+from searchpod.indexing.passages import Passages
 from searchpod.options import SearchOptions, Sort
 from searchpod.query import ranking
 from searchpod.query.relax import RELAX_BELOW
-from searchpod.query.search import Resolved, _body_chars, resolve
+from searchpod.query.search import Resolved, _passages, all_matches, resolve, said_by
 from searchpod.query.snippets import Match, build_snippets
 from searchpod.text.safe import safe_url
 
@@ -259,28 +258,15 @@ def find_moments(searcher: Any, text: str, options: SearchOptions) -> MomentResu
 
 
 def _episode_matches(searcher: Any, found: Resolved) -> list[EpisodeMatches]:
-    """Every episode the query matches, with its passages and the query's matches in them."""
-    everything = searcher.doc_count_all()
-    bulk = collect(searcher, found.query, found.filters, depth=everything)
-    if bulk is not None:
-        matched = {d: terms for d, _, terms in bulk.ranked}
-        known = bulk.characters
-    else:  # shapes the bulk collector does not answer (phrases, ranges): Whoosh's own
-        results = searcher.search(found.query, limit=None, filter=found.filters, terms=True)
-        matched = {hit.docnum: set(hit.matched_terms()) for hit in results}
-        known = None
-    chars = _body_chars(searcher, matched, shape_of(found.query), known)
+    """Every episode the query matches, with its passages and the query's matches in them
+    (only in passages by the speaker asked for, if one was)."""
     column = searcher.reader().column_reader("passages")
     out = []
-    for docnum in sorted(chars):
-        if not chars[docnum]:
-            continue  # matched on its title or summary only: no passage holds it
-        blob = column[docnum]
-        # Every episode of an index of this version has its passages; should one be
-        # missing, its whole body is one passage.
-        whole = Passages([0], max(m.end for m in chars[docnum]))
-        passages = decode_passages(blob) if blob else whole
-        out.append(EpisodeMatches(docnum, passages, chars[docnum]))
+    for docnum, matches in sorted(all_matches(searcher, found.query, found.filters).items()):
+        passages = _passages(column, docnum, matches)
+        said = said_by(passages, matches, found.speakers)
+        if said:  # else matched on its title or summary only, or said by someone else
+            out.append(EpisodeMatches(docnum, passages, said))
     return out
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import re
 import time
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +34,13 @@ from searchpod.engine.query import (
     restrict_to_speakers,
     shape_of,
     sort_facet,
+    speakers_asked,
     term_text,
     with_near_words,
 )
 from searchpod.errors import QueryError
 from searchpod.indexing.documents import SEARCH_FIELDS, Timing
+from searchpod.indexing.passages import Passages, decode_passages
 from searchpod.model import Hit, SearchResults
 from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
 from searchpod.query import ranking
@@ -67,7 +70,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     query, filters, results, warnings = found.query, found.filters, found.page, found.warnings
     if options.sort is not Sort.RELEVANCE:
         results.docs = _relevance(searcher, query, results.docs)
-    hits = tuple(_hits(searcher, results, query, found.fillers))
+    hits = tuple(_hits(searcher, results, query, found.fillers, found.speakers))
     undated = sum(h.published is None for h in hits)
     if options.sort is not Sort.RELEVANCE and undated:
         # Transcript-only folders often carry no dates at all: say so rather than let
@@ -104,6 +107,8 @@ class Resolved:
     fuzzy: bool
     relaxed: bool
     warnings: list[str]
+    # Each ``speaker:`` name's index terms: matches count only in passages they said.
+    speakers: list[frozenset[str]] = dataclasses.field(default_factory=list)
 
 
 def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = True) -> Resolved:
@@ -126,7 +131,16 @@ def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = Tr
         near = _near_words(searcher, prepared, text, budget, unknown_only=False)
     query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
     filters = filters_for(searcher.schema, options, text)
-    results = _run(searcher, query, filters, options, rank=rank)
+    speakers = speakers_asked(_with_speaker(searcher, parsed, options))
+
+    def run(q: Any, filters: Any, options: SearchOptions, **kwargs: Any) -> _Page:
+        if speakers:  # only episodes where the speaker said the words
+            filters = _said_by_filter(searcher, q, filters, speakers)
+            if not filters:  # (an empty filter would be no filter to Whoosh)
+                return _Page(total=0, docs=[], matched={})
+        return _run(searcher, q, filters, options, **kwargs)
+
+    results = run(query, filters, options, rank=rank)
     fuzzy_used = options.fuzzy
     suggestion = None
     if results.total == 0:
@@ -136,7 +150,7 @@ def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = Tr
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
             nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
-            found = _run(searcher, nearer, filters, options, rank=rank)
+            found = run(nearer, filters, options, rank=rank)
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
@@ -150,7 +164,7 @@ def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = Tr
             wider = None  # out of time: the full matches are what there is
         if wider is not None:
             wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
-            more = _run(searcher, wider, filters, options, first=results.all_docs, rank=rank)
+            more = run(wider, filters, options, first=results.all_docs, rank=rank)
             if more.total > results.total:
                 query, results, relaxed = wider, more, True
     if fuzzy_used and not options.fuzzy and results.total:
@@ -158,7 +172,7 @@ def resolve(searcher: Any, text: str, options: SearchOptions, *, rank: bool = Tr
     if budget.exhausted:
         warnings.append(budget.cut_short())
     return Resolved(
-        query, filters, results, steps.fillers, suggestion, fuzzy_used, relaxed, warnings
+        query, filters, results, steps.fillers, suggestion, fuzzy_used, relaxed, warnings, speakers
     )
 
 
@@ -167,10 +181,71 @@ def _prepare(
 ) -> Any:
     """A planned query with its speaker restriction applied and its expansions bounded
     (raises OverBudget when the budget ran out before a word could expand at all)."""
-    if options.speaker:
-        q = both(q, parse(searcher.schema, options.speaker, field="speaker"))
-    q = restrict_to_speakers(q, searcher.reader(), warnings)
+    q = restrict_to_speakers(_with_speaker(searcher, q, options), searcher.reader(), warnings)
     return bound_expansions(q, searcher.reader(), budget, warnings)
+
+
+def _with_speaker(searcher: Any, q: Any, options: SearchOptions) -> Any:
+    """``q`` with ``--speaker`` as a ``speaker:`` clause."""
+    if options.speaker:
+        return both(q, parse(searcher.schema, options.speaker, field="speaker"))
+    return q
+
+
+def _said_by_filter(
+    searcher: Any, query: Any, filters: Any, speakers: list[frozenset[str]]
+) -> set[int]:
+    """The episodes matching ``query`` within ``filters`` where one of the speakers asked
+    for said a matching word (in a passage that is theirs)."""
+    matched = all_matches(searcher, query, filters)
+    column = searcher.reader().column_reader("passages")
+    return {d for d, ms in matched.items() if said_by(_passages(column, d, ms), ms, speakers)}
+
+
+def all_matches(searcher: Any, query: Any, filters: Any) -> dict[int, list[Match]]:
+    """Every episode matching ``query`` within ``filters``, with the query's matches in its
+    body (empty for one matched on its title or summary only)."""
+    bulk = collect(searcher, query, filters, depth=searcher.doc_count_all())
+    if bulk is not None:
+        matched = {d: terms for d, _, terms in bulk.ranked}
+        known = bulk.characters
+    else:  # shapes the bulk collector does not answer (phrases, ranges): Whoosh's own
+        results = searcher.search(query, limit=None, filter=filters, terms=True)
+        matched = {hit.docnum: set(hit.matched_terms()) for hit in results}
+        known = None
+    return _body_chars(searcher, matched, shape_of(query), known)
+
+
+def _passages(column: Any, docnum: int, matches: list[Match]) -> Passages:
+    blob = column[docnum]
+    # Every episode of an index of this version has its passages; should one be missing,
+    # its whole body is one passage.
+    return (
+        decode_passages(blob) if blob else Passages([0], max((m.end for m in matches), default=0))
+    )
+
+
+def said_by(
+    passages: Passages, matches: list[Match], speakers: list[frozenset[str]]
+) -> list[Match]:
+    """``matches`` said in a passage whose speaker's name holds every name asked for."""
+    if not speakers:
+        return matches
+    names = passages.speakers
+    fits = [all(words <= _name_terms(name) for words in speakers) for name in names]
+    if not any(fits):
+        return []
+    ids, starts = passages.speaker_ids, passages.starts
+    out = []
+    for m in matches:
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0 and ids[i] >= 0 and fits[ids[i]]:
+            out.append(m)
+    return out
+
+
+def _name_terms(name: str) -> frozenset[str]:
+    return frozenset(stem(m.group()) for m in TOKEN_PATTERN.finditer(name))
 
 
 def validate_query(text: str) -> None:
@@ -395,7 +470,11 @@ def _is_word_field(field: str) -> bool:
 
 
 def _hits(
-    searcher: Any, page: _Page, query: Any, ignore: frozenset[str] = frozenset()
+    searcher: Any,
+    page: _Page,
+    query: Any,
+    ignore: frozenset[str] = frozenset(),
+    speakers: list[frozenset[str]] | None = None,
 ) -> Iterable[Hit]:
     if not page.docs:
         return  # an empty index has no columns to open
@@ -407,6 +486,9 @@ def _hits(
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
         chars.update(_body_chars(searcher, missing, shape_of(query)))
+    if speakers:  # snippets of what the speaker asked for said
+        column = searcher.reader().column_reader("passages")
+        chars = {d: said_by(_passages(column, d, ms), ms, speakers) for d, ms in chars.items()}
     if ignore:
         # Filler words score, and count in proximity (a remembered line holds "which" and
         # "would" too), but they are not what was looked for: no highlights.
