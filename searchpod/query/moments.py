@@ -32,7 +32,6 @@ from searchpod.text.safe import safe_url
 # A page holds at most this share of one episode's moments while other episodes have
 # moments left: one episode that matches everywhere cannot fill the first page.
 MAX_SHARE_OF_PAGE = 0.3
-MAX_LIMIT = 1000
 # Words said within this many characters (about one caption line, one breath) count as
 # together a second time: a remembered line's words stand closer than a passage's width.
 # Measured on the moments benchmark: 40 / 60 / 80 characters gave 0.94 / 0.96 / 0.96
