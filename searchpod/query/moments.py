@@ -13,9 +13,10 @@ which hold every word's character offset, so a passage is found by where its wor
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import attrgetter
@@ -145,7 +146,7 @@ def rank_passages(
     doc_frequency: Mapping[str, int],
     query_words: int,
     ignore: frozenset[str] = frozenset(),
-) -> list[RankedPassage]:
+) -> Ranking:
     """Every passage holding a match (of a word that is not in ``ignore``), best first.
 
     A passage scores BM25 over passages plus ``ranking.together_weight`` of its matches,
@@ -185,7 +186,7 @@ def rank_passages(
         for term in here:
             docs_with[term] = docs_with.get(term, 0) + 1
     if not episodes:
-        return []
+        return Ranking(0, 0, iter(()))
     total = max(1.0, doc_count * passages / len(episodes))
     average = max(1.0, chars / passages)
     idf: dict[str, float] = {}
@@ -196,8 +197,11 @@ def rank_passages(
         weights[term] = ranking.TOGETHER_FLOOR + idf[term]
     wanted = set(docs_with) - ignore or set(docs_with)  # only fillers asked: they count
     k1_plus_1, flat, sloped = K1 + 1, K1 * (1 - B), K1 * B / average
-    scored: list[tuple[float, int, int, int]] = []
-    for i, (ep, number, ms, tf) in enumerate(hit):
+    # BM25 for every passage, and the most its words said together could add (two windows,
+    # each at most the words' weights): only passages whose bound can still reach the next
+    # one out have their proximity worked out.
+    candidates: list[tuple[float, float, int]] = []
+    for i, (ep, number, _, tf) in enumerate(hit):
         if wanted.isdisjoint(tf):
             continue
         start, end = ep.passages.bounds(number) if ep.passages.starts else (0, 0)
@@ -205,18 +209,53 @@ def rank_passages(
         bm25 = 0.0
         for t, f in tf.items():
             bm25 += idf[t] * f * k1_plus_1 / (f + norm)
-        together = 0.0
-        if len(tf) > 1:  # one word alone is never "together": no need to look
-            together = ranking.together_weight(ms, weights, query_words)
-            together += ranking.together_weight(ms, weights, query_words, width=BREATH_CHARS)
-        scored.append((-ranking.blended(bm25, together), ep.docnum, number, i))
-    scored.sort()
-    out = []
-    for negative, docnum, number, i in scored:
+        bound = bm25
+        if len(tf) > 1:  # one word alone is never "together"
+            most = 2 * sum(weights[t] for t in tf)
+            bound = ranking.blended(bm25, most * (1 + 1e-9) + 1e-9)
+        candidates.append((bound, bm25, i))
+    best = _best_first(hit, candidates, weights, query_words)
+    return Ranking(len(candidates), len({hit[i][0].docnum for _, _, i in candidates}), best)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every passage holding a match: how many, from how many episodes, and the passages
+    best first (scored as they are reached: a page needs the first few)."""
+
+    total: int
+    episodes: int
+    passages: Iterator[RankedPassage]
+
+
+def _best_first(
+    hit: list[tuple[EpisodeMatches, int, list[Match], dict[str, int]]],
+    candidates: list[tuple[float, float, int]],
+    weights: dict[str, float],
+    query_words: int,
+) -> Iterator[RankedPassage]:
+    """The candidates in order of score (then episode, then passage), the same order as
+    scoring them all and sorting, scoring each only when its bound is reached."""
+    candidates.sort(key=lambda c: -c[0])
+    heap: list[tuple[float, int, int, int]] = []
+
+    def ranked(entry: tuple[float, int, int, int]) -> RankedPassage:
+        negative, docnum, number, i = entry
         ep, _, ms, _ = hit[i]
         start, end = ep.passages.bounds(number) if ep.passages.starts else (0, 0)
-        out.append(RankedPassage(-negative, docnum, number, start, end, ms))
-    return out
+        return RankedPassage(-negative, docnum, number, start, end, ms)
+
+    for bound, bm25, i in candidates:
+        while heap and -heap[0][0] > bound:  # nothing unscored can reach it
+            yield ranked(heapq.heappop(heap))
+        ep, number, ms, tf = hit[i]
+        together = 0.0
+        if len(tf) > 1:
+            together = ranking.together_weight(ms, weights, query_words)
+            together += ranking.together_weight(ms, weights, query_words, width=BREATH_CHARS)
+        heapq.heappush(heap, (-ranking.blended(bm25, together), ep.docnum, number, i))
+    while heap:
+        yield ranked(heapq.heappop(heap))
 
 
 def find_moments(searcher: Any, text: str, options: SearchOptions) -> MomentResults:
@@ -236,26 +275,27 @@ def find_moments(searcher: Any, text: str, options: SearchOptions) -> MomentResu
         t: reader.doc_frequency("body", t) for t in {m.term for e in episodes for m in e.matches}
     }
     shape = shape_of(found.query)
-    ranked = rank_passages(
+    ranking_ = rank_passages(
         episodes,
         doc_count=searcher.doc_count(),
         doc_frequency=frequency,
         query_words=len(shape.loose.union(*shape.phrases)),
         ignore=found.fillers,
     )
+    ranked: Iterable[RankedPassage] = ranking_.passages
     if options.sort is not Sort.RELEVANCE:
-        ranked = _by_date(searcher, ranked, newest=options.sort is Sort.NEWEST)
+        ranked = _by_date(searcher, list(ranked), newest=options.sort is Sort.NEWEST)
     by_score = options.sort is Sort.RELEVANCE
     ordered = spread_over_pages(ranked, options.limit, pages=options.page, by_score=by_score)
     at = (options.page - 1) * options.limit
     page = ordered[at : at + options.limit]
     return MomentResults(
         query=text,
-        total=len(ranked),
+        total=ranking_.total,
         moments=tuple(_moments(searcher, page, found.fillers)),
         page=options.page,
         limit=options.limit,
-        episodes=len({p.docnum for p in ranked}),
+        episodes=ranking_.episodes,
         suggestion=found.suggestion,
         warnings=tuple(dict.fromkeys(found.warnings)),
         fuzzy=found.fuzzy,
@@ -287,38 +327,46 @@ def _by_date(searcher: Any, ranked: list[RankedPassage], *, newest: bool) -> lis
 
 
 def spread_over_pages(
-    moments: Sequence[Any], limit: int, *, pages: int | None = None, by_score: bool = True
+    moments: Iterable[Any], limit: int, *, pages: int | None = None, by_score: bool = True
 ) -> list[Any]:
     """``moments`` in order, but no page of ``limit`` holds more than ``MAX_SHARE_OF_PAGE``
     of one episode's moments while other episodes' moments are left to fill it; a page's
     moments are in order (``by_score``: their scores never rise down a page). Only the
-    first ``pages`` pages when given (a page depends only on the ones before it)."""
+    first ``pages`` pages when given (a page depends only on the ones before it), taking
+    no more of ``moments`` than they need."""
     cap = max(1, math.ceil(limit * MAX_SHARE_OF_PAGE))
-    left = list(moments)
+    source = iter(moments)
+    queue: list[Any] = []  # held back by the cap on earlier pages, in order
     out: list[Any] = []
-    while left and (pages is None or len(out) < pages * limit):
+    while pages is None or len(out) < pages * limit:
         page: list[Any] = []
-        deferred: list[Any] = []
+        skipped: list[Any] = []
         per_episode: dict[Any, int] = {}
         taken = 0
-        for moment in left:
-            if len(page) == limit:
-                break
-            taken += 1
+        while len(page) < limit:
+            if taken < len(queue):
+                moment = queue[taken]
+                taken += 1
+            else:
+                moment = next(source, None)
+                if moment is None:
+                    break
             key = _episode_of(moment)
             if per_episode.get(key, 0) < cap:
                 per_episode[key] = per_episode.get(key, 0) + 1
                 page.append(moment)
             else:
-                deferred.append(moment)
-        rest = left[taken:]
+                skipped.append(moment)
+        rest = queue[taken:]
         # Nothing else to show: the page is filled with what the cap held back, in order.
-        while len(page) < limit and deferred:
-            page.append(deferred.pop(0))
+        while len(page) < limit and skipped:
+            page.append(skipped.pop(0))
+        if not page:
+            break
         if by_score:
             page.sort(key=lambda m: -m.score)  # stable: ties keep the ranking's order
         out.extend(page)
-        left = deferred + rest
+        queue = skipped + rest
     return out
 
 
