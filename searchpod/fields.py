@@ -5,5 +5,3 @@ from __future__ import annotations
 
 # Fields a bare query word searches, with their weight in ranking.
 SEARCH_FIELDS = {"title": 1.0, "host": 3.0, "summary": 2.0, "body": 1.0}
-# What one speaker said: "said_felix_grant" holds the body with everyone else blanked out.
-SAID_PREFIX = "said_"

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod.engine.reader import Reader
 from searchpod.engine.searchers import GenerationGone, SearcherPool
-from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, SearchpodError
+from searchpod.errors import (
+    EpisodeNotFoundError,
+    IndexVersionError,
+    OptionError,
+    QueryError,
+    SearchpodError,
+)
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids, superseded_ids
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
@@ -82,12 +88,18 @@ class Index:
     sees the last committed state.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, _any_version: bool = False) -> None:
         """Open an existing index. Raises IndexNotFoundError or IndexVersionError."""
         self._dir = IndexDir(path)
         self._lock = threading.Lock()
         gen = self._dir.current()
-        check_meta(gen, self._dir.path)
+        compatible = True
+        try:
+            check_meta(gen, self._dir.path)
+        except IndexVersionError:
+            if not _any_version:
+                raise
+            compatible = False  # open only to be rebuilt: reads still raise, as they check
         self._pool: SearcherPool | None = None
         self._pools: list[SearcherPool] = []
         self._analyser = analysis.Analyser(StemShards(gen))
@@ -96,19 +108,24 @@ class Index:
         self._listings: ListingCache | None = None  # folders' walks, for the next add_paths
         self._stats: tuple[tuple[str, int], IndexStats] | None = None
         self._catalogue: tuple[tuple[str, int], Catalogue] | None = None
-        self._pool_for(gen)
+        if compatible:
+            self._pool_for(gen)
         weakref.finalize(self, _close_pool, self._pools)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> Index:
-        """Create an empty index at ``path`` (a new or empty folder), or open the one there."""
+    def create(cls, path: str | os.PathLike[str], *, rebuild: bool = False) -> Index:
+        """Create an empty index at ``path`` (a new or empty folder), or open the one there.
+
+        ``rebuild=True`` opens one an older searchpod built too, only to rebuild it
+        (``add_paths(..., rebuild=True)``): anything else raises IndexVersionError.
+        """
         index_dir = IndexDir(path)
         if not index_dir.exists():
             with disk_errors(index_dir.path), index_dir.write_lock(DEFAULT_LOCK_TIMEOUT):
                 if not index_dir.exists():
                     gen = create_generation(index_dir)
                     index_dir.publish(gen)
-        return cls(path)
+        return cls(path, _any_version=rebuild)
 
     @classmethod
     def build(
@@ -349,7 +366,8 @@ class Index:
 
         if not isinstance(query, str):
             raise QueryError(repr(query), "a query must be text")
-        return find_moments(self.search, query, _options(options, keywords))
+        checked = _options(options, keywords)
+        return self._read(lambda searcher: find_moments(searcher, query, checked), query)
 
     def get(self, episode_id: str) -> Episode:
         """The episode with this id, with its cues. Raises EpisodeNotFoundError."""

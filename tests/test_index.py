@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from searchpod import Index, IndexNotFoundError, IndexVersionError
+from searchpod.frontends.cli import main
 from searchpod.indexing.store import CURRENT_FILE, META_FILE
 
 
@@ -174,23 +176,24 @@ def test_incompatible_index_says_to_rebuild(built_index: Index) -> None:
         Index(built_index.path)
 
 
-def test_version_2_index_is_read_and_marked_3_by_its_next_write(
+def test_an_index_from_before_passages_asks_for_a_rebuild_which_works(
     built_index: Index, episodes_dir: Path
 ) -> None:
-    # Version 3 only adds searchpod.codec segments, which an older searchpod can't load:
-    # a version-2 index stays readable, and says 3 once it holds such segments.
+    # Version 3 indexes hold no passages, which moments rank: they are refused with the
+    # command that fixes them, and that command works on them.
     from searchpod.text.analysis import ANALYSER_VERSION
 
     meta = built_index.path / (built_index.path / CURRENT_FILE).read_text() / META_FILE
-    meta.write_text(json.dumps({"schema_version": 2, "analyser": ANALYSER_VERSION}))
-    ix = Index(built_index.path)
-    assert ix.search("lighthouse").total == 1
-    ix.add_paths([episodes_dir])  # nothing changed: nothing written, still 2
-    assert json.loads(meta.read_text())["schema_version"] == 2
-    (episodes_dir / "eps-1.txt").write_text(EPISODE_CHANGE, encoding="utf-8")
-    assert ix.add_paths([episodes_dir]).updated
-    assert json.loads(meta.read_text())["schema_version"] == 3
-    assert Index(built_index.path).search("zeppelin").total == 1
+    meta.write_text(json.dumps({"schema_version": 3, "analyser": ANALYSER_VERSION}))
+    with pytest.raises(IndexVersionError, match="run 'searchpod index --rebuild'"):
+        Index(built_index.path)
+    result = CliRunner().invoke(
+        main, ["--index", str(built_index.path), "index", "--rebuild", str(episodes_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    rebuilt = Index(built_index.path)
+    assert rebuilt.search("lighthouse").total == 1
+    assert rebuilt.moments("keepers").total >= 1
 
 
 def test_failed_run_leaves_the_committed_index_searchable(

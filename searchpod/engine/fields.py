@@ -22,7 +22,6 @@ from whoosh.formats import Characters
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.fields import SAID_PREFIX
 from searchpod.text.analysis import term_postings
 
 
@@ -179,6 +178,9 @@ def build_schema() -> Schema:
         # zlib-compressed per document, and inflating 120 KB transcripts for every hit cost
         # more than the search itself.
         body_text=COLUMN(VarBytesColumn()),
+        # Where each passage of the body begins and who said it (indexing/passages.py):
+        # a column, read for every episode a moments query matches.
+        passages=COLUMN(VarBytesColumn()),
         speaker=TEXT(analyzer=analyzer, stored=False),
         episode=NUMERIC(int, stored=True, sortable=True),
         published=DATETIME(stored=True),
@@ -194,8 +196,6 @@ def build_schema() -> Schema:
         metadata=STORED,
         timing=STORED,
     )
-    # Same offsets as the body, so snippets for a speaker come straight from these postings.
-    schema.add(SAID_PREFIX + "*", _transcript_text(analyzer), glob=True)
     return schema
 
 

@@ -7,8 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from searchpod.fields import SAID_PREFIX
-
 
 @dataclass(frozen=True)
 class Holdings:
@@ -28,8 +26,8 @@ class Holdings:
 def holdings(searcher: Any) -> Holdings:
     """The live episodes' shows, hosts, speakers, and whether any has a date or number.
 
-    Columns are read per live document (deleted ones keep their values until a merge);
-    speakers come from the per-speaker fields, which name them in normalised words.
+    Columns are read per live document (deleted ones keep their values until a merge).
+    ``speakers`` is left empty here: the passage tables name them (``Reader.passage_tables``).
     """
     reader = searcher.reader()
     live = list(reader.all_doc_ids())
@@ -41,14 +39,8 @@ def holdings(searcher: Any) -> Holdings:
     field = searcher.schema["episode"]
     numbered = [field.from_bytes(t) for t in field.sortable_terms(reader, "episode")]
     numbers = (min(numbered), max(numbered)) if numbered else None
-    speakers = tuple(
-        sorted(
-            f[len(SAID_PREFIX) :].replace("_", " ").title()
-            for f in reader.indexed_field_names()
-            if f.startswith(SAID_PREFIX)
-        )
-    )
-    return Holdings(len(live), len(days), dates, numbers, shows, hosts, speakers)
+    # Speakers are told by each episode's passages, which the query side reads.
+    return Holdings(len(live), len(days), dates, numbers, shows, hosts, ())
 
 
 def _column_values(reader: Any, field: str, live: list[int]) -> tuple[str, ...]:

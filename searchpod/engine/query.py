@@ -40,7 +40,7 @@ from searchpod.engine.budget import (
 )
 from searchpod.engine.phrase import exact_phrases
 from searchpod.errors import OptionError, QueryError
-from searchpod.fields import SAID_PREFIX, SEARCH_FIELDS
+from searchpod.fields import SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
 from searchpod.text.analysis import normalise, stem
 
@@ -210,7 +210,7 @@ def shape_of(query: Any) -> Shape:
 
 
 def body_field(field: str) -> bool:
-    return field == "body" or field.startswith(SAID_PREFIX)
+    return field == "body"
 
 
 def _undated_last(day: int) -> int:
@@ -244,40 +244,36 @@ def filters_for(schema: Any, options: SearchOptions, text: str) -> Any:
 NO_SUCH_SPEAKER = "no speaker by that name in the index"
 
 
-def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
-    """With ``speaker:NAME`` in the query, words match only what that speaker said.
-
-    Body terms move to the speaker's ``said_*`` field; title/host/summary alternatives drop.
-    """
-    wanted: list[set[str]] = []
+def speakers_asked(q: Any) -> list[frozenset[str]]:
+    """The index terms of each name in ``speaker:NAME`` clauses of ``q`` (QueryError for a
+    pattern or a range)."""
+    wanted: list[frozenset[str]] = []
     for sub in leaves(q):
         if getattr(sub, "fieldname", None) == "speaker" and not isinstance(sub, wq.Every):
             if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
                 raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
             words = sub.words if isinstance(sub, wq.Phrase) else [term_text(sub.text)]
-            wanted.append({term_text(w) for w in words})
+            wanted.append(frozenset(term_text(w) for w in words))
+    return wanted
+
+
+def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
+    """With ``speaker:NAME`` in the query, words match only what that speaker said.
+
+    Here: title/host/summary alternatives drop, and an unknown name matches nothing. The
+    ``speaker:`` clause keeps to episodes where the name is heard; which of their words that
+    speaker said is told by their passages (``searchpod.query.search``).
+    """
+    wanted = speakers_asked(q)
     if not wanted:
         return q
-    fields = [f for f in reader.indexed_field_names() if f.startswith(SAID_PREFIX)]
-    chosen = [
-        f
-        for f in fields
-        if all(words <= {stem(w) for w in f[len(SAID_PREFIX) :].split("_")} for words in wanted)
-    ]
-    if not chosen:
+    if not all(all(reader.doc_frequency("speaker", w) for w in words) for words in wanted):
         warnings.append(NO_SUCH_SPEAKER)
         return wq.NullQuery
 
     def rewrite(sub: Any) -> Any:
         field = getattr(sub, "fieldname", None)
-        if field == "body":
-            copies = []
-            for target in chosen:
-                clone = copy.copy(sub)
-                clone.fieldname = target
-                copies.append(clone)
-            return copies[0] if len(copies) == 1 else wq.Or(copies)
-        if field in SEARCH_FIELDS:
+        if field in SEARCH_FIELDS and field != "body":
             return wq.NullQuery
         if isinstance(sub, wq.CompoundQuery) or hasattr(sub, "child"):
             return sub.apply(rewrite)

@@ -122,6 +122,21 @@ class Reader:
         for docnum, fields in self._reader.iter_docs():
             yield int(docnum), dict(fields)
 
+    def passage_tables(self) -> Callable[[int], bytes | None]:
+        """Each document's passage table (``indexing.passages``), by docnum."""
+        column = self._reader.column_reader("passages")
+        return lambda docnum: column[docnum] or None
+
+    def live_docnums(self) -> Iterator[int]:
+        """The document numbers of the live documents."""
+        for docnum in self._reader.all_doc_ids():
+            yield int(docnum)
+
+    def days(self) -> Callable[[int], int]:
+        """Each document's publication day (a proleptic ordinal; 0 when undated), by docnum."""
+        column = self._reader.column_reader("day")
+        return lambda docnum: int(column[docnum] or 0)
+
     def holdings(self) -> Holdings:
         """What filters can match: the live episodes' shows, hosts, speakers, dates, numbers."""
         return holdings(self._searcher)
@@ -146,11 +161,17 @@ class Reader:
         found = _q.filters_for(self._searcher.schema, options, text)
         return None if found is None else Filter(found)
 
-    def prepare(self, q: Query, speaker: str | None, budget: Budget, warnings: list[str]) -> Query:
-        """``q`` limited to what ``speaker`` said (when given, or named in the query), with
-        its wildcard and fuzzy words expanded within ``budget`` (raises OverBudget)."""
+    def with_speaker(self, q: Query, speaker: str | None) -> Query:
+        """``q`` with ``--speaker`` as a ``speaker:`` clause (``q`` itself without one)."""
         if speaker:
-            q = Query(_q.both(q, self.parse(speaker, field="speaker")))
+            return Query(_q.both(q, self.parse(speaker, field="speaker")))
+        return q
+
+    def prepare(self, q: Query, speaker: str | None, budget: Budget, warnings: list[str]) -> Query:
+        """``q`` kept to episodes where ``speaker`` (when given, or named in the query) is
+        heard, with its wildcard and fuzzy words expanded within ``budget`` (raises
+        OverBudget). Which of their words that speaker said is told by their passages."""
+        q = self.with_speaker(q, speaker)
         q = Query(_q.restrict_to_speakers(q, self._reader, warnings))
         return Query(_q.bound_expansions(q, self._reader, budget, warnings))
 
@@ -167,16 +188,18 @@ class Reader:
         """The best ``depth`` matches of ``q`` in ``sort`` order (episodes in ``first``
         ahead of the others), with the total and the matched terms of each."""
         sortedby = _q.sort_facet(sort)
+        # Whoosh takes a set of docnums, not a frozenset.
+        within: Any = set(filters) if isinstance(filters, frozenset) else filters
         if sortedby is None:
             bulk = collect(
-                self._searcher, q, filters, depth=depth, first=first, keep_all_below=keep_all_below
+                self._searcher, q, within, depth=depth, first=first, keep_all_below=keep_all_below
             )
             if bulk is not None:
                 return Ranked(bulk.total, bulk.ranked, bulk.all_docs, bulk.characters)
         # limit=None collects every match in one pass, so the total is exact without running
         # the query a second time (Whoosh's len() on a limited result re-runs it).
         results = self._searcher.search(
-            budgeted(q), limit=None, filter=filters, sortedby=sortedby, terms=True
+            budgeted(q), limit=None, filter=within, sortedby=sortedby, terms=True
         )
         total = results.scored_length()
         if first:
@@ -262,6 +285,11 @@ def query_terms(q: Query, *, phrases: bool = True) -> list[Term]:
     return [(f, t if isinstance(t, bytes) else t.encode("utf-8")) for f, t in terms]
 
 
+def speakers_asked(q: Query) -> list[frozenset[str]]:
+    """The index terms of each name in the ``speaker:NAME`` clauses of ``q``."""
+    return _q.speakers_asked(q)
+
+
 def shape_of(q: Query) -> Shape:
     """The body words of ``q``: exact phrases and words on their own."""
     return _q.shape_of(q)
@@ -295,6 +323,7 @@ __all__ = [
     "plan_query",
     "query_terms",
     "shape_of",
+    "speakers_asked",
     "term_text",
     "with_near_words",
 ]

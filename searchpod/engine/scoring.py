@@ -11,7 +11,7 @@ from typing import Any
 from whoosh.scoring import BM25F
 
 
-def lucene_idf(doc_count: int, doc_frequency: int) -> float:
+def lucene_idf(doc_count: float, doc_frequency: float) -> float:
     """Lucene's BM25 IDF, ``log(1 + (N - df + 0.5) / (df + 0.5))``: never negative, and a word
     in most documents weighs little (Whoosh's ``log(N / (df + 1)) + 1`` keeps it near 1)."""
     return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))

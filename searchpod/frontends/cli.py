@@ -208,7 +208,7 @@ def index_cmd(
     err = _console(stderr=True)
     targets = list(paths) or [DEFAULT_DATA]
     try:
-        ix = Index.create(ctx.obj["index"])
+        ix = Index.create(ctx.obj["index"], rebuild=rebuild)
         with _progress(err, enabled=not as_json) as progress:
             report = ix.add_paths(
                 targets,

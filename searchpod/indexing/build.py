@@ -34,7 +34,6 @@ from searchpod.engine.writing import (
     tiered_merge,
 )
 from searchpod.errors import IngestError, SearchpodError
-from searchpod.fields import SAID_PREFIX
 from searchpod.indexing.documents import episode_document
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
@@ -98,11 +97,7 @@ def prepare_episode(episode: Episode, fingerprint: str, *, path: str, label: str
         for value in doc.values():
             if isinstance(value, str):
                 value.encode("utf-8")  # else Whoosh fails on it mid-commit, aborting the run
-        postings = {
-            name: encode_postings(value)
-            for name, value in doc.items()
-            if name == "body" or name.startswith(SAID_PREFIX)
-        }
+        postings = {name: encode_postings(value) for name, value in doc.items() if name == "body"}
     except UnicodeEncodeError as exc:
         # A lone surrogate ("\ud800" in a JSON string) cannot be written to the index.
         reason = f"text is not valid Unicode ({exc.reason}: {exc.object[exc.start : exc.end]!a})"

@@ -8,22 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import math
-import re
 import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
-from searchpod.fields import SAID_PREFIX
+from searchpod.indexing.passages import cut_passages, encode_passages
 from searchpod.model import Cue, Episode
-from searchpod.text.analysis import normalise
 from searchpod.text.safe import safe_url
-
-
-def said_field(speaker: str) -> str:
-    """The field holding what ``speaker`` said."""
-    return SAID_PREFIX + (re.sub(r"\W+", "_", normalise(speaker)).strip("_") or "unknown")
 
 
 def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[str, Any]:
@@ -52,29 +45,13 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
         doc["published"] = dt.datetime.combine(episode.published, dt.time())
     speakers = sorted({c.speaker for c in episode.cues if c.speaker})
     if speakers:
+        # Which episodes a name is heard in; what each said is in the passages' table.
         doc["speaker"] = " ".join(speakers)
-        doc.update(said_texts(episode.body, episode.cues))
     if episode.cues:
         doc["timing"] = encode_timing(episode.body, episode.cues)
+    # Every episode has passages (a page's text too): they are what moments rank.
+    doc["passages"] = encode_passages(cut_passages(episode.body, episode.cues))
     return doc
-
-
-def said_texts(body: str, cues: tuple[Cue, ...]) -> dict[str, str]:
-    """Per speaker, the body with every character not said by them replaced by a space."""
-    from searchpod.ingest.sources import cue_offsets  # indexing only: searches never need it
-
-    offsets = cue_offsets(body, cues)
-    parts: dict[str, list[str]] = {said_field(c.speaker): [] for c in cues if c.speaker}
-    blank_head = " " * (offsets[0] if offsets else 0)
-    for field in parts:
-        parts[field].append(blank_head)
-    for cue in cues:
-        own = said_field(cue.speaker) if cue.speaker else None
-        blank = " " * len(cue.text)
-        for field, chunks in parts.items():
-            chunks.append(cue.text if field == own else blank)
-            chunks.append(" ")
-    return {field: "".join(chunks) for field, chunks in parts.items()}
 
 
 class Timing:

@@ -40,10 +40,11 @@ from searchpod.errors import (
 from searchpod.text.analysis import ANALYSER_VERSION
 
 # Bump when the schema or stored-field layout changes incompatibly.
-SCHEMA_VERSION = 3  # 2: compact TranscriptCharacters values; 3: searchpod.codec segments
-# Versions this searchpod reads. Its first write to a version-2 index marks it 3, so that an
-# older searchpod (which can't load searchpod.codec) refuses it instead of failing in Whoosh.
-READABLE_SCHEMA_VERSIONS = (2, 3)
+# 2: compact TranscriptCharacters values; 3: searchpod.codec segments; 4: passages.
+SCHEMA_VERSION = 4
+# Versions this searchpod reads. Moments rank the passages every episode of a version-4 index
+# holds: an older index has none, and asks for a rebuild.
+READABLE_SCHEMA_VERSIONS = (4,)
 META_FILE = "searchpod.json"
 STEMS_DIR = "stems"
 STAT_CACHE_FILE = "files.marshal"

@@ -10,8 +10,10 @@ import dataclasses
 import re
 import time
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from searchpod.engine.reader import (
     EXPANSION_BUDGET_S,
@@ -36,12 +38,14 @@ from searchpod.engine.reader import (
     plan_query,
     query_terms,
     shape_of,
+    speakers_asked,
     term_text,
     with_near_words,
 )
 from searchpod.errors import QueryError
 from searchpod.fields import SEARCH_FIELDS
 from searchpod.indexing.documents import Timing
+from searchpod.indexing.passages import Passages, decode_passages
 from searchpod.model import Hit, SearchResults
 from searchpod.options import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, SearchOptions, Sort
 from searchpod.query import ranking
@@ -63,6 +67,7 @@ _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
 TEXT_FIELDS = frozenset({*SEARCH_FIELDS, "show"})
 _SHORT_FIELDS = frozenset({"title", "summary", "host", "show"})
 KNOWN_FIELDS = frozenset({*SEARCH_FIELDS, "show", "speaker", "episode", "published", "id"})
+T = TypeVar("T")
 
 
 def run_search(searcher: Reader, text: str, options: SearchOptions) -> SearchResults:
@@ -71,65 +76,27 @@ def run_search(searcher: Reader, text: str, options: SearchOptions) -> SearchRes
     Everything the query asks for shares one budget of work (``QUERY_BUDGET_S``: expanding
     its words, matching, facets, snippets); a query that needs more is a QueryError.
     """
+    return within_budget(text, lambda budget: _search(searcher, text, options, budget))
+
+
+def within_budget(text: str, work: Callable[[Budget], T]) -> T:
+    """``work(budget)`` under one query's budget of work; over it, a QueryError on ``text``."""
     budget = Budget()
     try:
         with budget.running():
-            return _search(searcher, text, options, budget)
+            return work(budget)
     except OutOfTime:
         raise QueryError(text, budget.too_slow()) from None
 
 
 def _search(searcher: Reader, text: str, options: SearchOptions, budget: Budget) -> SearchResults:
-    validate_query(text)
-    warnings: list[str] = []
-    parsed = searcher.parse(text)
-    steps = plan_query(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
-    terms_left = budget.terms
-    try:
-        prepared = _prepare(searcher, steps.strict, options, budget, warnings)
-    except OverBudget:
-        raise QueryError(text, budget.too_much()) from None
-    near: dict[str, list[tuple[str, int]]] = {}
-    if options.fuzzy:
-        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
-    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
-    filters = searcher.filters(options, text)
-    results = _run(searcher, query, filters, options)
-    fuzzy_used = options.fuzzy
-    suggestion = None
-    if results.total == 0:
-        # Suggestions cost a look through the vocabulary: only when nothing matched.
-        unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
-        suggestion = _suggestion(searcher, text, unknown)
-        if suggestion is not None and not options.fuzzy:
-            # A word is unknown and near a known one: that is what the user meant.
-            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
-            found = _run(searcher, nearer, filters, options)
-            if found.total:  # else (filters) the suggestion is shown as a suggestion
-                near, query, results, fuzzy_used = unknown, nearer, found, True
-    relaxed = False
-    few = min(relax_below(options.limit), searcher.doc_count())
-    if steps.relaxed is not None and results.total < few:
-        # The same words expand to the same terms again: the same count, the time left.
-        budget.terms = terms_left
-        try:
-            wider = _prepare(searcher, steps.relaxed, options, budget, [])
-        except OverBudget:
-            wider = None  # out of time: the full matches are what there is
-        if wider is not None:
-            wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
-            more = _run(searcher, wider, filters, options, first=results.all_docs)
-            if more.total > results.total:
-                query, results, relaxed = wider, more, True
-    if fuzzy_used and not options.fuzzy and results.total:
-        warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
-    if budget.exhausted:
-        warnings.append(budget.cut_short())
+    found = resolve(searcher, text, options, budget)
+    query, filters, results, warnings = found.query, found.filters, found.page, found.warnings
     if options.sort is not Sort.RELEVANCE:
         scores = searcher.scores(query, (d for d, _ in results.docs))
         # Sorted by date, the engine's score is the sort key, not what Hit.score promises.
         results.docs = [(d, scores.get(d, 0.0)) for d, _ in results.docs]
-    hits = tuple(_hits(searcher, results, query, steps.fillers))
+    hits = tuple(_hits(searcher, results, query, found.fillers, found.speakers))
     undated = sum(h.published is None for h in hits)
     if options.sort is not Sort.RELEVANCE and undated:
         # Transcript-only folders often carry no dates at all: say so rather than let
@@ -147,11 +114,99 @@ def _search(searcher: Reader, text: str, options: SearchOptions, budget: Budget)
         hits=hits,
         page=options.page,
         limit=options.limit,
-        suggestion=suggestion,
+        suggestion=found.suggestion,
         facets=facets,
         warnings=tuple(dict.fromkeys(warnings)),
-        fuzzy=fuzzy_used,
-        relaxed=relaxed,
+        fuzzy=found.fuzzy,
+        relaxed=found.relaxed,
+    )
+
+
+@dataclass
+class Resolved:
+    """A query as the search runs it: parsed, planned, expanded, relaxed or not, and the
+    page of episodes that decided it."""
+
+    query: Query
+    filters: Filter | None
+    page: _Page
+    fillers: frozenset[str]
+    suggestion: str | None
+    fuzzy: bool
+    relaxed: bool
+    warnings: list[str]
+    # Each ``speaker:`` name's index terms: matches count only in passages they said.
+    speakers: list[frozenset[str]] = dataclasses.field(default_factory=list)
+
+
+def resolve(
+    searcher: Reader, text: str, options: SearchOptions, budget: Budget, *, rank: bool = True
+) -> Resolved:
+    """The query to run for ``text``: every word, near spellings when nothing matched, most
+    of the words when few episodes hold them all. ``rank=False`` skips the proximity re-rank
+    of the page (for callers that only need the query)."""
+    validate_query(text)
+    warnings: list[str] = []
+    parsed = searcher.parse(text)
+    steps = plan_query(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    terms_left = budget.terms
+    try:
+        prepared = _prepare(searcher, steps.strict, options, budget, warnings)
+    except OverBudget:
+        raise QueryError(text, budget.too_much()) from None
+    near: dict[str, list[tuple[str, int]]] = {}
+    if options.fuzzy:
+        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
+    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
+    filters = searcher.filters(options, text)
+    speakers = speakers_asked(searcher.with_speaker(parsed, options.speaker))
+
+    def run(
+        q: Query,
+        filters: Filter | None,
+        options: SearchOptions,
+        first: frozenset[int] = frozenset(),
+    ) -> _Page:
+        if speakers:  # only episodes where the speaker said the words
+            said = _said_by_filter(searcher, q, filters, speakers)
+            if not said:  # (an empty filter would be no filter to the engine)
+                return _Page(total=0, docs=[], matched={})
+            return _run(searcher, q, said, options, first, rank=rank)
+        return _run(searcher, q, filters, options, first, rank=rank)
+
+    results = run(query, filters, options)
+    fuzzy_used = options.fuzzy
+    suggestion = None
+    if results.total == 0:
+        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
+        suggestion = _suggestion(searcher, text, unknown)
+        if suggestion is not None and not options.fuzzy:
+            # A word is unknown and near a known one: that is what the user meant.
+            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
+            found = run(nearer, filters, options)
+            if found.total:  # else (filters) the suggestion is shown as a suggestion
+                near, query, results, fuzzy_used = unknown, nearer, found, True
+    relaxed = False
+    few = min(relax_below(options.limit), searcher.doc_count())
+    if steps.relaxed is not None and results.total < few:
+        # The same words expand to the same terms again: the same count, the time left.
+        budget.terms = terms_left
+        try:
+            wider = _prepare(searcher, steps.relaxed, options, budget, [])
+        except OverBudget:
+            wider = None  # out of time: the full matches are what there is
+        if wider is not None:
+            wider = with_near_words(wider, _near_terms(near), typos.NEAR_BOOST)
+            more = run(wider, filters, options, first=results.all_docs)
+            if more.total > results.total:
+                query, results, relaxed = wider, more, True
+    if fuzzy_used and not options.fuzzy and results.total:
+        warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
+    if budget.exhausted:
+        warnings.append(budget.cut_short())
+    return Resolved(
+        query, filters, results, steps.fillers, suggestion, fuzzy_used, relaxed, warnings, speakers
     )
 
 
@@ -160,7 +215,16 @@ def _why_empty(
 ) -> list[str]:
     """``warnings`` with the reason a filtered search found nothing: a filter no episode
     can pass, else how many episodes match when the filters are left out."""
-    named = filter_warnings(searcher.holdings(), options)
+    held = searcher.holdings()
+    if options.speaker:
+        table = searcher.passage_tables()
+        names: set[str] = set()
+        for docnum in searcher.live_docnums():
+            blob = table(docnum)
+            if blob:
+                names.update(n for n in decode_passages(blob).speakers if n)
+        held = dataclasses.replace(held, speakers=tuple(sorted(names)))
+    named = filter_warnings(held, options)
     if any(w.startswith("no speaker named") for w in named):
         # The same news, with the names that there are.
         warnings = [w for w in warnings if w != NO_SUCH_SPEAKER]
@@ -180,6 +244,58 @@ def _prepare(
     """A planned query with its speaker restriction applied and its expansions bounded
     (raises OverBudget when the budget ran out before a word could expand at all)."""
     return searcher.prepare(q, options.speaker, budget, warnings)
+
+
+def _said_by_filter(
+    searcher: Reader, query: Query, filters: Filter | None, speakers: list[frozenset[str]]
+) -> frozenset[int]:
+    """The episodes matching ``query`` within ``filters`` where one of the speakers asked
+    for said a matching word (in a passage that is theirs)."""
+    matched = all_matches(searcher, query, filters)
+    table = searcher.passage_tables()
+    return frozenset(
+        d for d, ms in matched.items() if said_by(_passages(table, d, ms), ms, speakers)
+    )
+
+
+def all_matches(searcher: Reader, query: Query, filters: Filter | None) -> dict[int, list[Match]]:
+    """Every episode matching ``query`` within ``filters``, with the query's matches in its
+    body (empty for one matched on its title or summary only)."""
+    found = searcher.ranked(query, filters, sort=Sort.RELEVANCE, depth=searcher.doc_count_all())
+    matched = {d: terms for d, _, terms in found.ranked}
+    return _body_chars(searcher, matched, shape_of(query), found.known)
+
+
+def _passages(table: Callable[[int], bytes | None], docnum: int, matches: list[Match]) -> Passages:
+    blob = table(docnum)
+    # Every episode of an index of this version has its passages; should one be missing,
+    # its whole body is one passage.
+    return (
+        decode_passages(blob) if blob else Passages([0], max((m.end for m in matches), default=0))
+    )
+
+
+def said_by(
+    passages: Passages, matches: list[Match], speakers: list[frozenset[str]]
+) -> list[Match]:
+    """``matches`` said in a passage whose speaker's name holds every name asked for."""
+    if not speakers:
+        return matches
+    names = passages.speakers
+    fits = [all(words <= _name_terms(name) for words in speakers) for name in names]
+    if not any(fits):
+        return []
+    ids, starts = passages.speaker_ids, passages.starts
+    out = []
+    for m in matches:
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0 and ids[i] >= 0 and fits[ids[i]]:
+            out.append(m)
+    return out
+
+
+def _name_terms(name: str) -> frozenset[str]:
+    return frozenset(stem(m.group()) for m in TOKEN_PATTERN.finditer(name))
 
 
 def validate_query(text: str) -> None:
@@ -241,9 +357,11 @@ class _Page:
 def _run(
     searcher: Reader,
     query: Query,
-    filters: Filter | None,
+    filters: Filter | frozenset[int] | None,
     options: SearchOptions,
     first: frozenset[int] = frozenset(),
+    *,
+    rank: bool = True,
 ) -> _Page:
     """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
     needed = options.page * options.limit
@@ -251,7 +369,8 @@ def _run(
     shape = shape_of(query)
     # Proximity needs two things to bring together: two words, a word and a phrase, ...
     by_relevance = options.sort is Sort.RELEVANCE
-    rerank = by_relevance and RERANK_DEPTH > 0 and len(shape.loose) + len(shape.phrases) > 1
+    rerank = rank and by_relevance and RERANK_DEPTH > 0
+    rerank = rerank and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
     found: Ranked = searcher.ranked(
         query,
@@ -313,9 +432,10 @@ def _rerank_by_proximity(
 
     BM25 scores each word on its own; someone searching for a moment remembers words said
     in one breath. A title or summary holding several of the words counts as together too.
-    Only the head is re-scored, and a bonus only raises a score, so the order past the head
-    stays BM25's and paging stays stable (page 4 never reorders pages 1-3). Full matches
-    (``first``) stay ahead of partial ones. Single-word queries are left as they are.
+    Only the head is re-scored (its scores become the blended ones), and a bonus only raises
+    a score, so the order past the head stays BM25's and paging stays stable (page 4 never
+    reorders pages 1-3). Full matches (``first``) stay ahead of partial ones. Single-word
+    queries are left as they are.
 
     Only the first ``needed`` come out in their exact order (the rest follow): the bonus is
     at most the sum of the words' weights, and the head is in BM25 order, so once an
@@ -361,8 +481,10 @@ def _rerank_by_proximity(
         chars.update(_body_chars(searcher, {d: terms for d, _, terms in batch}, shape, known))
         keys.extend(key(i) for i in range(done, done + len(batch)))
         done += len(batch)
-    order = [i for _, _, i in sorted(keys)]
-    return [head[i] for i in order] + head[done:] + ranked[RERANK_DEPTH:], chars
+    # The score shown is the one ranked by (BM25 with proximity added), so scores never
+    # rise down a page.
+    reranked = [(head[i][0], -blended, head[i][2]) for _, blended, i in sorted(keys)]
+    return reranked + head[done:] + ranked[RERANK_DEPTH:], chars
 
 
 def _is_word_field(field: str) -> bool:
@@ -370,7 +492,11 @@ def _is_word_field(field: str) -> bool:
 
 
 def _hits(
-    searcher: Reader, page: _Page, query: Query, ignore: frozenset[str] = frozenset()
+    searcher: Reader,
+    page: _Page,
+    query: Query,
+    ignore: frozenset[str] = frozenset(),
+    speakers: list[frozenset[str]] | None = None,
 ) -> Iterable[Hit]:
     if not page.docs:
         return  # an empty index has no columns to open
@@ -381,6 +507,9 @@ def _hits(
     missing = {d: terms for d, terms in page.matched.items() if d not in chars}
     if missing:
         chars.update(_body_chars(searcher, missing, shape_of(query)))
+    if speakers:  # snippets of what the speaker asked for said
+        table = searcher.passage_tables()
+        chars = {d: said_by(_passages(table, d, ms), ms, speakers) for d, ms in chars.items()}
     if ignore:
         # Filler words score, and count in proximity (a remembered line holds "which" and
         # "would" too), but they are not what was looked for: no highlights.

@@ -95,14 +95,17 @@ def test_sort_fuzzy_and_facets(client):
 
 @pytest.mark.parametrize("endpoint", ["/api/search", "/api/moments"])
 def test_paging(client, endpoint):
+    total = client.get(endpoint, params={"q": "lighthouse"}).json()["total"]
+    numbers = range(1, (total + 1) // 2 + 1)
     pages = [
         client.get(endpoint, params={"q": "lighthouse", "limit": "2", "page": str(p)}).json()
-        for p in (1, 2, 3)
+        for p in numbers
     ]
     key = "hits" if endpoint == "/api/search" else "moments"
     seen = [(r["id"], r.get("start")) for page in pages for r in page[key]]
-    assert len(seen) == len(set(seen)) == pages[0]["total"]
-    assert [p["page"] for p in pages] == [1, 2, 3]
+    assert len(seen) == len(set(seen)) == total >= 3
+    assert [p["page"] for p in pages] == list(numbers)
+    assert {p["total"] for p in pages} == {total}
     assert all(p["limit"] == 2 for p in pages)
 
 

@@ -142,12 +142,15 @@ def test_current_cue_is_the_one_being_said():
 def test_results_are_grouped_by_episode_each_title_once(client):
     html = client.get("/", params={"q": "lighthouse"}).text
     assert html.count(">Eps 1: Lighthouse keepers of the north</a></h2>") == 1
-    assert "Harbour Lights · episode 1 · 2021-03-14 · 3 moments" in html
+    counted = re.search(r"Harbour Lights · episode 1 · 2021-03-14 · (\d+) moments", html)
+    assert counted, "the episode's line says how many of its moments are shown"
+    shown = int(counted.group(1))
     group = html[html.index("Eps 1: Lighthouse keepers") :]
     group = group[: group.index("</ol></li>")]
     times = re.findall(r'aria-label="Play from ([\d:]+)"', group)
-    assert times == sorted(times, key=lambda t: [int(x) for x in t.split(":")]) and len(times) == 3
-    assert group.count('class="share-link"') == 3
+    assert times == sorted(times, key=lambda t: [int(x) for x in t.split(":")])
+    assert len(times) == shown >= 2
+    assert group.count('class="share-link"') == shown
 
 
 def test_share_links_name_the_line_so_a_browser_scrolls_there_without_a_script(client):

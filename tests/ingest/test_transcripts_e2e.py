@@ -212,3 +212,17 @@ def test_show_command_reads_an_episode(tmp_path: Path, paired: Path) -> None:
     assert [c["speaker"] for c in data["cues"]] == ["Ana Lima", "Felix Grant", "Felix Grant"]
     missing = CliRunner().invoke(main, ["--index", str(index), "show", "nope"])
     assert missing.exit_code == 2 and "no episode with id 'nope'" in missing.stderr
+
+
+def test_speakers_add_no_fields_to_the_index(tmp_path: Path, paired: Path) -> None:
+    # What each speaker said is in the passages' table: the schema is the same for an
+    # archive of a thousand names as for one without any.
+    from searchpod.engine.fields import build_schema
+
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([paired])
+    names = ix._read(lambda searcher: sorted(searcher._searcher.reader().indexed_field_names()), "fields")
+    assert set(names) <= set(build_schema().names())
+    assert not [n for n in names if "felix" in n or "lima" in n]
+    moment = ix.moments("rivets", speaker="felix").moments[0]
+    assert moment.speaker == "Felix Grant"
