@@ -221,7 +221,9 @@ def test_speakers_add_no_fields_to_the_index(tmp_path: Path, paired: Path) -> No
 
     ix = Index.create(tmp_path / "ix")
     ix.add_paths([paired])
-    names = ix._read(lambda searcher: sorted(searcher._searcher.reader().indexed_field_names()), "fields")
+    names = ix._read(
+        lambda searcher: sorted(searcher._searcher.reader().indexed_field_names()), "fields"
+    )
     assert set(names) <= set(build_schema().names())
     assert not [n for n in names if "felix" in n or "lima" in n]
     moment = ix.moments("rivets", speaker="felix").moments[0]
