@@ -6,6 +6,11 @@ raised and chained with ``from exc``; callers only ever need to catch these.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from searchpod.model import IndexReport
+
 
 class SearchpodError(Exception):
     """Base class of every error searchpod raises on purpose."""
@@ -104,3 +109,16 @@ class IndexWriteError(SearchpodError):
         super().__init__(f"{reason} while writing {path} (the index keeps its last commit)")
         self.path = path
         self.reason = reason
+
+
+class IndexingCancelled(SearchpodError):
+    """``Index.build`` was cancelled (its ``cancel`` token set): no index was published.
+
+    ``add_paths`` and ``sync_feeds`` return a report with ``cancelled=True`` instead; a
+    build has no index to return. ``report`` says what was found before it stopped.
+    """
+
+    def __init__(self, path: str, report: IndexReport) -> None:
+        super().__init__(f"building {path} was cancelled: no index was published")
+        self.path = path
+        self.report = report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -12,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from searchpod.engine.searchers import SearcherPool
-from searchpod.errors import EpisodeNotFoundError, QueryError, SearchpodError
+from searchpod.errors import EpisodeNotFoundError, IndexingCancelled, QueryError, SearchpodError
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids
+from searchpod.indexing.progress import Progress, event_sink
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
 from searchpod.indexing.update import (
-    Progress,
     create_generation,
     disk_errors,
     gather,
@@ -112,12 +113,14 @@ class Index:
         *,
         progress: Progress | None = None,
         speaker_labels: bool = True,
+        cancel: threading.Event | None = None,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
         next attempt simply starts again. ``speaker_labels=False``: no speakers from
-        ``Name:`` labels in transcript text.
+        ``Name:`` labels in transcript text. ``progress`` and ``cancel`` as for ``add_paths``;
+        a cancelled build raises IndexingCancelled (there is no index to return).
         """
         index_dir = IndexDir(path)
         gathered = gather(list(sources), index_dir.path, labels=speaker_labels)
@@ -130,8 +133,12 @@ class Index:
                 gathered.feeds,
                 gathered.failures,
                 existing={},
-                progress=progress,
+                progress=event_sink(progress),
+                cancel=cancel,
             )
+            if report.cancelled:
+                shutil.rmtree(gen, ignore_errors=True)  # never published: nobody reads it
+                raise IndexingCancelled(str(index_dir.path), report)
             index_dir.publish(gen)
         return cls(path), with_skipped(report, gathered.skipped)
 
@@ -152,6 +159,7 @@ class Index:
         on_wait: Callable[[], None] | None = None,
         allow_private_hosts: bool = False,
         speaker_labels: bool = True,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
@@ -162,7 +170,25 @@ class Index:
         Feeds given as URLs may not send searchpod to loopback, private or link-local
         addresses unless ``allow_private_hosts``.
         ``speaker_labels=False``: no speakers from ``Name:`` labels in transcript text.
+
+        ``progress`` is called in this thread with each event (``FilesFound``, then an
+        ``EpisodeParsed`` or ``EpisodeFailed`` per episode, ``Committed`` last). Once
+        ``cancel`` (a ``threading.Event``) is set, from any thread, the run stops at its next
+        safe point: the index keeps its last commit, none of the run's files are left, and
+        the report has ``cancelled=True``. Large runs use worker processes that never run
+        the calling program again: no ``if __name__ == "__main__":`` is needed.
+
+        >>> ix = Index.create("my-index")
+        >>> report = ix.add_paths(["episodes/"], progress=print)
+        FilesFound(to_index=3, unchanged=0, failed=0)
+        EpisodeParsed(done=1, total=3, episode_id='episodes/eps-1.txt')
+        EpisodeParsed(done=2, total=3, episode_id='episodes/eps-2.txt')
+        EpisodeParsed(done=3, total=3, episode_id='episodes/eps-3.txt')
+        Committed(added=3, updated=0, removed=0)
+        >>> len(report.added), len(ix.add_paths(["episodes/"]).unchanged)
+        (3, 3)
         """
+        sink = event_sink(progress)
         self._dir.refuse_links(self._dir.current())
         paths = list(paths)
         if self._listings is None:
@@ -178,12 +204,19 @@ class Index:
         )
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths
+        if cancel is not None and cancel.is_set():  # a safe point: the sources are read
+            return IndexReport(failed=tuple(failures), downloads=feeds.downloads, cancelled=True)
         with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 gen = create_generation(self._dir)
                 groups, _ = unique_ids(groups, file_paths, existing={})
-                report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
-                self._dir.publish(gen)
+                report = ingest(
+                    gen, groups, feeds, failures, existing={}, progress=sink, cancel=cancel
+                )
+                if report.cancelled:
+                    shutil.rmtree(gen, ignore_errors=True)  # never published: nobody reads it
+                else:
+                    self._dir.publish(gen)
             else:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
@@ -203,9 +236,10 @@ class Index:
                     feeds,
                     failures,
                     existing,
-                    progress=progress,
+                    progress=sink,
                     prune=stale,
                     analyser=self._indexing_analyser(gen),
+                    cancel=cancel,
                 )
         return with_skipped(report, gathered.skipped)
 
@@ -224,9 +258,10 @@ class Index:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         allow_private_hosts: bool = False,
         speaker_labels: bool = True,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Index new and changed episodes of every remembered feed; drop ones they no longer
-        list. Options as for ``add_paths``. Raises SearchpodError when no feed is remembered."""
+        list. Options (``progress`` and ``cancel`` too) as for ``add_paths``. Raises SearchpodError when no feed is remembered."""
         feeds = self.feeds.list()
         if not feeds:
             raise SearchpodError("no feeds yet: add one with 'searchpod feed add URL'")
@@ -237,6 +272,7 @@ class Index:
             lock_timeout=lock_timeout,
             allow_private_hosts=allow_private_hosts,
             speaker_labels=speaker_labels,
+            cancel=cancel,
         )
 
     def optimize(

@@ -260,6 +260,10 @@ class IndexReport:
     failed: tuple[IngestFailure, ...] = ()
     downloads: int = 0
     skipped: tuple[SkippedFiles, ...] = ()
+    # The run was cancelled (its ``cancel`` token set) before its commit: nothing changed.
+    cancelled: bool = False
+    # What the run wants you to know that is not a failure (e.g. it did without workers).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -274,4 +278,7 @@ class IndexReport:
             "downloaded": self.downloads,
             "failed": [f.to_dict() for f in self.failed],
             "skipped": [s.to_dict() for s in self.skipped],
+            # Only when they say something: the shape of an ordinary run's JSON is unchanged.
+            **({"cancelled": True} if self.cancelled else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }

@@ -77,6 +77,7 @@ class Commit:
         from whoosh.index import open_dir
 
         self._live = dict(live) if live is not None else None
+        self._gen = gen
         # _lk=False: our write lock is held for the whole run. Whoosh's own lock would also
         # stay held for good if creating the writer failed (a full disk), as nothing could
         # release it, and every later run in this process would fail with LockError.
@@ -115,7 +116,26 @@ class Commit:
         return self._live
 
     def cancel(self) -> None:
+        """Drop everything since the last commit, the files of the segments being written
+        (this run's and its workers') included: a cancelled or failed run leaves nothing."""
         self._writer.cancel()
+        discard_uncommitted(self._gen)
+
+
+def discard_uncommitted(gen: Path) -> None:
+    """Remove the segment files of ``gen`` that its last commit does not name.
+
+    Whoosh does this at every commit; a run that ends without one (cancelled, failed, or its
+    workers killed) does it here. Only the run holding the write lock may call it.
+    """
+    from whoosh.index import clean_files, open_dir
+
+    try:
+        ix = open_dir(str(gen))
+        toc = ix._read_toc()
+        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    except Exception:  # on the way out of a failed run: the next commit sweeps them
+        pass
 
 
 class SegmentBuilder:
