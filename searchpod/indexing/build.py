@@ -30,7 +30,7 @@ from searchpod.errors import IngestError, SearchpodError
 from searchpod.indexing.documents import SAID_PREFIX, episode_document
 from searchpod.indexing.progress import check_cancel
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
-from searchpod.indexing.worker import receive, send
+from searchpod.indexing.worker import boot_code, receive, send
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import Episode, IngestFailure
 from searchpod.text import analysis
@@ -245,12 +245,7 @@ def worker_command(parent: int) -> list[str]:
     if not name.startswith(("python", "pypy")):
         # Python embedded in another program (sys.executable names that program).
         raise WorkersUnavailable(f"{name!r} is not a Python interpreter")
-    root = str(Path(__file__).resolve().parents[2])
-    # searchpod's own folder first, not the working directory (where -c would look first).
-    code = (
-        f"import sys; sys.path[0] = {root!r}; "
-        f"from searchpod.indexing.worker import main; main({parent})"
-    )
+    code = boot_code(str(Path(__file__).resolve().parents[2]), parent)
     return [executable, *_interpreter_flags(), "-c", code]
 
 

@@ -57,22 +57,37 @@ def _read_exactly(stream: IO[bytes], n: int) -> bytes:
     return b"".join(chunks)
 
 
+def boot_code(root: str, parent: int) -> str:
+    """The program a worker runs (``python -c``): die with the run, then serve it.
+
+    Asking the kernel to kill us with the run (``PR_SET_PDEATHSIG``, Linux) comes first,
+    before importing searchpod takes its second: a run killed meanwhile leaves nothing. Then
+    searchpod's own folder goes first on ``sys.path``, not the working directory.
+    """
+    return (
+        "import os, sys\n"
+        "if sys.platform.startswith('linux'):\n"
+        "    try:\n"
+        "        import ctypes, signal\n"
+        f"        ctypes.CDLL(None).prctl({_PR_SET_PDEATHSIG}, signal.SIGKILL, 0, 0, 0)\n"
+        "    except (OSError, AttributeError):\n"
+        "        pass\n"
+        f"if os.getppid() != {parent}:\n"
+        "    os._exit(1)\n"
+        f"sys.path[0] = {root!r}\n"
+        "from searchpod.indexing.worker import main\n"
+        f"main({parent})\n"
+    )
+
+
 def _leave_with_parent(parent: int) -> None:
     """End this worker soon after the run that started it dies, even by SIGKILL.
 
-    On Linux the kernel kills us when the run's thread that started us ends
-    (``PR_SET_PDEATHSIG``); everywhere, a watchdog ends us when our parent changes.
+    On Linux the kernel does it (``boot_code``); everywhere, this watchdog ends us when our
+    parent changes.
     """
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # the watchdog below still works
     if os.getppid() != parent:
-        os._exit(1)  # the run died before we could ask to die with it
+        os._exit(1)  # the run died before we could watch it
 
     def watch() -> None:
         while os.getppid() == parent:
