@@ -11,6 +11,7 @@ from searchpod.engine import lean_import  # noqa: F401  (first: it decides how W
 from searchpod.errors import (
     EpisodeNotFoundError,
     FetchError,
+    IndexingCancelled,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -22,6 +23,13 @@ from searchpod.errors import (
     UnsafeIndexError,
 )
 from searchpod.index import Index, IndexStats
+from searchpod.indexing.progress import (
+    Committed,
+    EpisodeFailed,
+    EpisodeParsed,
+    FilesFound,
+    ProgressEvent,
+)
 from searchpod.model import (
     Cue,
     Episode,
@@ -39,10 +47,14 @@ __version__ = "0.1.0"
 legacy.install()  # class paths pickled into existing indexes (see searchpod.legacy)
 
 __all__ = [
+    "Committed",
     "Cue",
     "Episode",
+    "EpisodeFailed",
     "EpisodeNotFoundError",
+    "EpisodeParsed",
     "FetchError",
+    "FilesFound",
     "Hit",
     "Index",
     "IndexLockedError",
@@ -51,11 +63,13 @@ __all__ = [
     "IndexStats",
     "IndexVersionError",
     "IndexWriteError",
+    "IndexingCancelled",
     "IngestError",
     "IngestFailure",
     "Moment",
     "MomentResults",
     "OptionError",
+    "ProgressEvent",
     "QueryError",
     "SearchOptions",
     "SearchResults",

@@ -11,13 +11,32 @@ import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union, cast
+from typing import cast
 
 from searchpod.model import IngestFailure
 
 
 @dataclass(frozen=True)
-class FilesFound:
+class ProgressEvent:
+    """What an indexing run tells its ``progress`` callable: one of the events below.
+
+    They come in order, in the thread that called ``add_paths``/``build``/``sync_feeds``:
+    ``FilesFound``, then an ``EpisodeParsed`` or ``EpisodeFailed`` per episode, and
+    ``Committed`` last (unless nothing needed writing, or the run was cancelled).
+
+    >>> from searchpod import Index, ProgressEvent, EpisodeParsed
+    >>> def show(event: ProgressEvent) -> None:
+    ...     if isinstance(event, EpisodeParsed):
+    ...         print(f"{event.done}/{event.total}")
+    >>> report = Index.create("my-index").add_paths(["episodes/"], progress=show)
+    1/3
+    2/3
+    3/3
+    """
+
+
+@dataclass(frozen=True)
+class FilesFound(ProgressEvent):
     """The sources were read and compared with the index: what this run will do.
 
     ``to_index`` episodes are new or changed (each will be parsed or fail), ``unchanged``
@@ -34,7 +53,7 @@ class FilesFound:
 
 
 @dataclass(frozen=True)
-class EpisodeParsed:
+class EpisodeParsed(ProgressEvent):
     """One more episode parsed and written (``done`` of ``total``), not yet committed.
 
     >>> from searchpod import EpisodeParsed
@@ -49,7 +68,7 @@ class EpisodeParsed:
 
 
 @dataclass(frozen=True)
-class EpisodeFailed:
+class EpisodeFailed(ProgressEvent):
     """One more episode (``done`` of ``total``) could not be indexed; ``failure`` says why.
 
     >>> from searchpod import EpisodeFailed, IngestFailure
@@ -65,7 +84,7 @@ class EpisodeFailed:
 
 
 @dataclass(frozen=True)
-class Committed:
+class Committed(ProgressEvent):
     """The run's one commit landed: searches now see it. The last event of a run that wrote.
 
     >>> from searchpod import Committed
@@ -78,7 +97,6 @@ class Committed:
     removed: int
 
 
-ProgressEvent = Union[FilesFound, EpisodeParsed, EpisodeFailed, Committed]  # noqa: UP007
 ProgressCallback = Callable[[ProgressEvent], None]
 # Before events: ``progress(done, total, episode_id)`` per episode (still accepted).
 LegacyProgress = Callable[[int, int, str], None]
