@@ -46,7 +46,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IndexStats:
-    """What ``searchpod stats`` shows."""
+    """What ``searchpod stats`` shows.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> stats = ix.stats()
+    >>> stats.episodes, stats.shows
+    (3, {'Deep Water': 1, 'Harbour Lights': 2})
+    """
 
     path: str
     episodes: int

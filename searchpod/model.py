@@ -20,6 +20,11 @@ class Cue:
     A cue joined from several source cues (a sentence split over captions) lists them in
     ``parts``: ``(offset in text, start, end)`` of each, so a word's time is its own source
     cue's, not the first one's. Empty for a cue that is a single source cue.
+
+    >>> from searchpod import Cue
+    >>> cue = Cue("Welcome back to the show.", start=62.5, end=65.0, speaker="Mara")
+    >>> cue.start, cue.speaker
+    (62.5, 'Mara')
     """
 
     text: str
@@ -82,7 +87,15 @@ class Page:
 
 @dataclass(frozen=True)
 class Episode:
-    """One searchable episode: a page, a transcript, or both paired by file name."""
+    """One searchable episode: a page, a transcript, or both paired by file name.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> episode = ix.get("episodes/eps-1.txt")
+    >>> episode.title, episode.host
+    ('Eps 1: Lighthouse keepers of the north', 'Mara Okafor')
+    """
 
     id: str
     title: str
@@ -121,6 +134,10 @@ class Snippet:
 
     ``highlights`` are ``(start, end)`` character offsets into ``text``. ``start``/``end``
     are seconds into the episode where timing is known; ``link`` jumps there.
+
+    >>> from searchpod import Snippet
+    >>> Snippet("the keeper climbed", highlights=((4, 10),)).plain()
+    'the **keeper** climbed'
     """
 
     text: str
@@ -155,7 +172,15 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked episode in a result set."""
+    """One ranked episode in a result set.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> hit = ix.search("lighthouse").hits[0]
+    >>> hit.id, hit.show
+    ('episodes/eps-1.txt', 'Harbour Lights')
+    """
 
     id: str
     title: str
@@ -191,7 +216,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """A page of hits. ``total`` counts every matching episode, not just this page."""
+    """A page of hits. ``total`` counts every matching episode, not just this page.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> results = ix.search("keepers")
+    >>> results.total, [hit.id for hit in results.hits]
+    (2, ['episodes/eps-1.txt', 'episodes/eps-3.txt'])
+    """
 
     query: str
     total: int
@@ -222,7 +255,13 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class IngestFailure:
-    """A file (or URL) that could not be ingested, and why, in one line."""
+    """A file (or URL) that could not be ingested, and why, in one line.
+
+    >>> from searchpod import Index
+    >>> report = Index.create("my-index").add_paths(["episodes/", "missing.vtt"])
+    >>> [(failure.source, failure.reason) for failure in report.failed]
+    [('missing.vtt', 'no such file or folder')]
+    """
 
     source: str
     reason: str
@@ -251,7 +290,13 @@ class SkippedFiles:
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What one indexing run did. Counts are episodes; ``failed`` lists files."""
+    """What one indexing run did. Counts are episodes; ``failed`` lists files.
+
+    >>> from searchpod import Index
+    >>> report = Index.create("my-index").add_paths(["episodes/"])
+    >>> len(report.added), report.ok, report.cancelled
+    (3, True, False)
+    """
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()

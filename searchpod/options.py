@@ -28,7 +28,14 @@ EPISODE_MAX = 10**MAX_EPISODE_DIGITS
 
 
 class Sort(str, enum.Enum):
-    """Result order: by relevance, or by publication date (undated episodes last)."""
+    """Result order: by relevance, or by publication date (undated episodes last).
+
+    >>> from searchpod import Index, Sort
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> [str(hit.published) for hit in ix.search("keepers", sort=Sort.NEWEST).hits]
+    ['2023-11-20', '2021-03-14']
+    """
 
     RELEVANCE = "relevance"
     NEWEST = "newest"
@@ -52,7 +59,12 @@ MODES = tuple(m.value for m in Mode)
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """The options of one search, checked and typed (see ``SearchOptions.parse``)."""
+    """The options of one search, checked and typed (see ``SearchOptions.parse``).
+
+    >>> from searchpod import SearchOptions
+    >>> SearchOptions.parse(limit=5, since="2023").since
+    datetime.date(2023, 1, 1)
+    """
 
     limit: int = 10
     page: int = 1
