@@ -243,7 +243,7 @@ def _ingest_in(
     cancel: threading.Event | None,
     notes: list[str],
 ) -> IndexReport:
-    # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
+    # Imported here: worker start-up (subprocess, threads) is nothing a search needs.
     from searchpod.indexing.build import (
         Prepared,
         WorkersUnavailable,
