@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -122,20 +123,39 @@ class Commit:
         discard_uncommitted(self._gen)
 
 
+def uncommitted_files(gen: Path) -> list[Path]:
+    """Files of ``gen`` that its last commit does not name: segments being written, or left
+    by a run that was killed, and writers' temporary folders (``MAIN.tmp``)."""
+    from whoosh.index import TOC, open_dir
+
+    ix = open_dir(str(gen))
+    toc = ix._read_toc()
+    named = {segment.segment_id() for segment in toc.segments}
+    pattern = TOC._segment_pattern(ix.indexname)
+    found = []
+    for path in gen.iterdir():
+        match = pattern.match(path.name)
+        if (match and match.group(1) not in named) or path.name == f"{ix.indexname}.tmp":
+            found.append(path)
+    return found
+
+
 def discard_uncommitted(gen: Path) -> None:
-    """Remove the segment files of ``gen`` that its last commit does not name.
+    """Remove ``uncommitted_files(gen)``.
 
-    Whoosh does this at every commit; a run that ends without one (cancelled, failed, or its
-    workers killed) does it here. Only the run holding the write lock may call it.
+    Whoosh removes old segments' files at every commit; a run that ends without one
+    (cancelled, failed) or is killed leaves its own: they go here, at once or at the start
+    of the next run. Only the run holding the write lock may call it.
     """
-    from whoosh.index import clean_files, open_dir
-
     try:
-        ix = open_dir(str(gen))
-        toc = ix._read_toc()
-        clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
-    except Exception:  # on the way out of a failed run: the next commit sweeps them
-        pass
+        leftovers = uncommitted_files(gen)
+    except Exception:  # on the way out of a failed run: the next run sweeps them
+        return
+    for path in leftovers:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 class SegmentBuilder:

@@ -25,7 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from searchpod.engine.fields import encode_postings
-from searchpod.engine.writing import MERGE_FACTOR, SegmentBuilder, tiered_merge
+from searchpod.engine.writing import (
+    MERGE_FACTOR,
+    SegmentBuilder,
+    discard_uncommitted,
+    tiered_merge,
+)
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.indexing.documents import SAID_PREFIX, episode_document
 from searchpod.indexing.progress import check_cancel
@@ -274,7 +279,6 @@ def write_segments(
     the parent, and if the parent is killed they wait for ever.
     """
     parts = _balanced(todo, workers)
-    reclaim_scratch(Path(gen))
     command = worker_command(os.getpid())
     inbox: queue.Queue[tuple[int, Any]] = queue.Queue()
     procs: list[subprocess.Popen[bytes]] = []
@@ -381,12 +385,14 @@ SCRATCH_PREFIX = ".scratch-"
 
 
 def reclaim_scratch(gen: Path) -> None:
-    """Remove scratch folders left in ``gen`` by runs that were killed.
+    """Remove what runs that were killed left in ``gen``: their workers' and their own
+    unfinished segments, and the scratch folders of earlier versions (``.scratch-*``).
 
     Only called by the run holding the index's write lock: no other run is using them.
     """
     for folder in gen.glob(SCRATCH_PREFIX + "*"):
         shutil.rmtree(folder, ignore_errors=True)
+    discard_uncommitted(gen)
 
 
 __all__ = ["MERGE_FACTOR", "Prepared", "prepare", "tiered_merge", "worker_count", "write_segments"]
