@@ -86,7 +86,11 @@ def test_watch_command_takes_the_index_commands_options(
     from searchpod.frontends.cli import main
     from searchpod.ingest.files import MAX_FILE_ENV
 
-    monkeypatch.delenv(MAX_FILE_ENV, raising=False)
+    # The CLI's --max-file-mb sets the variable in this process: set first, so that
+    # monkeypatch removes it afterwards (a bare delenv of an unset one records nothing, and
+    # the 0.01 MB cap leaked into every later test).
+    monkeypatch.setenv(MAX_FILE_ENV, "16")
+    monkeypatch.delenv(MAX_FILE_ENV)
     (episodes_dir / "big.srt").write_text(SRT_WITH_LABELS * 400)  # ~40 KB
     seen: dict[str, object] = {}
     monkeypatch.setattr(searchpod.frontends.watch, "watch", lambda *a, **kw: seen.update(kw))
