@@ -47,7 +47,17 @@ SORTS = tuple(s.value for s in Sort)
 
 class Mode(str, enum.Enum):
     """How a query's words combine: all of them, then most of them when that finds few
-    (``AUTO``); only episodes holding all of them (``ALL``); or any of them (``ANY``)."""
+    (``AUTO``); only episodes holding all of them (``ALL``); or any of them (``ANY``).
+
+    >>> from searchpod import Index
+    >>> from searchpod.options import Mode
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> ix.search("octopus lighthouse", mode=Mode.ALL).total
+    0
+    >>> ix.search("octopus lighthouse", mode=Mode.ANY).total
+    2
+    """
 
     AUTO = "auto"
     ALL = "all"
