@@ -186,6 +186,7 @@ class Index:
         the report has ``cancelled=True``. Large runs use worker processes that never run
         the calling program again: no ``if __name__ == "__main__":`` is needed.
 
+        >>> from searchpod import Index
         >>> ix = Index.create("my-index")
         >>> report = ix.add_paths(["episodes/"], progress=print)
         FilesFound(to_index=3, unchanged=0, failed=0)

@@ -33,7 +33,6 @@ HOST = textwrap.dedent(
     with open(os.environ["HOST_MARKER"], "a") as marker:
         marker.write(f"{os.getpid()}\\n")
     from searchpod import Index
-from searchpod.indexing.build import PARALLEL_MIN_BYTES
     report = Index.create(os.environ["HOST_INDEX"]).add_paths(
         [os.environ["HOST_CORPUS"]], lock_timeout=5
     )
@@ -144,7 +143,6 @@ STARLETTE_APP = textwrap.dedent(
     from starlette.responses import JSONResponse
     from starlette.routing import Route
     from searchpod import Index
-from searchpod.indexing.build import PARALLEL_MIN_BYTES
 
     with open(os.environ["HOST_MARKER"], "a") as marker:
         marker.write(f"{os.getpid()}\\n")
