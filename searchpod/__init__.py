@@ -12,6 +12,7 @@ from searchpod.errors import (
     EngineError,
     EpisodeNotFoundError,
     FetchError,
+    IndexingCancelled,
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
@@ -23,6 +24,13 @@ from searchpod.errors import (
     UnsafeIndexError,
 )
 from searchpod.index import Index, IndexStats
+from searchpod.indexing.progress import (
+    Committed,
+    EpisodeFailed,
+    EpisodeParsed,
+    FilesFound,
+    ProgressEvent,
+)
 from searchpod.model import (
     Cue,
     Episode,
@@ -40,11 +48,15 @@ __version__ = "0.1.0"
 legacy.install()  # class paths pickled into existing indexes (see searchpod.legacy)
 
 __all__ = [
+    "Committed",
     "Cue",
     "EngineError",
     "Episode",
+    "EpisodeFailed",
     "EpisodeNotFoundError",
+    "EpisodeParsed",
     "FetchError",
+    "FilesFound",
     "Hit",
     "Index",
     "IndexLockedError",
@@ -53,12 +65,14 @@ __all__ = [
     "IndexStats",
     "IndexVersionError",
     "IndexWriteError",
+    "IndexingCancelled",
     "IngestError",
     "IngestFailure",
     "Mode",
     "Moment",
     "MomentResults",
     "OptionError",
+    "ProgressEvent",
     "QueryError",
     "SearchKeywords",
     "SearchOptions",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from searchpod.engine.reader import Reader
 from searchpod.engine.searchers import GenerationGone, SearcherPool
 from searchpod.errors import (
     EpisodeNotFoundError,
+    IndexingCancelled,
     IndexVersionError,
     OptionError,
     QueryError,
@@ -21,9 +23,9 @@ from searchpod.errors import (
 )
 from searchpod.indexing.documents import Timing, episode_from_stored
 from searchpod.indexing.planning import stale_ids, superseded_ids
+from searchpod.indexing.progress import Progress, event_sink
 from searchpod.indexing.store import IndexDir, StemShards, check_meta
 from searchpod.indexing.update import (
-    Progress,
     create_generation,
     disk_errors,
     gather,
@@ -56,7 +58,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class IndexStats:
-    """What ``searchpod stats`` shows."""
+    """What ``searchpod stats`` shows.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> stats = ix.stats()
+    >>> stats.episodes, stats.shows
+    (3, {'Deep Water': 1, 'Harbour Lights': 2})
+    """
 
     path: str
     episodes: int
@@ -136,12 +146,14 @@ class Index:
         progress: Progress | None = None,
         speaker_labels: bool = True,
         show: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> tuple[Index, IndexReport]:
         """Build a new index at ``path`` from ``sources``, published only once complete.
 
         An interrupted build leaves no index behind (rather than an empty one), so the
         next attempt simply starts again. ``speaker_labels=False``: no speakers from
-        ``Name:`` labels in transcript text. ``show``: as for ``add_paths``.
+        ``Name:`` labels in transcript text. ``show``, ``progress`` and ``cancel`` as for
+        ``add_paths``; a cancelled build raises IndexingCancelled (there is no index to return).
         """
         from searchpod.indexing.shows import save_shows, shows_for
 
@@ -158,8 +170,11 @@ class Index:
                     gathered.feeds,
                     gathered.failures,
                     existing={},
-                    progress=progress,
+                    progress=event_sink(progress),
+                    cancel=cancel,
                 )
+                if report.cancelled:  # never published: the generation goes with the error
+                    raise IndexingCancelled(str(index_dir.path), report)
             index_dir.publish(gen)
             if show:
                 save_shows(index_dir.path, shows)
@@ -183,6 +198,7 @@ class Index:
         allow_private_hosts: bool = False,
         speaker_labels: bool = True,
         show: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Ingest files and folders: add new episodes, replace changed ones, skip the rest.
 
@@ -196,9 +212,27 @@ class Index:
         ``show`` names the show of the episodes under ``paths`` that name none (no page,
         table or feed says it); it is remembered for those paths, so later runs (``watch``,
         ``sync_feeds``, ``add_paths`` without it) keep it.
+        ``progress`` is called in this thread with each event (``FilesFound``, then an
+        ``EpisodeParsed`` or ``EpisodeFailed`` per episode, ``Committed`` last). Once
+        ``cancel`` (a ``threading.Event``) is set, from any thread, the run stops at its next
+        safe point: the index keeps its last commit, none of the run's files are left, and
+        the report has ``cancelled=True``. Large runs use worker processes that never run
+        the calling program again: no ``if __name__ == "__main__":`` is needed.
+
+        >>> from searchpod import Index
+        >>> ix = Index.create("my-index")
+        >>> report = ix.add_paths(["episodes/"], progress=print)
+        FilesFound(to_index=3, unchanged=0, failed=0)
+        EpisodeParsed(done=1, total=3, episode_id='episodes/eps-1.txt')
+        EpisodeParsed(done=2, total=3, episode_id='episodes/eps-2.txt')
+        EpisodeParsed(done=3, total=3, episode_id='episodes/eps-3.txt')
+        Committed(added=3, updated=0, removed=0)
+        >>> len(report.added), len(ix.add_paths(["episodes/"]).unchanged)
+        (3, 3)
         """
         from searchpod.indexing.shows import save_shows, shows_for
 
+        sink = event_sink(progress)
         self._dir.refuse_links(self._dir.current())
         paths = list(paths)
         shows, new_show = shows_for(self._dir.path, paths, show)
@@ -216,12 +250,19 @@ class Index:
         )
         groups, failures, feeds = gathered.groups, gathered.failures, gathered.feeds
         file_paths = gathered.file_paths
+        if cancel is not None and cancel.is_set():  # a safe point: the sources are read
+            return IndexReport(failed=tuple(failures), downloads=feeds.downloads, cancelled=True)
         with disk_errors(self._dir.path), self._dir.write_lock(lock_timeout, on_wait):
             if rebuild:
                 with unpublished_generation(self._dir) as gen:
                     groups, _ = unique_ids(groups, file_paths, existing={})
-                    report = ingest(gen, groups, feeds, failures, existing={}, progress=progress)
-                self._dir.publish(gen)
+                    report = ingest(
+                        gen, groups, feeds, failures, existing={}, progress=sink, cancel=cancel
+                    )
+                if report.cancelled:
+                    shutil.rmtree(gen, ignore_errors=True)  # never published: nobody reads it
+                else:
+                    self._dir.publish(gen)
             else:
                 gen = self._dir.current()
                 check_meta(gen, self._dir.path)
@@ -242,9 +283,10 @@ class Index:
                     feeds,
                     failures,
                     existing,
-                    progress=progress,
+                    progress=sink,
                     prune=stale,
                     analyser=self._indexing_analyser(gen),
+                    cancel=cancel,
                 )
             if new_show:
                 save_shows(self._dir.path, shows)
@@ -275,9 +317,10 @@ class Index:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         allow_private_hosts: bool = False,
         speaker_labels: bool = True,
+        cancel: threading.Event | None = None,
     ) -> IndexReport:
         """Index new and changed episodes of every remembered feed; drop ones they no longer
-        list. Options as for ``add_paths``. Raises SearchpodError when no feed is remembered."""
+        list. Options (``progress`` and ``cancel`` too) as for ``add_paths``. Raises SearchpodError when no feed is remembered."""
         feeds = self.feeds.list()
         if not feeds:
             raise SearchpodError("no feeds yet: add one with 'searchpod feed add URL'")
@@ -288,6 +331,7 @@ class Index:
             lock_timeout=lock_timeout,
             allow_private_hosts=allow_private_hosts,
             speaker_labels=speaker_labels,
+            cancel=cancel,
         )
 
     def optimize(

@@ -21,6 +21,11 @@ class Cue:
     A cue joined from several source cues (a sentence split over captions) lists them in
     ``parts``: ``(offset in text, start, end)`` of each, so a word's time is its own source
     cue's, not the first one's. Empty for a cue that is a single source cue.
+
+    >>> from searchpod import Cue
+    >>> cue = Cue("Welcome back to the show.", start=62.5, end=65.0, speaker="Mara")
+    >>> cue.start, cue.speaker
+    (62.5, 'Mara')
     """
 
     text: str
@@ -103,7 +108,15 @@ class Page:
 
 @dataclass(frozen=True)
 class Episode:
-    """One searchable episode: a page, a transcript, or both paired by file name."""
+    """One searchable episode: a page, a transcript, or both paired by file name.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> episode = ix.get("episodes/eps-1.txt")
+    >>> episode.title, episode.host
+    ('Eps 1: Lighthouse keepers of the north', 'Mara Okafor')
+    """
 
     id: str
     title: str
@@ -142,6 +155,10 @@ class Snippet:
 
     ``highlights`` are ``(start, end)`` character offsets into ``text``. ``start``/``end``
     are seconds into the episode where timing is known; ``link`` jumps there.
+
+    >>> from searchpod import Snippet
+    >>> Snippet("the keeper climbed", highlights=((4, 10),)).plain()
+    'the **keeper** climbed'
     """
 
     text: str
@@ -182,7 +199,15 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked episode in a result set."""
+    """One ranked episode in a result set.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> hit = ix.search("lighthouse").hits[0]
+    >>> hit.id, hit.show
+    ('episodes/eps-1.txt', 'Harbour Lights')
+    """
 
     id: str
     title: str
@@ -218,7 +243,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """A page of hits. ``total`` counts every matching episode, not just this page."""
+    """A page of hits. ``total`` counts every matching episode, not just this page.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> results = ix.search("keepers")
+    >>> results.total, [hit.id for hit in results.hits]
+    (2, ['episodes/eps-1.txt', 'episodes/eps-3.txt'])
+    """
 
     query: str
     total: int
@@ -249,7 +282,13 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class IngestFailure:
-    """A file (or URL) that could not be ingested, and why, in one line."""
+    """A file (or URL) that could not be ingested, and why, in one line.
+
+    >>> from searchpod import Index
+    >>> report = Index.create("my-index").add_paths(["episodes/", "missing.vtt"])
+    >>> [(failure.source, failure.reason) for failure in report.failed]
+    [('missing.vtt', 'no such file or folder')]
+    """
 
     source: str
     reason: str
@@ -292,7 +331,13 @@ class SkippedFiles:
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What one indexing run did. Counts are episodes; ``failed`` lists files."""
+    """What one indexing run did. Counts are episodes; ``failed`` lists files.
+
+    >>> from searchpod import Index
+    >>> report = Index.create("my-index").add_paths(["episodes/"])
+    >>> len(report.added), report.ok, report.cancelled
+    (3, True, False)
+    """
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
@@ -303,6 +348,10 @@ class IndexReport:
     skipped: tuple[SkippedFiles, ...] = ()
     # Files indexed despite a problem (never a reason to fail the run).
     warnings: tuple[IngestWarning, ...] = ()
+    # The run was cancelled (its ``cancel`` token set) before its commit: nothing changed.
+    cancelled: bool = False
+    # What the run wants you to know that is not a failure (e.g. it did without workers).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -318,4 +367,7 @@ class IndexReport:
             "failed": [f.to_dict() for f in self.failed],
             "skipped": [s.to_dict() for s in self.skipped],
             "warnings": [w.to_dict() for w in self.warnings],
+            # Only when they say something: the shape of an ordinary run's JSON is unchanged.
+            **({"cancelled": True} if self.cancelled else {}),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }

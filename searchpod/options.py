@@ -40,7 +40,14 @@ EPISODE_MAX = 10**MAX_EPISODE_DIGITS
 
 
 class Sort(str, enum.Enum):
-    """Result order: by relevance, or by publication date (undated episodes last)."""
+    """Result order: by relevance, or by publication date (undated episodes last).
+
+    >>> from searchpod import Index, Sort
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> [str(hit.published) for hit in ix.search("keepers", sort=Sort.NEWEST).hits]
+    ['2023-11-20', '2021-03-14']
+    """
 
     RELEVANCE = "relevance"
     NEWEST = "newest"
@@ -52,7 +59,17 @@ SORTS = tuple(s.value for s in Sort)
 
 class Mode(str, enum.Enum):
     """How a query's words combine: all of them, then most of them when that finds few
-    (``AUTO``); only episodes holding all of them (``ALL``); or any of them (``ANY``)."""
+    (``AUTO``); only episodes holding all of them (``ALL``); or any of them (``ANY``).
+
+    >>> from searchpod import Index
+    >>> from searchpod.options import Mode
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> ix.search("octopus lighthouse", mode=Mode.ALL).total
+    0
+    >>> ix.search("octopus lighthouse", mode=Mode.ANY).total
+    2
+    """
 
     AUTO = "auto"
     ALL = "all"
@@ -66,6 +83,11 @@ class SearchKeywords(TypedDict, total=False):
     """``Index.search``/``Index.moments`` keyword arguments: typed values or their text forms.
 
     ``episode`` is ``episodes``' older name; ``all=True``/``any=True`` say ``mode``.
+
+    >>> from searchpod import SearchKeywords, SearchOptions
+    >>> wanted: SearchKeywords = {"limit": 3, "episodes": "10..20", "all": True}
+    >>> SearchOptions.parse(**wanted).mode.value
+    'all'
     """
 
     limit: int
@@ -89,11 +111,9 @@ class SearchKeywords(TypedDict, total=False):
 class SearchOptions:
     """The options of one search, checked and typed (see ``SearchOptions.parse``).
 
-    >>> from searchpod import Index, SearchOptions, Sort
-    >>> options = SearchOptions.parse(limit=5, sort="newest", since="2023")
-    >>> options.sort is Sort.NEWEST
-    True
-    >>> Index("index").search("lighthouse", options)  # doctest: +SKIP
+    >>> from searchpod import SearchOptions
+    >>> SearchOptions.parse(limit=5, since="2023").since
+    datetime.date(2023, 1, 1)
     """
 
     limit: int = 10

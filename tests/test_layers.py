@@ -25,9 +25,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("searchpod.ingest",),
     ("searchpod.net",),
     ("searchpod.engine",),
-    ("searchpod.model", "searchpod.options", "searchpod.fields", "searchpod.legacy"),
-    ("searchpod.text", "searchpod.atomic"),
+    ("searchpod.options", "searchpod.fields", "searchpod.legacy"),
     ("searchpod.errors",),
+    ("searchpod.model",),
+    ("searchpod.text", "searchpod.atomic"),
 ]
 
 

@@ -155,6 +155,23 @@ def discard_uncommitted(gen: Path) -> None:
     sweep(gen)
 
 
+def uncommitted_files(gen: Path) -> list[Path]:
+    """Files of ``gen`` that its last commit does not name: segments being written, or left
+    by a run that was killed, and writers' temporary folders (``MAIN.tmp``)."""
+    from whoosh.index import TOC, open_dir
+
+    ix = open_dir(str(gen))
+    toc = ix._read_toc()
+    named = {segment.segment_id() for segment in toc.segments}
+    pattern = TOC._segment_pattern(ix.indexname)
+    found = []
+    for path in gen.iterdir():
+        match = pattern.match(path.name)
+        if (match and match.group(1) not in named) or path.name == f"{ix.indexname}.tmp":
+            found.append(path)
+    return found
+
+
 class Commit:
     """One all-or-nothing change to a generation: deletions, documents, workers' segments."""
 

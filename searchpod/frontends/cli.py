@@ -258,9 +258,21 @@ class _progress:
         self.bar.__enter__()
         self.task = self.bar.add_task("", total=None)
 
-        def update(done: int, total: int, label: str) -> None:
-            name = escape(terminal_safe(Path(label).name))  # a file name is not rich markup
-            self.bar.update(self.task, completed=done, total=total, description=name)
+        from searchpod.indexing.progress import (
+            EpisodeFailed,
+            EpisodeParsed,
+            FilesFound,
+            ProgressEvent,
+        )
+
+        def update(event: ProgressEvent) -> None:
+            # The library's own events: what a host program's progress bar would use.
+            if isinstance(event, FilesFound):
+                self.bar.update(self.task, completed=0, total=event.to_index)
+            elif isinstance(event, (EpisodeParsed, EpisodeFailed)):
+                # A file name is not rich markup.
+                name = escape(terminal_safe(Path(event.episode_id).name))
+                self.bar.update(self.task, completed=event.done, description=name)
 
         return update
 

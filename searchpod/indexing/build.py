@@ -9,20 +9,18 @@ index in its one commit, so the index still changes all at once or not at all.
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import errno
 import os
 import pickle
 import queue
 import shutil
-import signal
+import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context, parent_process
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +28,15 @@ from searchpod.engine.writing import (
     MERGE_FACTOR,
     Segment,
     SegmentBuilder,
+    discard_uncommitted,
     encode_postings,
     tiered_merge,
 )
 from searchpod.errors import IngestError, SearchpodError
 from searchpod.indexing.documents import episode_document
+from searchpod.indexing.progress import check_cancel
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
+from searchpod.indexing.worker import boot_code, receive, send, serve
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import Episode, IngestFailure, IngestWarning
 from searchpod.text import analysis
@@ -180,85 +181,47 @@ class SegmentResult:
 # A worker's exit code for "the disk is full" (ENOSPC or EDQUOT while writing its segment).
 WORKER_NO_SPACE = 28
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-# Set in each worker process: where to report "one more episode done".
-_progress_queue: Any = None
-
-
-# How often a worker checks that the run that started it is still alive.
-PARENT_POLL_S = 0.2
+# How long workers may take to start (import searchpod) before the run does without them.
+WORKER_START_S = 120.0
 
 
-def _leave_with_parent() -> None:
-    """End this worker soon after the indexing run dies, even by SIGKILL, mid-episode.
-
-    On Linux the kernel kills us when the forkserver that forked us exits (which it does
-    when the run dies); everywhere, a watchdog thread polls the run's liveness.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # the watchdog below still works
-    parent = parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        while parent.is_alive():
-            time.sleep(PARENT_POLL_S)
-        os._exit(1)  # nobody will commit what we write
-
-    threading.Thread(target=watch, name="searchpod-parent-watch", daemon=True).start()
+class WorkersUnavailable(Exception):
+    """Worker processes cannot be started here; the run indexes in-process instead."""
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _segment_worker(gen: str, items: list[Any], done_queue: Any, out: str) -> None:
-    """A worker process: write one segment, leave the result in ``out``, exit."""
-    global _progress_queue
-    _leave_with_parent()
-    # Ctrl-C reaches the whole process group: the parent handles it (and stops us), so
-    # workers don't each print a KeyboardInterrupt traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _progress_queue = done_queue
+def run_job(job: tuple[str, list[tuple[SourceGroup, str]]], send: Callable[[Any], None]) -> None:
+    """In a worker process (``worker.serve``): write the job's episodes as one segment."""
+    gen, items = job
     try:
         with analysis.using(analysis.Analyser(StemShards(Path(gen)))):
-            result = _write_segment(gen, items)
+            result = _write_segment(gen, items, send)
     except OSError as exc:
         if exc.errno in _NO_SPACE:
             sys.exit(WORKER_NO_SPACE)  # the parent says so in one line, not a traceback
         raise
-    Path(out).write_bytes(pickle.dumps(result))
-    parent = parent_process()
-    if parent is not None and not parent.is_alive():
-        done_queue.cancel_join_thread()  # nobody will read them: don't wait at exit
+    send(("result", result))
 
 
-def _write_segment(gen: str, items: list[tuple[SourceGroup, str]]) -> SegmentResult:
+def _write_segment(
+    gen: str, items: list[tuple[SourceGroup, str]], send: Callable[[Any], None]
+) -> SegmentResult:
     """In a worker: write ``items`` into a new segment of the index at ``gen``, uncommitted."""
     writer = SegmentBuilder(Path(gen))
     result = SegmentResult(segment=None)
-    parent = parent_process()
     try:
         for group, fingerprint in items:
-            if parent is not None and not parent.is_alive():
-                # The run was killed (even with SIGKILL): stop rather than finish a segment
-                # nobody will commit. Its files are swept away by the next commit.
-                os._exit(1)
             prepared = prepare(group, fingerprint)
             result.stems.extend(prepared.stems)
             result.failed.extend(prepared.partial)
             result.warnings.extend(prepared.warnings)
+            failure = None
             if prepared.doc is None:
-                result.failed.append(prepared.failure or IngestFailure(group.id, "failed"))
+                failure = prepared.failure or IngestFailure(group.id, "failed")
+                result.failed.append(failure)
             else:
                 writer.add(prepared.doc, prepared.postings)
                 result.added.append(group.id)
-            if _progress_queue is not None:
-                _progress_queue.put(group.id)
+            send(("done", group.id, failure))
         result.segment = writer.finish()
     except BaseException:
         writer.abandon()
@@ -282,81 +245,171 @@ def _balanced(todo: Sequence[tuple[SourceGroup, str]], parts: int) -> list[list[
     return [b for b in bins if b]
 
 
+def worker_command(parent: int) -> list[str]:
+    """The command starting a worker: this interpreter running searchpod's worker, only that.
+
+    Not ``multiprocessing``: its workers import the host program's ``__main__`` again (a
+    script without a main guard ran once more in each; one on stdin could not start any).
+    Raises WorkersUnavailable where no such interpreter can be run.
+    """
+    if getattr(sys, "frozen", False):
+        # sys.executable is the application itself: running it would start the host again.
+        raise WorkersUnavailable("this program is a frozen application")
+    executable = sys.executable
+    if not executable or not os.path.isfile(executable):
+        raise WorkersUnavailable("Python does not know the path of its own interpreter")
+    name = os.path.basename(executable).lower()
+    if not name.startswith(("python", "pypy")):
+        # Python embedded in another program (sys.executable names that program).
+        raise WorkersUnavailable(f"{name!r} is not a Python interpreter")
+    code = boot_code(str(Path(__file__).resolve().parents[2]), parent)
+    return [executable, *_interpreter_flags(), "-c", code]
+
+
+def _interpreter_flags() -> list[str]:
+    """This interpreter's command-line flags (-E, -I, -X ...), as multiprocessing passes on."""
+    flags = getattr(subprocess, "_args_from_interpreter_flags", None)
+    return list(flags()) if flags else []
+
+
+Done = Callable[[str, IngestFailure | None], None]
+
+
 def write_segments(
     gen: str,
     todo: Sequence[tuple[SourceGroup, str]],
     workers: int,
-    progress: Callable[[str], None] | None = None,
+    done: Done | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[SegmentResult]:
     """Write ``todo`` as one new segment per worker process; the caller commits them.
 
+    ``done(episode_id, failure)`` is called in this thread as each episode is written.
+    Raises WorkersUnavailable, before any episode is written, when a worker cannot start;
+    ``progress.Cancelled`` once ``cancel`` is set (the workers are stopped).
     One process per part rather than a pool: a pool's idle workers wait for more work from
     the parent, and if the parent is killed they wait for ever.
     """
-    context = get_context("forkserver")  # safe when the parent has threads
-    done_queue = context.Queue()
     parts = _balanced(todo, workers)
-    reclaim_scratch(Path(gen))
-    # Scratch space inside the generation, not in /tmp: a run killed with SIGKILL can't
-    # remove it, and the next run (holding the same write lock) knows where to look.
-    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=gen) as tmp:
-        outs = [os.path.join(tmp, f"part-{n}.pickle") for n in range(len(parts))]
-        procs: list[Any] = []
-        try:
-            for part, out in zip(parts, outs, strict=True):
-                proc = context.Process(
-                    target=_segment_worker,
-                    args=(gen, part, done_queue, out),
-                    name=f"{INDEXING_WORKER}-{len(procs) + 1}",
+    command = worker_command(os.getpid())
+    inbox: queue.Queue[tuple[int, Any]] = queue.Queue()
+    procs: list[subprocess.Popen[bytes]] = []
+    results: list[SegmentResult | None] = []
+    complete = False
+    try:
+        for n in range(len(parts)):
+            try:
+                proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except OSError as exc:
+                raise WorkersUnavailable(
+                    f"{command[0]} could not be started ({exc.strerror or exc})"
+                ) from exc
+            procs.append(proc)
+            threading.Thread(
+                target=_read_frames, args=(n, proc, inbox), name=f"{INDEXING_WORKER}-{n + 1}",
+                daemon=True,
+            ).start()  # fmt: skip
+        # Every worker says hello before any is given work: if one cannot start, none is
+        # used, and the caller indexes in-process with nothing half-done.
+        starting = set(range(len(procs)))
+        deadline = time.monotonic() + WORKER_START_S
+        while starting:
+            n, message = _next_message(inbox, cancel, deadline)
+            if message is None:
+                raise WorkersUnavailable(
+                    f"an indexing worker process exited on starting (exit code "
+                    f"{procs[n].wait()}; its error is above)"
                 )
-                proc.start()
-                procs.append(proc)
-            while any(proc.is_alive() for proc in procs):
-                _drain(done_queue, progress, timeout=0.1)
-            _drain(done_queue, progress)
-        finally:
-            for proc in procs:
-                if proc.is_alive():  # the parent is failing or interrupted: stop them too
-                    proc.terminate()
-                proc.join()
-        failed = [proc.exitcode for proc in procs if proc.exitcode != 0]
-        if WORKER_NO_SPACE in failed:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        if failed:
-            raise SearchpodError(
-                f"an indexing worker process failed (exit code {failed[0]}; its error is above, "
-                "e.g. a script indexing outside `if __name__ == '__main__':`)"
-            )
-        results = [pickle.loads(Path(out).read_bytes()) for out in outs]
-    for result in results:
+            starting.discard(n)
+        for proc, part in zip(procs, parts, strict=True):
+            assert proc.stdin is not None
+            try:
+                send(proc.stdin, sys.path)
+                send(proc.stdin, (gen, part))
+            except BrokenPipeError:
+                pass  # it died: its stdout ends, and that is reported below
+        results = [None] * len(procs)
+        running = len(procs)
+        while running:
+            n, message = _next_message(inbox, cancel)
+            if message is None:
+                running -= 1
+            elif message[0] == "done" and done is not None:
+                done(message[1], message[2])
+            elif message[0] == "result":
+                results[n] = message[1]
+        complete = True
+    finally:
+        for proc in procs:
+            if not complete and proc.poll() is None:
+                proc.kill()  # the run failed, was cancelled or interrupted: stop them too
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            proc.wait()
+    failed = [
+        proc.returncode for proc, result in zip(procs, results, strict=True) if result is None
+    ]
+    if WORKER_NO_SPACE in failed:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    if failed:
+        raise SearchpodError(
+            f"an indexing worker process failed (exit code {failed[0]}; its error is above)"
+        )
+    finished = [result for result in results if result is not None]
+    for result in finished:
         analysis.current().remember_stems(result.stems)
-    return results
+    return finished
+
+
+def _read_frames(
+    n: int, proc: subprocess.Popen[bytes], inbox: queue.Queue[tuple[int, Any]]
+) -> None:
+    """Pass worker ``n``'s messages to ``inbox``, then ``(n, None)`` when its output ends."""
+    assert proc.stdout is not None
+    try:
+        while True:
+            inbox.put((n, receive(proc.stdout)))
+    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+        inbox.put((n, None))
+
+
+def _next_message(
+    inbox: queue.Queue[tuple[int, Any]],
+    cancel: threading.Event | None,
+    deadline: float | None = None,
+) -> tuple[int, Any]:
+    """The next worker message; a safe point for ``cancel`` every tenth of a second."""
+    while True:
+        check_cancel(cancel)
+        if deadline is not None and time.monotonic() > deadline:
+            raise WorkersUnavailable(
+                f"indexing worker processes did not start within {WORKER_START_S:g} s"
+            )
+        try:
+            return inbox.get(timeout=0.1)
+        except queue.Empty:
+            continue
 
 
 SCRATCH_PREFIX = ".scratch-"
 
 
 def reclaim_scratch(gen: Path) -> None:
-    """Remove scratch folders left in ``gen`` by runs that were killed.
+    """Remove what runs that were killed left in ``gen``: their workers' and their own
+    unfinished segments, and the scratch folders of earlier versions (``.scratch-*``).
 
     Only called by the run holding the index's write lock: no other run is using them.
     """
     for folder in gen.glob(SCRATCH_PREFIX + "*"):
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _drain(
-    done_queue: Any, progress: Callable[[str], None] | None, timeout: float | None = None
-) -> None:
-    """Pass on the progress messages waiting (waiting up to ``timeout`` for a first one)."""
-    while True:
-        try:
-            label = done_queue.get(timeout=timeout) if timeout else done_queue.get_nowait()
-        except queue.Empty:
-            return
-        timeout = None
-        if progress:
-            progress(label)
+    discard_uncommitted(gen)
 
 
 __all__ = ["MERGE_FACTOR", "Prepared", "prepare", "tiered_merge", "worker_count", "write_segments"]
+
+
+def worker_main(parent: int) -> None:
+    """An indexing worker process's entry point (``indexing.worker.boot_code`` runs it)."""
+    serve(parent, run_job)

@@ -21,7 +21,6 @@ import marshal
 import os
 import re
 import stat
-import sys
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -34,7 +33,6 @@ from searchpod.errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexVersionError,
-    SearchpodError,
     UnsafeIndexError,
 )
 from searchpod.text.analysis import ANALYSER_VERSION
@@ -145,8 +143,6 @@ class IndexDir:
         """Hold the single-writer lock. The OS releases it if the process dies (even kill -9)."""
         from filelock import FileLock, Timeout
 
-        _refuse_inside_worker()
-
         self.path.mkdir(parents=True, exist_ok=True)
         if (self.path / LOCK_FILE).is_symlink():
             # filelock opens with O_TRUNC: through a link it would empty someone's file.
@@ -198,21 +194,6 @@ def untrusted_default(path: Path) -> str | None:
         if st.st_mode & stat.S_IWOTH or (st.st_mode & stat.S_IWGRP and st.st_gid != gid):
             return "other users can write to it"
     return None
-
-
-def _refuse_inside_worker() -> None:
-    """Fail at once when an indexing worker, starting up, runs the caller's script again.
-
-    Python's multiprocessing imports the main module in each worker; a script that indexes
-    at top level (not under ``if __name__ == "__main__":``) would then index again there and
-    wait for the lock its own parent holds, for the whole lock timeout.
-    """
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing and multiprocessing.current_process().name.startswith(INDEXING_WORKER):
-        raise SearchpodError(
-            "indexing was started again inside an indexing worker process: "
-            "a script must index under `if __name__ == '__main__':`"
-        )
 
 
 def write_meta(gen: Path) -> None:

@@ -12,8 +12,9 @@ import errno
 import itertools
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,16 @@ from searchpod.engine.writing import (
 )
 from searchpod.errors import IndexWriteError, IngestError
 from searchpod.indexing.planning import plan_updates
+from searchpod.indexing.progress import (
+    Cancelled,
+    Committed,
+    EpisodeFailed,
+    EpisodeParsed,
+    FilesFound,
+    ProgressCallback,
+    ProgressEvent,
+    check_cancel,
+)
 from searchpod.indexing.store import (
     STAT_SETTLE_S,
     IndexDir,
@@ -51,7 +62,9 @@ if TYPE_CHECKING:
     from searchpod.ingest.feeds.source import FeedBatch
     from searchpod.ingest.sources import ListingCache, SourceGroup
 
-Progress = Callable[[int, int, str], None]
+
+def _ignore(event: ProgressEvent) -> None:
+    """No progress wanted."""
 
 
 @dataclass
@@ -229,17 +242,6 @@ def unpublished_generation(index_dir: IndexDir) -> Iterator[Path]:
         raise
 
 
-def _counting(progress: Progress, total: int) -> Callable[[str], None]:
-    done = 0
-
-    def one_more(label: str) -> None:
-        nonlocal done
-        done += 1
-        progress(done, total, label)
-
-    return one_more
-
-
 def ingest(
     gen: Path,
     groups: Sequence[SourceGroup],
@@ -247,15 +249,29 @@ def ingest(
     failures: list[IngestFailure],
     existing: dict[str, tuple[str, str]],
     *,
-    progress: Progress | None,
+    progress: ProgressCallback | None,
     prune: Sequence[str] = (),
     analyser: analysis.Analyser | None = None,
+    cancel: threading.Event | None = None,
 ) -> IndexReport:
     """Write what changed into ``gen`` in one commit, stemming with ``analyser`` (an indexing
-    analyser of that generation: it only ever sees indexed text, never a query)."""
+    analyser of that generation: it only ever sees indexed text, never a query).
+
+    ``progress`` is given each event (``progress.ProgressEvent``) in this thread. Once
+    ``cancel`` is set the run stops at its next safe point, before the commit, leaving none
+    of its files behind; the report says it was cancelled.
+    """
+    notes: list[str] = []
     # It learns from (and adds to) the generation's saved table.
     with analysis.using(analyser or analysis.Analyser(StemShards(gen))):
-        return _ingest_in(gen, groups, feeds, failures, existing, progress=progress, prune=prune)
+        try:
+            report = _ingest_in(
+                gen, groups, feeds, failures, existing,
+                progress=progress, prune=prune, cancel=cancel, notes=notes,
+            )  # fmt: skip
+        except Cancelled:
+            report = IndexReport(failed=tuple(failures), downloads=feeds.downloads, cancelled=True)
+    return dataclasses.replace(report, notes=tuple(notes)) if notes else report
 
 
 def _ingest_in(
@@ -265,12 +281,15 @@ def _ingest_in(
     failures: list[IngestFailure],
     existing: dict[str, tuple[str, str]],
     *,
-    progress: Progress | None,
-    prune: Sequence[str] = (),
+    progress: ProgressCallback | None,
+    prune: Sequence[str],
+    cancel: threading.Event | None,
+    notes: list[str],
 ) -> IndexReport:
-    # Imported here: multiprocessing costs ~35 ms of start-up that searches never need.
+    # Imported here: worker start-up (subprocess, threads) is nothing a search needs.
     from searchpod.indexing.build import (
         Prepared,
+        WorkersUnavailable,
         prepare_episode,
         prepared_documents,
         reclaim_scratch,
@@ -333,12 +352,25 @@ def _ingest_in(
         if plan.writes(episode.id)
     ]
     total = len(todo) + len(from_feeds)
+    emit = progress or _ignore
+    emit(FilesFound(to_index=total, unchanged=len(unchanged), failed=len(failures)))
     if not total and not prune:
         if cache_changed:
             save_stat_cache(gen, {**old_cache, **cache})
         return IndexReport(
             unchanged=tuple(unchanged), failed=tuple(failures), downloads=feeds.downloads
         )
+    check_cancel(cancel)
+
+    done = 0
+
+    def one_more(episode_id: str, failure: IngestFailure | None) -> None:
+        nonlocal done
+        done += 1
+        if failure is None:
+            emit(EpisodeParsed(done, total, episode_id))
+        else:
+            emit(EpisodeFailed(done, total, episode_id, failure))
 
     warnings: list[IngestWarning] = []
     writer = Commit(gen, existing)
@@ -347,10 +379,16 @@ def _ingest_in(
             writer.delete(doc_id)
         segments: list[Segment] = []
         workers = worker_count(todo)
+        everything: Iterable[Prepared] = itertools.chain(prepared_documents(todo), from_feeds)
         if workers and len(todo) > 1:
-            results = write_segments(
-                str(gen), todo, workers, _counting(progress, total) if progress else None
-            )
+            try:
+                results = write_segments(str(gen), todo, workers, one_more, cancel)
+            except WorkersUnavailable as exc:
+                # Nothing was written yet: the same work, in this process.
+                notes.append(f"indexed in this process: no worker processes ({exc})")
+                results = []
+            else:
+                everything = iter(from_feeds)
             for result in results:
                 if result.segment is not None:
                     segments.append(result.segment)
@@ -363,25 +401,24 @@ def _ingest_in(
                         updated.append(doc_id)
                     else:
                         added.append(doc_id)
-            everything: Iterable[Prepared] = from_feeds
-            done_before = len(todo)
-        else:
-            everything = itertools.chain(prepared_documents(todo), from_feeds)
-            done_before = 0
-        for done, prepared in enumerate(everything, done_before + 1):
-            if progress:
-                progress(done, total, prepared.group_id)
+        for prepared in everything:
             failures.extend(prepared.partial)
             warnings.extend(prepared.warnings)
+            failure = None
             if prepared.failure is not None or prepared.doc is None:
-                failures.append(prepared.failure or IngestFailure(prepared.group_id, "failed"))
-                continue
-            if prepared.group_id in existing:
+                failure = prepared.failure or IngestFailure(prepared.group_id, "failed")
+                failures.append(failure)
+            elif prepared.group_id in existing:
                 writer.replace(prepared.doc, prepared.postings)
                 updated.append(prepared.group_id)
             else:
                 writer.add(prepared.doc, prepared.postings)
                 added.append(prepared.group_id)
+            one_more(prepared.group_id, failure)
+            # A safe point: before the next episode is even parsed.
+            check_cancel(cancel)
+        # The last one: past it, the run's commit lands whatever happens.
+        check_cancel(cancel)
         # Before the commit: killed in between, the index is only marked newer than it is.
         mark_written_by_this_version(gen)
         writer.commit(segments)
@@ -399,6 +436,7 @@ def _ingest_in(
     removed = set(prune)
     kept = {k: v for k, v in old_cache.items() if k not in removed}
     save_stat_cache(gen, {**kept, **{k: v for k, v in cache.items() if k not in failed_ids}})
+    emit(Committed(added=len(added), updated=len(updated), removed=len(prune)))
     return IndexReport(
         added=tuple(added),
         updated=tuple(updated),

@@ -62,6 +62,11 @@ class Moment:
     ``highlights`` are ``(start, end)`` offsets into ``text``; ``start``/``end`` are seconds
     into the episode (None for untimed text); ``link`` jumps there in the episode's media or
     page. ``score`` orders moments within one result set only.
+
+    >>> from searchpod import Moment
+    >>> moment = Moment("show/ep-7.vtt", "Ep 7", "the lamp was lit", score=3.2, start=754.0)
+    >>> f"{moment.title} at {moment.start:.0f} s"
+    'Ep 7 at 754 s'
     """
 
     id: str
@@ -97,7 +102,15 @@ class Moment:
 @dataclass(frozen=True)
 class MomentResults:
     """A page of moments. ``total`` counts every passage that matched, ``episodes`` the
-    episodes they are from: both the same on every page and for every ``limit``."""
+    episodes they are from: both the same on every page and for every ``limit``.
+
+    >>> from searchpod import Index
+    >>> ix = Index.create("my-index")
+    >>> _ = ix.add_paths(["episodes/"])
+    >>> found = ix.moments("lighthouse")  # pages have no timed passages: no moments
+    >>> found.total, found.episodes, found.moments
+    (0, 0, ())
+    """
 
     query: str
     total: int

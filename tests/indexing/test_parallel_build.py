@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -84,28 +81,3 @@ def test_stems_learnt_by_workers_are_saved(
     build(tmp_path / "ix", corpus, monkeypatch, "2")
     # A fresh process finds a word only the workers stemmed without loading NLTK.
     assert search_in_fresh_process(tmp_path / "ix", "glacier") == (12, False)
-
-
-def test_a_script_indexing_outside_a_main_guard_fails_at_once_with_the_reason(
-    tmp_path: Path, corpus: Path
-) -> None:
-    # Python's multiprocessing runs the main script again in each worker: there it must
-    # stop at once with the reason, not wait for the lock its own parent holds (60 s).
-    script = tmp_path / "unguarded.py"
-    script.write_text(
-        "import sys\n"
-        "from searchpod import Index\n"
-        "Index.create(sys.argv[1]).add_paths([sys.argv[2]], lock_timeout=300)\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, "SEARCHPOD_WORKERS": "2"}
-    done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "ix"), str(corpus)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,  # far below the 300 s lock wait the workers would otherwise sit out
-    )
-    assert done.returncode == 1
-    assert "started again inside an indexing worker process" in done.stderr
-    assert "if __name__ == '__main__':" in done.stderr.splitlines()[-1]
