@@ -13,8 +13,11 @@ from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
+from whoosh.qparser.plugins import PhrasePlugin
+from whoosh.qparser.syntax import attach
 from whoosh.query.spans import Span, SpanNear2
 
+from searchpod.engine.analyzer import PHRASE_MODE
 from searchpod.query.snippets import phrase_starts
 
 
@@ -70,3 +73,36 @@ def exact_phrases(q: Any) -> Any:
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
         return q.apply(exact_phrases)
     return q
+
+
+class _QuotedNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
+    """A quoted phrase analysed with its stop words kept (as stop terms), so it matches the
+    words as they were said, in order."""
+
+    def query(self, parser: Any) -> Any:
+        fieldname = self.fieldname or parser.fieldname
+        field = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
+        if field is None or not field.analyzer:
+            return super().query(parser)
+        start = self.textstartchar
+        words, char_ranges = [], []
+        for t in field.tokenize(self.text, mode=PHRASE_MODE, chars=True):
+            words.append(t.text)
+            char_ranges.append((start + t.startchar, start + t.endchar))
+        q = parser.phraseclass(
+            fieldname, words, slop=self.slop, boost=self.boost, char_ranges=char_ranges
+        )
+        return attach(q, self)
+
+
+class _QuotedTagger(PhrasePlugin.PhraseTagger):  # type: ignore[misc]
+    def create(self, parser: Any, match: Any) -> Any:
+        slop = match.group("slop")
+        return _QuotedNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
+
+
+class QuotedPhrasePlugin(PhrasePlugin):  # type: ignore[misc]
+    """Whoosh's phrase syntax (``"..."``, ``"..."~N``), keeping the phrase's stop words."""
+
+    def taggers(self, parser: Any) -> Any:
+        return [(_QuotedTagger(self.expr), 0)]

@@ -21,16 +21,17 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
+    PhrasePlugin,
     QueryParser,
     syntax,
 )
 from whoosh.qparser.dateparse import DateParserPlugin, DateRangeNode, English
 
-from searchpod.engine.phrase import exact_phrases
+from searchpod.engine.phrase import QuotedPhrasePlugin, exact_phrases
 from searchpod.errors import OptionError, QueryError
 from searchpod.indexing.documents import SAID_PREFIX, SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
-from searchpod.text.analysis import normalise, stem
+from searchpod.text.analysis import is_stop_term, normalise, stem
 
 # Terms one wildcard, prefix or fuzzy word may expand to, and all of a query's together.
 MAX_EXPANSIONS = 256
@@ -116,6 +117,7 @@ def _parser(schema: Any) -> MultifieldParser:
     parser = MultifieldParser(
         list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS, group=AndGroup
     )
+    _quote_as_said(parser)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(_DatesPlugin(dateparser=_LazyEnglish(), free=False))
@@ -213,8 +215,16 @@ class _HasValue(syntax.SyntaxNode):
 def _field_parser(schema: Any, field: str) -> QueryParser:
     key = (*schema.names(), "::", field)
     if key not in _parsers:
-        _parsers[key] = QueryParser(field, schema, group=AndGroup)
+        parser = QueryParser(field, schema, group=AndGroup)
+        _quote_as_said(parser)
+        _parsers[key] = parser
     return _parsers[key]
+
+
+def _quote_as_said(parser: Any) -> None:
+    """Quoted phrases keep their stop words: "into this" is those two words, in order."""
+    parser.remove_plugin_class(PhrasePlugin)
+    parser.add_plugin(QuotedPhrasePlugin())
 
 
 @dataclass(frozen=True)
@@ -277,7 +287,7 @@ def restrict_to_speakers(q: Any, reader: Any, warnings: list[str]) -> Any:
             if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
                 raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
             words = sub.words if isinstance(sub, wq.Phrase) else [term_text(sub.text)]
-            wanted.append({term_text(w) for w in words})
+            wanted.append({term_text(w) for w in words if not is_stop_term(w)})
     if not wanted:
         return q
     fields = [f for f in reader.indexed_field_names() if f.startswith(SAID_PREFIX)]
@@ -339,13 +349,17 @@ def bound_expansions(q: Any, reader: Any, budget: Budget, warnings: list[str]) -
         fieldname = q.fieldname
         expanded: list[bytes] = []
         cap = min(20 * MAX_EXPANSIONS, budget.terms)
+        stops = False
         for found in q._btexts(reader):
+            if is_stop_term(found):
+                stops = True  # stop words match only inside quotes: Whoosh must not re-expand
+                continue
             # terms_within (fuzzy) gives text, the others bytes.
             expanded.append(found.encode("utf-8") if isinstance(found, str) else found)
             if len(expanded) > cap or budget.spent():
                 break
         truncated = budget.exhausted or len(expanded) > budget.terms
-        if len(expanded) <= MAX_EXPANSIONS and not truncated:
+        if len(expanded) <= MAX_EXPANSIONS and not truncated and not stops:
             budget.terms -= len(expanded)
             return q  # Whoosh expands it again as it matches: the same terms, its scoring
         if len(expanded) > MAX_EXPANSIONS:

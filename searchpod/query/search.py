@@ -46,10 +46,11 @@ from searchpod.query.snippets import (
     Match,
     build_snippets,
     highlight_spans,
+    place_stop_words,
     within_phrases,
 )
 from searchpod.text import analysis, typos
-from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.text.analysis import TOKEN_PATTERN, is_stop_term, normalise, stem
 from searchpod.text.safe import safe_url
 
 MAX_QUERY_CHARS = 1000
@@ -428,8 +429,13 @@ def _body_chars(
             if body_field(field):
                 by_term.setdefault((field, btext), []).append(docnum)
     reader = searcher.reader()
+    # Stop terms of the body itself (not a speaker's field): their positions index its words.
+    body_stops: dict[int, set[str]] = {d: set() for d in matched}
     for (field, btext), docnums in by_term.items():
         text = term_text(btext)
+        if field == "body" and is_stop_term(text):
+            for docnum in docnums:
+                body_stops[docnum].add(text)
         unread = []
         for docnum in sorted(docnums):
             spans = known(docnum, (field, btext)) if known else None
@@ -453,6 +459,12 @@ def _body_chars(
     if shape.phrases:
         for docnum, matches in out.items():
             out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
+    unplaced = {d for d, ms in out.items() if any(m.start < 0 for m in ms)}
+    if unplaced:
+        bodies = reader.column_reader("body_text")
+        for docnum in unplaced:
+            in_body = {m for m in out[docnum] if m.start < 0 and m.term in body_stops[docnum]}
+            out[docnum] = place_stop_words(out[docnum], bodies[docnum].decode("utf-8"), in_body)
     return out
 
 
