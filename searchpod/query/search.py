@@ -76,25 +76,33 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     except OverBudget:
         raise QueryError(text, budget.too_much()) from None
     near: dict[str, list[tuple[str, int]]] = {}
-    if options.fuzzy:
-        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
-    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
+    query = prepared
     filters = filters_for(searcher.schema, options, text)
     results = _run(searcher, query, filters, options)
-    fuzzy_used = options.fuzzy
+    fuzzy_used = False
     suggestion = None
+    few = min(relax_below(options.limit), searcher.doc_count())
     if results.total == 0:
-        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        # Suggestions cost a look through the vocabulary: only when no episode holds
+        # every word as typed.
         unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
         suggestion = _suggestion(searcher, text, unknown)
         if suggestion is not None and not options.fuzzy:
             # A word is unknown and near a known one: that is what the user meant.
-            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
-            found = _run(searcher, nearer, filters, options)
-            if found.total:  # else (filters) the suggestion is shown as a suggestion
-                near, query, results, fuzzy_used = unknown, nearer, found, True
+            near = unknown
+    if options.fuzzy and results.total < few:
+        # Near spellings of every word, as weaker alternatives, only when the words as
+        # typed are held together by few episodes: those stay first (``first``), so a
+        # correctly spelt query never ranks worse for asking.
+        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
+    if near:
+        nearer = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
+        found = _run(searcher, nearer, filters, options, first=results.all_docs)
+        if found.total > results.total:  # else (filters) a suggestion stays a suggestion
+            query, results, fuzzy_used = nearer, found, True
+        else:
+            near = {}
     relaxed = False
-    few = min(relax_below(options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:
         # The same words expand to the same terms again: the same count, the time left.
         budget.terms = terms_left
@@ -107,7 +115,7 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             more = _run(searcher, wider, filters, options, first=results.all_docs)
             if more.total > results.total:
                 query, results, relaxed = wider, more, True
-    if fuzzy_used and not options.fuzzy and results.total:
+    if fuzzy_used and not options.fuzzy:
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
         warnings.append(budget.cut_short())
