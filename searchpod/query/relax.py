@@ -38,6 +38,12 @@ FILLER_WORDS = frozenset(
     relevant articles article papers paper documents document publications publication
     literature references reference material materials available exist exists existing
     episode episodes podcast podcasts
+    he him his she her hers they them theirs it itself this that these those myself ourselves
+    yourself themselves there here all both each either neither every other others another
+    same such only just own then once
+    describe describes described describing description descriptions discuss discusses
+    discussed discussing discussion discussions explain explains explained explanation
+    give given tell find show shown list want wanted need needed seek looking know
     """.split()
 )
 

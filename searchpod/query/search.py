@@ -53,7 +53,10 @@ from searchpod.text import analysis, typos
 from searchpod.text.analysis import TOKEN_PATTERN, is_stop_term, normalise, stem
 from searchpod.text.safe import safe_url
 
-MAX_QUERY_CHARS = 1000
+# A query is bounded by its words (a pasted paragraph is a fair query: CISI's longest
+# question has 334) and by the time budget; the characters only bound what the parser reads.
+MAX_QUERY_WORDS = 500
+MAX_QUERY_CHARS = 8000
 # How many of the best BM25 matches the proximity re-rank looks at.
 RERANK_DEPTH = 100
 _FIELDS_IN_QUERY = re.compile(r"\b([A-Za-z_]+):")
@@ -162,6 +165,9 @@ def validate_query(text: str) -> None:
         raise QueryError(text, "empty query")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    words = sum(1 for _ in TOKEN_PATTERN.finditer(text))
+    if words > MAX_QUERY_WORDS:
+        raise QueryError(text[:40] + "…", f"{words} words: at most {MAX_QUERY_WORDS} are searched")
     if not _is_utf8(text):
         raise QueryError(text, "holds characters that are not valid Unicode (lone surrogates)")
     depth, quote_at, open_at = 0, -1, []
