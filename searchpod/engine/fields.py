@@ -3,7 +3,8 @@
 ``build_schema`` defines what an episode document holds; ``TranscriptCharacters`` is the
 postings format of long text fields. Both are pickled into every index by the paths
 ``searchpod.schema.TranscriptCharacters`` and ``searchpod.analysis.PodcastAnalyzer``
-(aliases of the classes here), so those paths are part of the on-disk format.
+(aliases of the classes here), so those paths are part of the on-disk format, as is
+``searchpod.engine.fields.WordPositions`` (short text fields' postings).
 """
 
 from __future__ import annotations

@@ -388,7 +388,8 @@ class _Expanded(wq.Term):
 
 
 def with_near_words(q: Any, near: dict[str, list[str]], boost: float) -> Any:
-    """Each plain term in ``near`` also matches its near terms, at ``boost`` of an exact match."""
+    """Each plain term in ``near`` also matches its near terms, at ``boost`` of an exact match
+    (scored as the best of them)."""
     if not near:
         return q
     if isinstance(q, (_Expanded, wq.MultiTerm)):
@@ -399,7 +400,10 @@ def with_near_words(q: Any, near: dict[str, list[str]], boost: float) -> Any:
         alternatives = near.get(term_text(q.text))
         if not alternatives:
             return q
-        return wq.Or([q] + [wq.Term(q.fieldname, t, boost=q.boost * boost) for t in alternatives])
+        # The best of the word and its near spellings, not their sum: an episode holding
+        # the word as typed scores as it would without them, so asking never costs it.
+        near_terms = [wq.Term(q.fieldname, t, boost=q.boost * boost) for t in alternatives]
+        return wq.DisjunctionMax([q, *near_terms])
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
         return q.apply(lambda c: with_near_words(c, near, boost))
     return q

@@ -86,25 +86,16 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     suggestion = None
     few = min(relax_below(options.limit), searcher.doc_count())
     if results.total == 0:
-        # Suggestions cost a look through the vocabulary: only when no episode holds
-        # every word as typed.
+        # No episode holds every word as typed: look for near spellings of the words the
+        # index does not hold (suggestions cost a look through the vocabulary).
         unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
         suggestion = _suggestion(searcher, text, unknown)
-        if suggestion is not None and not options.fuzzy:
+        if suggestion is not None:
             # A word is unknown and near a known one: that is what the user meant.
-            near = unknown
-    if options.fuzzy and results.total < few:
-        # Near spellings of every word, as weaker alternatives, only when the words as
-        # typed are held together by few episodes: those stay first (``first``), so a
-        # correctly spelt query never ranks worse for asking.
-        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
-    if near:
-        nearer = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
-        found = _run(searcher, nearer, filters, options, first=results.all_docs)
-        if found.total > results.total:  # else (filters) a suggestion stays a suggestion
-            query, results, fuzzy_used = nearer, found, True
-        else:
-            near = {}
+            nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
+            found = _run(searcher, nearer, filters, options)
+            if found.total:  # else (filters) the suggestion is shown as a suggestion
+                near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
     if steps.relaxed is not None and results.total < few:
         # The same words expand to the same terms again: the same count, the time left.
@@ -118,6 +109,16 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
             more = _run(searcher, wider, filters, options, first=results.all_docs)
             if more.total > results.total:
                 query, results, relaxed = wider, more, True
+    if options.fuzzy and results.total < few:
+        # Near spellings of every word, as weaker alternatives, only after every episode
+        # the words as typed find (``first``: all of them, as there are few), so asking for
+        # them never costs a correctly spelt query anything.
+        every = _near_words(searcher, prepared, text, budget, unknown_only=False)
+        if every:
+            nearer = with_near_words(query, _near_terms(every), typos.NEAR_BOOST)
+            found = _run(searcher, nearer, filters, options, first=results.all_docs)
+            if found.total > results.total:
+                query, results, fuzzy_used = nearer, found, True
     if fuzzy_used and not options.fuzzy:
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
