@@ -21,14 +21,43 @@ from searchpod.engine.analyzer import PHRASE_MODE
 from searchpod.query.snippets import phrase_starts
 
 
+# A quoted line said with the words as typed (not only their stems) weighs this much more.
+VERBATIM_BOOST = 2.0
+
+
 class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
+    # The typed length of each word, when the field stores characters: an occurrence of
+    # the same length is the word as typed ("give", not "giving"), found without the text.
+    lengths: tuple[int, ...] | None = None
+    _verbatim = False
+
+    def copy(self) -> Any:
+        m = super().copy()
+        m.lengths = self.lengths
+        return m
+
     def _get_spans(self) -> list[Span]:
         if self.slop != 1 or not self.ordered or self.mindist != 1:
             return super()._get_spans()
-        # A generator: a word that rules the episode out spares decoding the rest.
-        starts = phrase_starts(m.value_as("positions") for m in self.ms)
         last = len(self.ms) - 1
+        lengths = self.lengths
+        if lengths is None:
+            # A generator: a word that rules the episode out spares decoding the rest.
+            starts = phrase_starts(m.value_as("positions") for m in self.ms)
+            return [Span(p, p + last) for p in sorted(starts)]
+        said = [m.value_as("characters") for m in self.ms]
+        starts = phrase_starts([p for p, _, _ in occurrences] for occurrences in said)
+        if starts:
+            sizes = [{p - i: e - s for p, s, e in occ} for i, occ in enumerate(said)]
+            self._verbatim = any(
+                all(sizes[i].get(p, 0) <= 0 or sizes[i][p] == n for i, n in enumerate(lengths))
+                for p in starts
+            )
         return [Span(p, p + last) for p in sorted(starts)]
+
+    def score(self) -> float:
+        score = float(super().score())
+        return score * VERBATIM_BOOST if self._verbatim else score
 
 
 class _ExactSpanNear(SpanNear2):
@@ -61,6 +90,13 @@ class ExactPhrase(wq.Phrase):
         m = _ExactSpanNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
             searcher, context
         )
+        ranges = self.char_ranges or ()
+        if (
+            field.format.supports("characters")
+            and len(ranges) == len(self.words)
+            and all(start is not None for start, _ in ranges)
+        ):
+            m.lengths = tuple(end - start for start, end in ranges)
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
