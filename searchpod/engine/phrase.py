@@ -20,7 +20,6 @@ from whoosh.query.spans import Span, SpanNear2
 from searchpod.engine.analyzer import PHRASE_MODE
 from searchpod.query.snippets import phrase_starts
 
-
 # A quoted line said with the words as typed (not only their stems) weighs this much more.
 VERBATIM_BOOST = 2.0
 
@@ -111,7 +110,7 @@ def exact_phrases(q: Any) -> Any:
     return q
 
 
-class _QuotedNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
+class _QuotedNode(PhrasePlugin.PhraseNode):
     """A quoted phrase analysed with its stop words kept (as stop terms), so it matches the
     words as they were said, in order."""
 
@@ -131,13 +130,13 @@ class _QuotedNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
         return attach(q, self)
 
 
-class _QuotedTagger(PhrasePlugin.PhraseTagger):  # type: ignore[misc]
+class _QuotedTagger(PhrasePlugin.PhraseTagger):
     def create(self, parser: Any, match: Any) -> Any:
         slop = match.group("slop")
         return _QuotedNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
 
 
-class QuotedPhrasePlugin(PhrasePlugin):  # type: ignore[misc]
+class QuotedPhrasePlugin(PhrasePlugin):
     """Whoosh's phrase syntax (``"..."``, ``"..."~N``), keeping the phrase's stop words."""
 
     def taggers(self, parser: Any) -> Any:

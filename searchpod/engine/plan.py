@@ -16,7 +16,6 @@ from whoosh import query as wq
 from searchpod.engine.query import term_text
 from searchpod.options import Mode
 
-
 # A query of more words that matter than this (a pasted paragraph, a long question) is
 # ranked on its words together from the start: no episode holds all of them, and looking
 # for one first cost typed questions twice the time of the same words OR'd.

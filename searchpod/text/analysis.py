@@ -131,8 +131,7 @@ class Analyser:
         postings: dict[str, list[tuple[int, int, int]]] = {}
         index_terms = self._index_terms
         known = index_terms.get
-        pos = 0
-        for match in TOKEN_PATTERN.finditer(text):
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(text)):
             word = match.group()
             term = known(word, _UNSEEN)
             if term is _UNSEEN:
@@ -144,7 +143,6 @@ class Analyser:
                 postings[term] = [(pos, start, end)]
             else:
                 occurrences.append((pos, start, end))
-            pos += 1
         return postings
 
     def stem_table(self) -> dict[str, str]:
