@@ -7,7 +7,7 @@ the strict and relaxed forms the search runs one after the other.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,16 +32,28 @@ class Plan:
     fillers: frozenset[str] = frozenset()
 
 
-def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Iterable[str]) -> Plan:
+def plan(
+    parsed: Any,
+    fillers: frozenset[str],
+    mode: Mode,
+    *,
+    word_fields: Iterable[str],
+    repeats: Mapping[str, int] | None = None,
+) -> Plan:
     """Split a parsed conjunction into required words, filler words, and its relaxed form.
 
     Clauses on other fields than ``word_fields`` (``speaker:``, ``episode:``, dates) and
     ``NOT`` clauses are constraints: they stay required however the words are combined.
+    A word said ``n`` times in the query (``repeats``: index term -> n) weighs ``n`` times.
     """
     clauses = list(parsed.children()) if isinstance(parsed, wq.And) else [parsed]
     fields = frozenset(word_fields)
     constraints = [c for c in clauses if _is_constraint(c, fields)]
     words = [c for c in clauses if not _is_constraint(c, fields)]
+    if repeats:
+        words = [_repeated(c, repeats) for c in words]
+        if isinstance(parsed, wq.And):
+            parsed = wq.And(constraints + words)
     optional = [c for c in words if _is_filler(c, fillers)]
     required = [c for c in words if not _is_filler(c, fillers)]
     if not required:
@@ -57,6 +69,17 @@ def plan(parsed: Any, fillers: frozenset[str], mode: Mode, *, word_fields: Itera
     if mode is Mode.ALL or len(required) < 2:
         return Plan(strict, None, optional_terms)
     return Plan(strict, relaxed, optional_terms)
+
+
+def _repeated(clause: Any, repeats: Mapping[str, int]) -> Any:
+    """``clause`` weighted by how often its word was said, when it is one plain word."""
+    if any(isinstance(leaf, wq.Phrase) for leaf in _leaves(clause)):
+        return clause
+    texts = {term_text(t) for _, t in clause.iter_all_terms()}
+    if len(texts) != 1:
+        return clause
+    times = repeats.get(next(iter(texts)), 1)
+    return _weighted(clause, times) if times > 1 else clause
 
 
 def _maybe(required: Any, optional: list[Any]) -> Any:

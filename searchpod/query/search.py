@@ -41,7 +41,7 @@ from searchpod.indexing.documents import SEARCH_FIELDS, Timing
 from searchpod.model import Hit, SearchResults
 from searchpod.options import MAX_LIMIT, SORTS, SearchOptions, Sort
 from searchpod.query import ranking
-from searchpod.query.relax import filler_stems, relax_below
+from searchpod.query.relax import filler_stems, relax_below, repeated_stems
 from searchpod.query.snippets import (
     Match,
     build_snippets,
@@ -70,7 +70,13 @@ def run_search(searcher: Any, text: str, options: SearchOptions) -> SearchResult
     validate_query(text)
     warnings: list[str] = []
     parsed = parse(searcher.schema, text)
-    steps = plan(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    steps = plan(
+        parsed,
+        filler_stems(text, stem),
+        options.mode,
+        word_fields=TEXT_FIELDS,
+        repeats=repeated_stems(text, stem),
+    )
     # From here: parsing may have paid one-time imports (NLTK) that are not the query's cost.
     budget = Budget()
     terms_left = budget.terms
