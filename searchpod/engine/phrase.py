@@ -19,6 +19,7 @@ from whoosh.query.spans import Span, SpanNear2
 
 from searchpod.engine.analyzer import PHRASE_MODE
 from searchpod.query.snippets import phrase_starts
+from searchpod.text.analysis import is_stop_term
 
 # A quoted line said with the words as typed (not only their stems) weighs this much more.
 VERBATIM_BOOST = 2.0
@@ -39,18 +40,19 @@ class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
         if self.slop != 1 or not self.ordered or self.mindist != 1:
             return super()._get_spans()
         last = len(self.ms) - 1
+        # A generator: a word that rules the episode out spares decoding the rest.
+        starts = phrase_starts(m.value_as("positions") for m in self.ms)
         lengths = self.lengths
-        if lengths is None:
-            # A generator: a word that rules the episode out spares decoding the rest.
-            starts = phrase_starts(m.value_as("positions") for m in self.ms)
-            return [Span(p, p + last) for p in sorted(starts)]
-        said = [m.value_as("characters") for m in self.ms]
-        starts = phrase_starts([p for p, _, _ in occurrences] for occurrences in said)
-        if starts:
-            sizes = [{p - i: e - s for p, s, e in occ} for i, occ in enumerate(said)]
+        self._verbatim = False
+        if starts and lengths is not None:
+            # Only where the phrase was said: the characters of its words (stop words are
+            # their own terms, so always as typed; their values hold no characters).
+            sizes = [
+                {p - i: e - s for p, s, e in m.value_as("characters")} if n else {}
+                for i, (m, n) in enumerate(zip(self.ms, lengths, strict=True))
+            ]
             self._verbatim = any(
-                all(sizes[i].get(p, 0) <= 0 or sizes[i][p] == n for i, n in enumerate(lengths))
-                for p in starts
+                all(not n or sizes[i].get(p) == n for i, n in enumerate(lengths)) for p in starts
             )
         return [Span(p, p + last) for p in sorted(starts)]
 
@@ -95,7 +97,10 @@ class ExactPhrase(wq.Phrase):
             and len(ranges) == len(self.words)
             and all(start is not None for start, _ in ranges)
         ):
-            m.lengths = tuple(end - start for start, end in ranges)
+            m.lengths = tuple(
+                0 if is_stop_term(word) else end - start
+                for word, (start, end) in zip(self.words, ranges, strict=True)
+            )
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
