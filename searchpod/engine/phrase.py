@@ -28,13 +28,21 @@ VERBATIM_BOOST = 2.0
 class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
     # The typed length of each word, when the field stores characters: an occurrence of
     # the same length is the word as typed ("give", not "giving"), found without the text.
-    lengths: tuple[int, ...] | None = None
     _verbatim = False
 
+    def __init__(self, ms: Any, lengths: tuple[int, ...] | None = None, **kwargs: Any) -> None:
+        # Set before Whoosh's constructor, which already moves to the first match.
+        self.lengths = lengths
+        super().__init__(ms, **kwargs)
+
     def copy(self) -> Any:
-        m = super().copy()
-        m.lengths = self.lengths
-        return m
+        return self.__class__(
+            [m.copy() for m in self.ms],
+            self.lengths,
+            slop=self.slop,
+            ordered=self.ordered,
+            mindist=self.mindist,
+        )
 
     def _get_spans(self) -> list[Span]:
         if self.slop != 1 or not self.ordered or self.mindist != 1:
@@ -62,9 +70,13 @@ class _ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
 
 
 class _ExactSpanNear(SpanNear2):
+    lengths: tuple[int, ...] | None = None
+
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         ms = [q.matcher(searcher, context) for q in self.qs]
-        return _ExactPhraseMatcher(ms, slop=self.slop, ordered=self.ordered, mindist=self.mindist)
+        return _ExactPhraseMatcher(
+            ms, self.lengths, slop=self.slop, ordered=self.ordered, mindist=self.mindist
+        )
 
 
 class ExactPhrase(wq.Phrase):
@@ -88,19 +100,18 @@ class ExactPhrase(wq.Phrase):
             if (fieldname, word) not in reader:
                 return matching.NullMatcher()  # a word the field never had: no match
             terms.append(wq.Term(fieldname, word))
-        m = _ExactSpanNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
-            searcher, context
-        )
+        near = _ExactSpanNear(terms, slop=self.slop, ordered=True, mindist=1)
         ranges = self.char_ranges or ()
         if (
             field.format.supports("characters")
             and len(ranges) == len(self.words)
             and all(start is not None for start, _ in ranges)
         ):
-            m.lengths = tuple(
+            near.lengths = tuple(
                 0 if is_stop_term(word) else end - start
                 for word, (start, end) in zip(self.words, ranges, strict=True)
             )
+        m = near.matcher(searcher, context)
         return matching.WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
