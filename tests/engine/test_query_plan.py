@@ -114,3 +114,9 @@ def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(built_index: Index
     # Moments take the same words' mode.
     assert built_index.moments("bakers guilds octopus", all=True).total == 0
     assert built_index.moments("bakers guilds octopus").total > 0
+
+
+def test_a_word_said_twice_in_a_question_weighs_twice(built_index: Index) -> None:
+    # "bread" is the rarer word and wins alone; named twice, "keepers" is what is asked about.
+    assert built_index.search("keepers bread").hits[0].id == "shows/eps-2.txt"
+    assert built_index.search("keepers keepers bread").hits[0].id == "shows/eps-1.txt"
