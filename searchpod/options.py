@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 # Every bound on what one search may ask for, in one place.
 MAX_LIMIT = 1000
-# A query is typed or pasted: past this it is a mistake or an attack.
-MAX_QUERY_CHARS = 1000
+# A query is bounded by its words (a pasted paragraph is a fair query: CISI's longest
+# question has 334) and by the time budget; the characters only bound what the parser reads.
+MAX_QUERY_WORDS = 500
+MAX_QUERY_CHARS = 8000
 # What an HTTP or MCP client (anyone on the network) may ask for in one request; the
 # library and the CLI allow ``MAX_LIMIT``.
 REQUEST_MAX_LIMIT = 100

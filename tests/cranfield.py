@@ -119,3 +119,54 @@ def evaluate(collection: Collection, runs: dict[int, list[int]]) -> Scores:
         p10s.append(precision(ranked, set(gains)))
     n = len(judged)
     return Scores(sum(aps) / n, sum(ndcgs) / n, sum(p10s) / n)
+
+
+def _cisi_records(text: str) -> list[tuple[str, str, str]]:
+    """As ``_fields``, for CISI's files: a marker is ``.`` and a field letter, maybe with
+    trailing blanks (an abstract line ".." is text)."""
+    out = []
+    record, field, lines = "", "", []
+    for line in text.splitlines():
+        marker = line.rstrip()
+        if marker.startswith(".I "):
+            if field:
+                out.append((record, field, " ".join(lines)))
+            record, field, lines = marker[3:].strip(), "", []
+        elif len(marker) == 2 and marker[0] == "." and marker[1] in "TAWXB":
+            if field:
+                out.append((record, field, " ".join(lines)))
+            field, lines = marker[1], []
+        else:
+            lines.append(line.strip())
+    if field:
+        out.append((record, field, " ".join(lines)))
+    return out
+
+
+def read_cisi(folder: Path) -> Collection:
+    """The CISI collection (``../shared/corpus/cisi``) in the same shape as Cranfield's.
+
+    Documents: ``.T`` title and ``.W`` abstract (``.A`` authors and ``.X`` cross-references
+    are not text to search). Queries: ``.W``, or ``.T`` where there is none; judgements are
+    binary (gain 1), and only the queries judged in ``CISI.REL`` are evaluated.
+    """
+    docs: dict[int, dict[str, str]] = {}
+    for record, field, text in _cisi_records((folder / "CISI.ALL").read_text(encoding="latin-1")):
+        docs.setdefault(int(record), {})[field] = text
+    asked: dict[int, dict[str, str]] = {}
+    for record, field, text in _cisi_records((folder / "CISI.QRY").read_text(encoding="latin-1")):
+        asked.setdefault(int(record), {})[field] = text
+    queries = [
+        asked.get(k, {}).get("W") or asked.get(k, {}).get("T") or ""
+        for k in range(1, max(asked) + 1)
+    ]
+    grades: dict[int, dict[int, int]] = {}
+    for line in (folder / "CISI.REL").read_text(encoding="latin-1").splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            grades.setdefault(int(parts[0]), {})[int(parts[1])] = 1
+    return Collection(
+        docs={n: (d.get("T", "").strip(" ."), d.get("W", "")) for n, d in docs.items()},
+        queries=queries,
+        grades=grades,
+    )

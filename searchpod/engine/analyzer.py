@@ -7,11 +7,18 @@ from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
-from searchpod.text.analysis import STOP_WORDS, TOKEN_PATTERN, current, normalise
+from searchpod.text.analysis import STOP_WORDS, TOKEN_PATTERN, current, normalise, stop_term
+
+# The mode a quoted phrase is analysed in: its stop words are kept, as stop terms.
+PHRASE_MODE = "phrase"
 
 
 class PodcastAnalyzer(Tokenizer):
-    """A Whoosh analyser doing tokenise/lowercase/fold/stop/stem in one loop."""
+    """A Whoosh analyser doing tokenise/lowercase/fold/stop/stem in one loop.
+
+    Every word counts a position. Indexing (and a quoted phrase, ``mode="phrase"``) turns a
+    stop word into its stop term; a query word that is a stop word is dropped.
+    """
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -49,11 +56,16 @@ class PodcastAnalyzer(Tokenizer):
         pos = start_pos
         analyser = current()
         stems = analyser._stems
+        keep_stops = mode in ("index", PHRASE_MODE) or not removestops
         for match in TOKEN_PATTERN.finditer(value):
             word = match.group()
-            if removestops and len(word) <= 5 and word.lower() in STOP_WORDS:
-                continue
-            t.text = stems[word] if word in stems else analyser.stem(word)
+            if len(word) <= 5 and word.lower() in STOP_WORDS:
+                if not keep_stops:
+                    pos += 1
+                    continue
+                t.text = stop_term(word)
+            else:
+                t.text = stems[word] if word in stems else analyser.stem(word)
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:

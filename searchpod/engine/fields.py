@@ -3,7 +3,8 @@
 ``build_schema`` defines what an episode document holds; ``TranscriptCharacters`` is the
 postings format of long text fields. Both are pickled into every index by the paths
 ``searchpod.schema.TranscriptCharacters`` and ``searchpod.analysis.PodcastAnalyzer``
-(aliases of the classes here), so those paths are part of the on-disk format.
+(aliases of the classes here), so those paths are part of the on-disk format, as is
+``searchpod.engine.fields.WordPositions`` (short text fields' postings).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Any
 
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Characters
+from whoosh.formats import Characters, Positions
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.text.analysis import term_postings
+from searchpod.text.analysis import is_stop_term, term_postings
 
 
 class EncodedText(str):
@@ -79,6 +80,18 @@ class TranscriptCharacters(Characters):
         packer, packed_codes = _packer(count, codes)
         return pack_uint(count) + packer.pack(packed_codes, *pos_deltas, *start_deltas, *lengths)
 
+    def encode_positions(self, poslist: Any) -> bytes:
+        """A stop term's occurrences: positions only (a quarter of the bytes of a full
+        value), marked by ``-`` in place of the other two type codes."""
+        pos_deltas = []
+        last_pos = 0
+        for pos, _, _ in poslist:
+            pos_deltas.append(pos - last_pos)
+            last_pos = pos
+        code = _code(max(pos_deltas, default=0))
+        packer = _positions_packer(len(pos_deltas), code)
+        return pack_uint(len(pos_deltas)) + packer.pack(code.encode("ascii") + b"--", *pos_deltas)
+
     def _arrays(self, value: bytes, how_many: int = 3) -> list[array[int]]:
         count = unpack_uint(value[:_INT])[0]
         out = []
@@ -101,6 +114,9 @@ class TranscriptCharacters(Characters):
     def decode_characters(self, value: bytes) -> list[tuple[int, int, int]]:
         if value[_INT] == _PICKLE:
             return super().decode_characters(value)
+        if value[_INT + 1] == _NO_CHARS:
+            # A stop term: its characters are its word's; callers find them in the text.
+            return [(p, -1, -1) for p in accumulate(self._arrays(value, 1)[0])]
         positions, starts, lengths = self._arrays(value)
         absolute = list(accumulate(starts))
         return list(zip(accumulate(positions), absolute, map(add, absolute, lengths), strict=True))
@@ -113,6 +129,7 @@ _HEADER = _INT + 3
 # Older values in Whoosh's pickled form start with pickle's PROTO opcode, never a type code,
 # so the two forms can share one field.
 _PICKLE = 0x80
+_NO_CHARS = ord("-")
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
@@ -128,6 +145,11 @@ def _packer(count: int, codes: str) -> tuple[struct.Struct, bytes]:
     return packer, codes.encode("ascii")
 
 
+@functools.lru_cache(maxsize=4096)
+def _positions_packer(count: int, code: str) -> struct.Struct:
+    return struct.Struct(f"<3s{count}{code}")
+
+
 _ONE = pack_uint(1)
 _ONE_OCCURRENCE = {a + b + c: _packer(1, a + b + c) for a in "BHI" for b in "BHI" for c in "BHI"}
 
@@ -138,10 +160,17 @@ _ENCODER = TranscriptCharacters()
 
 
 def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
-    """(term, frequency, weight, encoded positions+chars) for each term of ``text``."""
+    """(term, frequency, weight, encoded positions+chars) for each term of ``text``.
+
+    A stop term has its positions only and a frequency of 0: Whoosh sums frequencies into
+    the field's length, which BM25 normalises by, and stop words must not change rankings.
+    """
     encode = _ENCODER.encode
+    encode_positions = _ENCODER.encode_positions
     return [
-        (term, len(occurrences), float(len(occurrences)), encode(occurrences))
+        (term, 0, float(len(occurrences)), encode_positions(occurrences))
+        if is_stop_term(term)
+        else (term, len(occurrences), float(len(occurrences)), encode(occurrences))
         for term, occurrences in term_postings(text).items()
     ]
 
@@ -158,6 +187,21 @@ def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> dict
     return ready
 
 
+class WordPositions(Positions):
+    """Whoosh's positions for short text fields, with stop terms adding nothing to a field's
+    length (their frequency is 0, as in ``encode_postings``)."""
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+        for word, freq, weight, encoded in super().word_values(value, analyzer, **kwargs):
+            yield word, 0 if is_stop_term(word) else freq, weight, encoded
+
+
+def _short_text(analyzer: Any, stored: bool = True) -> TEXT:
+    field = TEXT(analyzer=analyzer, stored=stored)
+    field.format = WordPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def _transcript_text(analyzer: Any, stored: bool = False) -> TEXT:
     field = TEXT(analyzer=analyzer, stored=stored, chars=True)
     field.format = TranscriptCharacters(field_boost=field.format.field_boost)
@@ -168,10 +212,10 @@ def build_schema() -> Schema:
     analyzer = PodcastAnalyzer()
     schema = Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        host=TEXT(analyzer=analyzer, stored=True),
-        summary=TEXT(analyzer=analyzer, stored=True),
-        show=TEXT(analyzer=analyzer, stored=True),
+        title=_short_text(analyzer),
+        host=_short_text(analyzer),
+        summary=_short_text(analyzer),
+        show=_short_text(analyzer),
         # Character offsets let snippets be cut without re-analysing a 2-hour transcript.
         body=_transcript_text(analyzer),
         # The body's text in a plain column rather than a stored field: stored fields are
@@ -181,7 +225,7 @@ def build_schema() -> Schema:
         # Where each passage of the body begins and who said it (indexing/passages.py):
         # a column, read for every episode a moments query matches.
         passages=COLUMN(VarBytesColumn()),
-        speaker=TEXT(analyzer=analyzer, stored=False),
+        speaker=_short_text(analyzer, stored=False),
         episode=NUMERIC(int, stored=True, sortable=True),
         published=DATETIME(stored=True),
         # Days since year 1, 0 when undated: a plain number sorts undated episodes last.

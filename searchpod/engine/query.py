@@ -20,6 +20,7 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
+    PhrasePlugin,
     QueryParser,
     syntax,
 )
@@ -38,11 +39,11 @@ from searchpod.engine.budget import (
     budgeted,
     checkpoint,
 )
-from searchpod.engine.phrase import exact_phrases
+from searchpod.engine.phrase import QuotedPhrasePlugin, exact_phrases
 from searchpod.errors import OptionError, QueryError
 from searchpod.fields import SEARCH_FIELDS
 from searchpod.options import EPISODE_MAX, SearchOptions, Sort
-from searchpod.text.analysis import normalise, stem
+from searchpod.text.analysis import is_stop_term, normalise, stem
 
 
 def parse(schema: Any, text: str, field: str | None = None) -> Any:
@@ -91,6 +92,7 @@ def _parser(schema: Any) -> MultifieldParser:
     parser = MultifieldParser(
         list(SEARCH_FIELDS), schema, fieldboosts=SEARCH_FIELDS, group=AndGroup
     )
+    _quote_as_said(parser)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(_DatesPlugin(dateparser=_LazyEnglish(), free=False))
@@ -188,8 +190,16 @@ class _HasValue(syntax.SyntaxNode):
 def _field_parser(schema: Any, field: str) -> QueryParser:
     key = (*schema.names(), "::", field)
     if key not in _parsers:
-        _parsers[key] = QueryParser(field, schema, group=AndGroup)
+        parser = QueryParser(field, schema, group=AndGroup)
+        _quote_as_said(parser)
+        _parsers[key] = parser
     return _parsers[key]
+
+
+def _quote_as_said(parser: Any) -> None:
+    """Quoted phrases keep their stop words: "into this" is those two words, in order."""
+    parser.remove_plugin_class(PhrasePlugin)
+    parser.add_plugin(QuotedPhrasePlugin())
 
 
 @dataclass(frozen=True)
@@ -253,7 +263,7 @@ def speakers_asked(q: Any) -> list[frozenset[str]]:
             if not isinstance(sub, (wq.Term, wq.Phrase)) or isinstance(sub, wq.MultiTerm):
                 raise QueryError(str(sub), "speaker: takes a name, not a pattern or a range")
             words = sub.words if isinstance(sub, wq.Phrase) else [term_text(sub.text)]
-            wanted.append(frozenset(term_text(w) for w in words))
+            wanted.append(frozenset(term_text(w) for w in words if not is_stop_term(w)))
     return wanted
 
 
@@ -368,6 +378,8 @@ def _expand(q: Any, reader: Any, budget: Budget) -> list[bytes]:
     else:
         found = q._btexts(reader)
     for term in found:
+        if is_stop_term(term):
+            continue  # stop words match only inside quotes, never as an expansion
         # terms_within (fuzzy) gives text, the others bytes.
         expanded.append(term.encode("utf-8") if isinstance(term, str) else term)
         if len(expanded) > cap or budget.spent():
@@ -447,7 +459,8 @@ class _Expanded(wq.Term):
 
 
 def with_near_words(q: Any, near: dict[str, list[str]], boost: float) -> Any:
-    """Each plain term in ``near`` also matches its near terms, at ``boost`` of an exact match."""
+    """Each plain term in ``near`` also matches its near terms, at ``boost`` of an exact match
+    (scored as the best of them)."""
     if not near:
         return q
     if isinstance(q, (_Expanded, wq.MultiTerm)):
@@ -458,7 +471,10 @@ def with_near_words(q: Any, near: dict[str, list[str]], boost: float) -> Any:
         alternatives = near.get(term_text(q.text))
         if not alternatives:
             return q
-        return wq.Or([q] + [wq.Term(q.fieldname, t, boost=q.boost * boost) for t in alternatives])
+        # The best of the word and its near spellings, not their sum: an episode holding
+        # the word as typed scores as it would without them, so asking never costs it.
+        near_terms = [wq.Term(q.fieldname, t, boost=q.boost * boost) for t in alternatives]
+        return wq.DisjunctionMax([q, *near_terms])
     if isinstance(q, wq.CompoundQuery) or hasattr(q, "child"):
         return q.apply(lambda c: with_near_words(c, near, boost))
     return q

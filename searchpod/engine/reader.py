@@ -266,10 +266,16 @@ class Reader:
 
 
 def plan_query(
-    parsed: Query, fillers: frozenset[str], mode: Mode, *, word_fields: Iterable[str]
+    parsed: Query,
+    fillers: frozenset[str],
+    mode: Mode,
+    *,
+    word_fields: Iterable[str],
+    repeats: dict[str, int] | None = None,
 ) -> QueryPlan:
-    """Split a parsed query into required words, filler words, and its relaxed form."""
-    made = _plan(parsed, fillers, mode, word_fields=word_fields)
+    """Split a parsed query into required words, filler words, and its relaxed form
+    (``repeats``: words said more than once in the query weigh that many times)."""
+    made = _plan(parsed, fillers, mode, word_fields=word_fields, repeats=repeats)
     relaxed = None if made.relaxed is None else Query(made.relaxed)
     return QueryPlan(Query(made.strict), relaxed, made.fillers)
 

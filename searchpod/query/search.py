@@ -47,18 +47,26 @@ from searchpod.fields import SEARCH_FIELDS
 from searchpod.indexing.documents import Timing
 from searchpod.indexing.passages import Passages, decode_passages
 from searchpod.model import Hit, SearchResults
-from searchpod.options import MAX_LIMIT, MAX_QUERY_CHARS, SORTS, SearchOptions, Sort
+from searchpod.options import (
+    MAX_LIMIT,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    SORTS,
+    SearchOptions,
+    Sort,
+)
 from searchpod.query import ranking
-from searchpod.query.relax import filler_stems, relax_below
+from searchpod.query.relax import filler_stems, relax_below, repeated_stems
 from searchpod.query.snippets import (
     Match,
     build_snippets,
     highlight_spans,
+    place_stop_words,
     within_phrases,
 )
 from searchpod.query.why_empty import filter_warnings, has_filters
 from searchpod.text import analysis, typos
-from searchpod.text.analysis import TOKEN_PATTERN, normalise, stem
+from searchpod.text.analysis import TOKEN_PATTERN, is_stop_term, normalise, stem
 from searchpod.text.safe import safe_url
 
 # How many of the best BM25 matches the proximity re-rank looks at.
@@ -148,16 +156,20 @@ def resolve(
     validate_query(text)
     warnings: list[str] = []
     parsed = searcher.parse(text)
-    steps = plan_query(parsed, filler_stems(text, stem), options.mode, word_fields=TEXT_FIELDS)
+    steps = plan_query(
+        parsed,
+        filler_stems(text, stem),
+        options.mode,
+        word_fields=TEXT_FIELDS,
+        repeats=repeated_stems(text, stem),
+    )
     terms_left = budget.terms
     try:
         prepared = _prepare(searcher, steps.strict, options, budget, warnings)
     except OverBudget:
         raise QueryError(text, budget.too_much()) from None
     near: dict[str, list[tuple[str, int]]] = {}
-    if options.fuzzy:
-        near = _near_words(searcher, prepared, text, budget, unknown_only=False)
-    query = with_near_words(prepared, _near_terms(near), typos.NEAR_BOOST)
+    query = prepared
     filters = searcher.filters(options, text)
     speakers = speakers_asked(searcher.with_speaker(parsed, options.speaker))
 
@@ -175,20 +187,21 @@ def resolve(
         return _run(searcher, q, filters, options, first, rank=rank)
 
     results = run(query, filters, options)
-    fuzzy_used = options.fuzzy
+    fuzzy_used = False
     suggestion = None
+    few = min(relax_below(options.limit), searcher.doc_count())
     if results.total == 0:
-        # Suggestions cost a look through the vocabulary: only when nothing matched.
+        # No episode holds every word as typed: look for near spellings of the words the
+        # index does not hold (suggestions cost a look through the vocabulary).
         unknown = _near_words(searcher, prepared, text, budget, unknown_only=True)
         suggestion = _suggestion(searcher, text, unknown)
-        if suggestion is not None and not options.fuzzy:
+        if suggestion is not None:
             # A word is unknown and near a known one: that is what the user meant.
             nearer = with_near_words(prepared, _near_terms(unknown), typos.NEAR_BOOST)
             found = run(nearer, filters, options)
             if found.total:  # else (filters) the suggestion is shown as a suggestion
                 near, query, results, fuzzy_used = unknown, nearer, found, True
     relaxed = False
-    few = min(relax_below(options.limit), searcher.doc_count())
     if steps.relaxed is not None and results.total < few:
         # The same words expand to the same terms again: the same count, the time left.
         budget.terms = terms_left
@@ -201,7 +214,17 @@ def resolve(
             more = run(wider, filters, options, first=results.all_docs)
             if more.total > results.total:
                 query, results, relaxed = wider, more, True
-    if fuzzy_used and not options.fuzzy and results.total:
+    if options.fuzzy and results.total < few:
+        # Near spellings of every word, as weaker alternatives, only after every episode
+        # the words as typed find (``first``: all of them, as there are few), so asking for
+        # them never costs a correctly spelt query anything.
+        every = _near_words(searcher, prepared, text, budget, unknown_only=False)
+        if every:
+            nearer = with_near_words(query, _near_terms(every), typos.NEAR_BOOST)
+            found = run(nearer, filters, options, first=results.all_docs)
+            if found.total > results.total:
+                query, results, fuzzy_used = nearer, found, True
+    if fuzzy_used and not options.fuzzy:
         warnings.append(f"no exact matches; showing near spellings (did you mean {suggestion!r}?)")
     if budget.exhausted:
         warnings.append(budget.cut_short())
@@ -304,6 +327,9 @@ def validate_query(text: str) -> None:
         raise QueryError(text, "empty query")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(text[:40] + "…", f"longer than {MAX_QUERY_CHARS} characters")
+    words = sum(1 for _ in TOKEN_PATTERN.finditer(text))
+    if words > MAX_QUERY_WORDS:
+        raise QueryError(text[:40] + "…", f"{words} words: at most {MAX_QUERY_WORDS} are searched")
     if not _is_utf8(text):
         raise QueryError(text, "holds characters that are not valid Unicode (lone surrogates)")
     depth, quote_at, open_at = 0, -1, []
@@ -563,8 +589,13 @@ def _body_chars(
         for field, btext in terms:
             if body_field(field):
                 by_term.setdefault((field, btext), []).append(docnum)
+    # Stop terms of the body: their positions index its words, their spans are found here.
+    body_stops: dict[int, set[str]] = {d: set() for d in matched}
     for (field, btext), docnums in by_term.items():
         text = term_text(btext)
+        if field == "body" and is_stop_term(text):
+            for docnum in docnums:
+                body_stops[docnum].add(text)
         unread = []
         for docnum in sorted(docnums):
             spans = known(docnum, (field, btext)) if known else None
@@ -580,6 +611,12 @@ def _body_chars(
     if shape.phrases:
         for docnum, matches in out.items():
             out[docnum] = within_phrases(matches, shape.phrases, shape.loose)
+    unplaced = {d for d, ms in out.items() if any(m.start < 0 for m in ms)}
+    if unplaced:
+        body_of = searcher.bodies()
+        for docnum in unplaced:
+            in_body = {m for m in out[docnum] if m.start < 0 and m.term in body_stops[docnum]}
+            out[docnum] = place_stop_words(out[docnum], body_of(docnum), in_body)
     return out
 
 

@@ -6,6 +6,7 @@ re-analysed to highlight it, and a match at its very end is found like one at it
 
 from __future__ import annotations
 
+import bisect
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
@@ -13,6 +14,7 @@ from typing import NamedTuple
 from searchpod.engine.reader import phrase_starts
 from searchpod.indexing.documents import Timing
 from searchpod.model import Snippet
+from searchpod.text.analysis import TOKEN_PATTERN
 
 SNIPPET_CHARS = 200
 MAX_SNIPPETS = 3
@@ -121,6 +123,54 @@ def within_phrases(
     return [
         m for m in matches if m.term in loose or m.term not in allowed or m.pos in allowed[m.term]
     ]
+
+
+# How far (in words) a stop word is looked for from a placed word of its phrase.
+_PLACE_REACH = 12
+
+
+def place_stop_words(matches: Sequence[Match], text: str, by_position: set[Match]) -> list[Match]:
+    """``matches`` with the characters of stop words found in ``text``.
+
+    Stop terms are indexed with positions only: a stop word said next to a placed word of
+    its phrase is found by counting words from it; one in ``by_position`` (positions that
+    index ``text``'s own words) by counting from the start. Others are left out.
+    """
+    placed = sorted((m for m in matches if m.start >= 0), key=lambda m: m.pos)
+    anchors = [m.pos for m in placed]
+    out = list(placed)
+    words: list[tuple[int, int]] | None = None
+    for m in matches:
+        if m.start >= 0:
+            continue
+        span = None
+        i = bisect.bisect_left(anchors, m.pos)
+        near = [placed[j] for j in (i - 1, i) if 0 <= j < len(placed)]
+        near = [a for a in near if abs(a.pos - m.pos) <= _PLACE_REACH]
+        if near:
+            a = min(near, key=lambda a: abs(a.pos - m.pos))
+            span = _word_from(text, a, m.pos - a.pos)
+        elif m in by_position:
+            if words is None:
+                words = [w.span() for w in TOKEN_PATTERN.finditer(text)]
+            span = words[m.pos] if m.pos < len(words) else None
+        if span is not None:
+            out.append(Match(m.pos, span[0], span[1], m.term))
+    return out
+
+
+def _word_from(text: str, anchor: Match, steps: int) -> tuple[int, int] | None:
+    """The span of the word ``steps`` words after (before, if negative) ``anchor``'s."""
+    if steps > 0:
+        for n, w in enumerate(TOKEN_PATTERN.finditer(text, anchor.end), 1):
+            if n == steps:
+                return w.span()
+        return None
+    window = max(0, anchor.start - 40 * (1 - steps))
+    found = [w.span() for w in TOKEN_PATTERN.finditer(text, window, anchor.start)]
+    if window > 0:
+        found = found[1:]  # the first may be the tail of a longer word
+    return found[steps] if len(found) >= -steps else None
 
 
 def proximity(matches: Sequence[Match], width: int = SNIPPET_CHARS) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from searchpod.text.stemmer import stem as snowball_stem
 
 # Bump when analysis changes what terms a text produces: indexes built otherwise must rebuild.
-ANALYSER_VERSION = "snowball-en-1"
+ANALYSER_VERSION = "snowball-en-2"
 
 # Words joined by an apostrophe stay one token ("Korea's", "don't"); hyphens split.
 TOKEN_PATTERN = re.compile(r"\w+(?:['’]\w+)*")
@@ -30,6 +30,21 @@ STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have if in into is it its of on or such that "
     "the their then there these they this to was were will with".split()
 )
+
+
+# Stop terms start with a character no token holds, so no word's stem can be one.
+STOP_TERM_PREFIX = "="
+
+
+def stop_term(word: str) -> str:
+    """The index term of a stop word (any case), as quoted phrases match it."""
+    return STOP_TERM_PREFIX + word.lower()
+
+
+def is_stop_term(term: str | bytes) -> bool:
+    """Whether an index term is a stop word's (matched only inside quotes)."""
+    first = term[:1]
+    return first == STOP_TERM_PREFIX or first == b"="
 
 
 class StemSource(Protocol):
@@ -63,7 +78,7 @@ def normalise(word: str) -> str:
 
 
 def is_stop(word: str) -> bool:
-    """Stop words are never indexed, so they are never stemmed either."""
+    """Stop words are never stemmed: they are indexed as stop terms."""
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 
@@ -78,9 +93,9 @@ class Analyser:
     def __init__(self, source: StemSource | None = None) -> None:
         self.source = source
         self._stems: dict[str, str] = {}
-        # Surface word -> index term, or None for a stop word: one dict lookup per token
-        # on the indexing hot path (stem() alone would also need the stop-word check).
-        self._index_terms: dict[str, str | None] = {}
+        # Surface word -> index term (a stop term for a stop word): one dict lookup per
+        # token on the indexing hot path (stem() alone would also need the stop-word check).
+        self._index_terms: dict[str, str] = {}
         # Stems computed since the last take_new_stems(): workers send them to the parent.
         self._new: list[tuple[str, str]] = []
         # Stems computed (here or by workers) that the saved table lacks.
@@ -111,27 +126,23 @@ class Analyser:
         """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
 
         The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
-        indexing hot path for transcripts.
+        indexing hot path for transcripts. Stop terms are among them (see the module).
         """
         postings: dict[str, list[tuple[int, int, int]]] = {}
         index_terms = self._index_terms
         known = index_terms.get
-        pos = 0
-        for match in TOKEN_PATTERN.finditer(text):
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(text)):
             word = match.group()
             term = known(word, _UNSEEN)
             if term is _UNSEEN:
-                term = None if is_stop(word) else self.stem(word)
+                term = stop_term(word) if is_stop(word) else self.stem(word)
                 index_terms[word] = term
-            if term is None:
-                continue
             start, end = match.span()
             occurrences = postings.get(term)
             if occurrences is None:
                 postings[term] = [(pos, start, end)]
             else:
                 occurrences.append((pos, start, end))
-            pos += 1
         return postings
 
     def stem_table(self) -> dict[str, str]:

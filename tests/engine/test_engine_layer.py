@@ -19,6 +19,8 @@ PICKLED = {
     "searchpod.analysis.PodcastAnalyzer": "searchpod.engine.analyzer",
     "searchpod.codec.PodcastCodec": "searchpod.engine.codec",
     "searchpod.schema.TranscriptCharacters": "searchpod.engine.fields",
+    # Short text fields' positions (since stop words hold positions): pickled where it lives.
+    "searchpod.engine.fields.WordPositions": "searchpod.engine.fields",
 }
 
 

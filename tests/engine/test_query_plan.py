@@ -114,3 +114,9 @@ def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(shared_index: Inde
     # Moments take the same words' mode.
     assert shared_index.moments("bakers guilds octopus", all=True).total == 0
     assert shared_index.moments("bakers guilds octopus").total > 0
+
+
+def test_a_word_said_twice_in_a_question_weighs_twice(shared_index: Index) -> None:
+    # "bread" is the rarer word and wins alone; named twice, "keepers" is what is asked about.
+    assert shared_index.search("keepers bread").hits[0].id == "shows/eps-2.txt"
+    assert shared_index.search("keepers keepers bread").hits[0].id == "shows/eps-1.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.text.analysis import analyse
+from searchpod.engine.analyzer import PHRASE_MODE, PodcastAnalyzer
+from searchpod.text.analysis import analyse, is_stop_term, stop_term
 
 
 def test_forms_of_a_word_share_a_stem() -> None:
@@ -21,15 +21,26 @@ def test_apostrophes_curly_or_straight_agree() -> None:
     assert analyse("Korea’s") == analyse("Korea's")
 
 
-def test_positions_are_contiguous_and_chars_point_into_the_text() -> None:
+def test_every_word_holds_a_position_and_chars_point_into_the_text() -> None:
     text = "Keepers of the lighthouse"
     tokens = [
         (t.text, t.pos, t.startchar, t.endchar)
         for t in PodcastAnalyzer()(text, positions=True, chars=True)
     ]
+    # A query word that is a stop word is dropped, but counts: "lighthouse" is word 3.
     assert [t[0] for t in tokens] == ["keeper", "lighthous"]
-    assert [t[1] for t in tokens] == [0, 1]  # stop words leave no gap: phrases still match
+    assert [t[1] for t in tokens] == [0, 3]
     assert [text[s:e] for _, _, s, e in tokens] == ["Keepers", "lighthouse"]
+
+
+def test_indexing_and_quotes_keep_stop_words_as_stop_terms() -> None:
+    text = "Keepers of THE lighthouse"
+    for mode in ("index", PHRASE_MODE):
+        tokens = [(t.text, t.pos) for t in PodcastAnalyzer()(text, positions=True, mode=mode)]
+        assert tokens == [("keeper", 0), ("=of", 1), ("=the", 2), ("lighthous", 3)]
+    # A stem that spells a stop word is not one: "having" stays apart from the stop word.
+    assert stop_term("have") != analyse("having")[0]
+    assert is_stop_term(stop_term("The")) and not is_stop_term("have")
 
 
 @given(st.text(max_size=300))
@@ -44,6 +55,6 @@ def test_one_pass_postings_equal_the_analyzer(text: str) -> None:
     from searchpod.text.analysis import term_postings
 
     expected: dict[str, list[tuple[int, int, int]]] = {}
-    for t in PodcastAnalyzer()(text, positions=True, chars=True):
+    for t in PodcastAnalyzer()(text, positions=True, chars=True, mode="index"):
         expected.setdefault(t.text, []).append((t.pos, t.startchar, t.endchar))
     assert term_postings(text) == expected
