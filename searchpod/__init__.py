@@ -23,7 +23,7 @@ from searchpod.errors import (
     SearchpodError,
     UnsafeIndexError,
 )
-from searchpod.index import Index, IndexStats
+from searchpod.index import Index
 from searchpod.indexing.progress import (
     Committed,
     EpisodeFailed,
@@ -36,12 +36,14 @@ from searchpod.model import (
     Episode,
     Hit,
     IndexReport,
+    IndexStats,
     IngestFailure,
+    Moment,
+    MomentResults,
     SearchResults,
     Snippet,
 )
 from searchpod.options import Mode, SearchKeywords, SearchOptions, Sort
-from searchpod.query.moments import Moment, MomentResults
 
 __version__ = "0.1.0"
 

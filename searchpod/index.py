@@ -7,9 +7,8 @@ import shutil
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from searchpod.engine.reader import Reader
 from searchpod.engine.searchers import GenerationGone, SearcherPool
@@ -36,7 +35,13 @@ from searchpod.indexing.update import (
     unpublished_generation,
     with_skipped,
 )
-from searchpod.model import Episode, IndexReport, SearchResults
+from searchpod.model import (
+    Episode,
+    IndexReport,
+    IndexStats,
+    MomentResults,
+    SearchResults,
+)
 from searchpod.options import SearchKeywords, SearchOptions
 from searchpod.query.search import run_search
 from searchpod.text import analysis
@@ -47,43 +52,12 @@ if TYPE_CHECKING:
     from searchpod.ingest.feeds.parse import FeedStore
     from searchpod.ingest.sources import ListingCache
     from searchpod.query.catalogue import Catalogue
-    from searchpod.query.moments import MomentResults
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 # Rebuilds published one after another while a read looks for a commit to pin: each one
 # read moves it to a newer generation, so this many in a row means something is wrong.
 GENERATION_SWITCHES = 100
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    """What ``searchpod stats`` shows.
-
-    >>> from searchpod import Index
-    >>> ix = Index.create("my-index")
-    >>> _ = ix.add_paths(["episodes/"])
-    >>> stats = ix.stats()
-    >>> stats.episodes, stats.shows
-    (3, {'Deep Water': 1, 'Harbour Lights': 2})
-    """
-
-    path: str
-    episodes: int
-    timed_episodes: int
-    shows: dict[str, int]
-    hosts: dict[str, int]
-    size_bytes: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "episodes": self.episodes,
-            "timed_episodes": self.timed_episodes,
-            "shows": self.shows,
-            "hosts": self.hosts,
-            "size_bytes": self.size_bytes,
-        }
 
 
 class Index:

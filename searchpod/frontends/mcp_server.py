@@ -25,9 +25,8 @@ from pydantic import Field, ValidationError
 from searchpod import __version__
 from searchpod.errors import EpisodeNotFoundError, OptionError, SearchpodError
 from searchpod.index import Index
-from searchpod.model import Cue, Episode, Hit, SearchResults, Snippet
+from searchpod.model import Cue, Episode, Hit, MomentResults, SearchResults, Snippet
 from searchpod.options import ASSISTANT_MAX_HITS, SearchOptions, in_flags
-from searchpod.query.moments import MomentResults
 from searchpod.query.snippets import MAX_SNIPPETS
 from searchpod.text.highlight import format_time, mark
 

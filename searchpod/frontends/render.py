@@ -12,9 +12,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from searchpod.index import IndexStats
-from searchpod.model import Cue, Episode, Hit, IndexReport, SearchResults
-from searchpod.query.moments import MomentResults
+from searchpod.model import (
+    Cue,
+    Episode,
+    Hit,
+    IndexReport,
+    IndexStats,
+    MomentResults,
+    SearchResults,
+)
 from searchpod.text.highlight import format_time, mark
 from searchpod.text.safe import escape_html, safe_url, terminal_safe
 

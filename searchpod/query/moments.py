@@ -12,7 +12,6 @@ which hold every word's character offset, so a passage is found by where its wor
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import math
 from bisect import bisect_right
@@ -25,6 +24,7 @@ from typing import Any, NamedTuple
 from searchpod.engine.reader import Budget, Reader, checkpoint, lucene_idf, shape_of
 from searchpod.indexing.documents import Timing
 from searchpod.indexing.passages import Passages
+from searchpod.model import Moment, MomentResults
 from searchpod.options import SearchOptions, Sort
 from searchpod.query import ranking
 from searchpod.query.relax import RELAX_BELOW
@@ -53,89 +53,6 @@ _START = attrgetter("start")
 # BM25's figures for passages (Lucene's defaults).
 K1 = 1.2
 B = 0.75
-
-
-@dataclass(frozen=True)
-class Moment:
-    """One passage of one episode: what was said, when, by whom, with matches marked.
-
-    ``highlights`` are ``(start, end)`` offsets into ``text``; ``start``/``end`` are seconds
-    into the episode (None for untimed text); ``link`` jumps there in the episode's media or
-    page. ``score`` orders moments within one result set only.
-
-    >>> from searchpod import Moment
-    >>> moment = Moment("show/ep-7.vtt", "Ep 7", "the lamp was lit", score=3.2, start=754.0)
-    >>> f"{moment.title} at {moment.start:.0f} s"
-    'Ep 7 at 754 s'
-    """
-
-    id: str
-    title: str
-    text: str
-    score: float
-    show: str | None = None
-    episode: int | None = None
-    published: dt.date | None = None
-    start: float | None = None
-    end: float | None = None
-    speaker: str | None = None
-    highlights: tuple[tuple[int, int], ...] = ()
-    link: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "show": self.show,
-            "episode": self.episode,
-            "published": self.published.isoformat() if self.published else None,
-            "start": self.start,
-            "end": self.end,
-            "speaker": self.speaker,
-            "text": self.text,
-            "highlights": [list(h) for h in self.highlights],
-            "link": self.link,
-            "score": round(self.score, 4),
-        }
-
-
-@dataclass(frozen=True)
-class MomentResults:
-    """A page of moments. ``total`` counts every passage that matched, ``episodes`` the
-    episodes they are from: both the same on every page and for every ``limit``.
-
-    >>> from searchpod import Index
-    >>> ix = Index.create("my-index")
-    >>> _ = ix.add_paths(["episodes/"])
-    >>> found = ix.moments("lighthouse")  # pages have no timed passages: no moments
-    >>> found.total, found.episodes, found.moments
-    (0, 0, ())
-    """
-
-    query: str
-    total: int
-    moments: tuple[Moment, ...]
-    page: int = 1
-    limit: int = 10
-    episodes: int = 0
-    suggestion: str | None = None
-    warnings: tuple[str, ...] = ()
-    fuzzy: bool = False
-    relaxed: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "episodes": self.episodes,
-            "fuzzy": self.fuzzy,
-            "relaxed": self.relaxed,
-            "page": self.page,
-            "limit": self.limit,
-            "suggestion": self.suggestion,
-            "warnings": list(self.warnings),
-            "moments": [m.to_dict() for m in self.moments],
-        }
 
 
 @dataclass(frozen=True)

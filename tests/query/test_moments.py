@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from searchpod import Index, OptionError, QueryError
 from searchpod.frontends.cli import main
-from searchpod.query.moments import Moment, spread_over_pages
+from searchpod.model import Moment
+from searchpod.query.moments import spread_over_pages
 from tests.serve_helpers import FOG_HORN_AT, write_show
 
 MOMENT_KEYS = {

@@ -26,7 +26,8 @@ from searchpod.errors import EpisodeNotFoundError, OptionError, QueryError, Sear
 from searchpod.frontends.server import pages
 from searchpod.frontends.server.params import search_arguments
 from searchpod.frontends.server.workslots import WorkSlots
-from searchpod.index import Index, IndexStats
+from searchpod.index import Index
+from searchpod.model import IndexStats
 from searchpod.options import REQUEST_MAX_PAGE
 from searchpod.query.catalogue import Catalogue
 from searchpod.text.analysis import analyse

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from searchpod.model import Cue, Episode
+from searchpod.model import Cue, Episode, Moment, MomentResults
 from searchpod.query.catalogue import EpisodeSummary
-from searchpod.query.moments import Moment, MomentResults
 from searchpod.query.snippets import highlight_spans
 from searchpod.text.highlight import mark
 from searchpod.text.safe import escape_html, safe_url
