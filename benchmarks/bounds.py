@@ -129,7 +129,7 @@ def main() -> None:
     episodes = len(ix)
     ix.search("warm up")
     with ix._pool_for(None).searcher() as searcher:
-        vocabulary = [t.decode() for t in searcher.reader().lexicon("title")]
+        vocabulary = [t.decode() for t in searcher._searcher.reader().lexicon("title")]
     words = [w for w in vocabulary if w.isalpha() and len(w) >= 3] or ["community"]
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     fixed = []
