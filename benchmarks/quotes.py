@@ -31,8 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+# The same readers of the real transcripts as the timing benchmark.
+from timing import tsv_cues, vtt_cues  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "corpus"
-TAG = re.compile(r"<[^>]*>")
 TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 # A general English stop list (as NLTK's / Lucene's), independent of searchpod's own.
 STOP = frozenset(
@@ -44,37 +47,6 @@ during before after above below to from up down in out on off over under again f
 here there when where why how all any both each few more most other some such no nor not only own
 same so than too very s t can will just don should now""".split()
 )
-
-
-def seconds(stamp):
-    total = 0.0
-    for part in stamp.replace(",", ".").split(":"):
-        total = total * 60 + float(part)
-    return total
-
-
-def vtt_cues(path):
-    cues, start, lines = [], None, []
-    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        line = raw.strip()
-        if "-->" in line:
-            start, lines = seconds(line.split("-->")[0].split()[-1]), []
-        elif not line:
-            if start is not None and lines:
-                cues.append((start, TAG.sub("", " ".join(lines))))
-            start = None
-        elif start is not None:
-            lines.append(line)
-    return cues
-
-
-def tsv_cues(path):
-    cues = []
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-        parts = line.split("\t", 2)
-        if len(parts) == 3 and parts[0].isdigit():
-            cues.append((int(parts[0]) / 1000, parts[2]))
-    return cues
 
 
 def words(text):
