@@ -109,7 +109,14 @@ def check_times(cues: Iterable[Cue]) -> tuple[list[Cue], tuple[str, ...]]:
     kept: list[Cue] = []
     found: dict[str, list[float]] = {"negative": [], "late": [], "backwards": []}
     for cue in cues:
-        times = [t for t in (cue.start, cue.end) if t is not None]
+        start, end = cue.start, cue.end
+        # The usual cue, checked with plain comparisons (this runs for every cue indexed).
+        if (start is None or 0 <= start <= MAX_CUE_SECONDS) and (
+            end is None or (0 <= end <= MAX_CUE_SECONDS and (start is None or end >= start))
+        ):
+            kept.append(cue)
+            continue
+        times = [t for t in (start, end) if t is not None]
         if any(t < 0 for t in times):
             found["negative"].append(next(t for t in times if t < 0))
             continue
