@@ -40,6 +40,14 @@ COMPRESS_FROM = 256
 # A single posting whose value is at most this many bytes is inlined in its term record.
 INLINE_MAX = 64
 
+# Whoosh pickles posting values with protocol 2, where each ``bytes`` value becomes a call
+# ``_codecs.encode(text, "latin1")`` over its UTF-8-encoded text: ~30 bytes more per inlined
+# posting, and unpickling a block of a common word's values (each decoded from UTF-8 and
+# encoded again) cost more than decompressing it. Protocol 3 writes bytes as bytes (no
+# frames, which protocol 4 adds to every small record); Whoosh's ``loads`` reads any
+# protocol, so segments written either way mix in one index.
+PICKLE_PROTOCOL = 3
+
 _TERMINFO = W3TermInfo._struct
 PAST_LAST_DOCUMENT = 2**62
 _FLOAT32 = struct.Struct("f")
@@ -115,7 +123,7 @@ def _inlined_record(docnum: int, weight: float, value: bytes, length: int) -> by
     weight = _FLOAT32.unpack(_FLOAT32.pack(weight))[0]  # Whoosh keeps weights as float32
     lengthbyte = length_to_byte(length) if length else 0
     head = _TERMINFO.pack(True, weight, 1, lengthbyte, lengthbyte, max(0.0, weight), docnum, docnum)
-    return head + dumps(((docnum,), (weight,), (value,)), 2)
+    return head + dumps(((docnum,), (weight,), (value,)), PICKLE_PROTOCOL)
 
 
 class _FieldWriter(W3FieldWriter):
@@ -205,7 +213,7 @@ class _PostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         ids = self._ids
         data = (self._mini_ids(), self._mini_weights(), self._mini_values())
-        databytes = dumps(data, 2)
+        databytes = dumps(data, PICKLE_PROTOCOL)
         comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
         if comp:
             databytes = zlib.compress(databytes, comp)

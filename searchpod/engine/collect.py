@@ -370,8 +370,9 @@ def _read_block(m: Any, known: Any = None) -> None:
     m._read_values()
 
 
-# A block is pickled with protocol 2, which writes each bytes value as a call to
-# ``_codecs.encode(text, "latin1")``: most of the time spent unpickling a block of postings.
+# Whoosh's writer (and ours before round 3) pickles a block with protocol 2, which writes
+# each bytes value as a call to ``_codecs.encode(text, "latin1")``: most of the time spent
+# unpickling such a block (ours now write protocol 3, see codec.PICKLE_PROTOCOL).
 # ``str.encode`` gives the same bytes quicker (a dotted name needs protocol 4's reading,
 # which reads every protocol-2 opcode the same). The call precedes every value, and the
 # ids and weights before it (opcodes every few bytes) cannot hold these bytes.
