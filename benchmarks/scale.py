@@ -678,6 +678,11 @@ if __name__ == "__main__":
     # Child processes: `scale.py build ENGINE CORPUS OUT`, `scale.py add ENGINE INDEX FILE`,
     # `scale.py search ENGINE INDEX WORD...` (FTS5 and tantivy).
     sys.path.insert(0, str(BENCH))
+    if len(sys.argv) < 4 or sys.argv[1] not in {"build", "add", "search"}:
+        sys.exit(
+            "usage: scale.py build ENGINE CORPUS OUT | add ENGINE INDEX FILE | search ENGINE"
+            " INDEX WORD...\n(run.py --scale N drives these; see `python benchmarks/run.py -h`)"
+        )
     verb, engine, a = sys.argv[1:4]
     if verb == "build":
         build_index(engine, Path(a), Path(sys.argv[4]))
