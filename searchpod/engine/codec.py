@@ -24,12 +24,15 @@ from pickle import dumps
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
+    STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3FieldWriter,
+    W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
 )
+from whoosh.columns import CompressedBytesColumn, PickleColumn
 from whoosh.matching import ListMatcher
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
@@ -62,6 +65,9 @@ class PodcastCodec(W3Codec):
 
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return _FieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> W3PerDocWriter:
+        return _PerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
         return _PostingsWriter(
@@ -124,6 +130,23 @@ def _inlined_record(docnum: int, weight: float, value: bytes, length: int) -> by
     lengthbyte = length_to_byte(length) if length else 0
     head = _TERMINFO.pack(True, weight, 1, lengthbyte, lengthbyte, max(0.0, weight), docnum, docnum)
     return head + dumps(((docnum,), (weight,), (value,)), PICKLE_PROTOCOL)
+
+
+class _StoredColumn(PickleColumn):
+    """Whoosh's column of stored fields, pickled with ``PICKLE_PROTOCOL`` (an episode's cue
+    timing is ~50 KB of bytes: unpickling its protocol-2 form took a third of reading a hit's
+    stored fields). Read by Whoosh's own reader, as any pickle is."""
+
+    class Writer(PickleColumn.Writer):
+        def add(self, docnum: int, v: Any) -> None:
+            self._child.add(docnum, dumps(v, PICKLE_PROTOCOL) if v is not None else b"")
+
+
+class _PerDocWriter(W3PerDocWriter):
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        if column is STORED_COLUMN:
+            column = _StoredColumn(CompressedBytesColumn())
+        super()._create_column(fieldname, column)
 
 
 class _FieldWriter(W3FieldWriter):

@@ -86,7 +86,8 @@ def test_values_are_pickled_as_bytes_not_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Protocol-2 pickles (Whoosh's) store each value as text to re-encode: ~30 bytes more
-    # per inlined posting, and a common word's blocks slow to read. Ours store bytes.
+    # per inlined posting, and a common word's blocks slow to read. Ours store bytes (stored
+    # fields too).
     docs = documents()
     ours = build(tmp_path / "ours", PodcastCodec(), docs)
     monkeypatch.setattr(codec_module, "PICKLE_PROTOCOL", 2)
@@ -99,6 +100,7 @@ def test_values_are_pickled_as_bytes_not_text(
     assert b"_codecs" not in stored("ours")
     assert len(stored("ours")) < len(stored("old"))
     assert everything(ours) == everything(old)
+    assert list(ours.reader().all_stored_fields()) == list(old.reader().all_stored_fields())
 
 
 def test_inlines_single_short_postings_only(tmp_path: Path) -> None:
