@@ -117,6 +117,11 @@ def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(shared_index: Inde
 
 
 def test_a_word_said_twice_in_a_question_weighs_twice(shared_index: Index) -> None:
-    # "bread" is the rarer word and wins alone; named twice, "keepers" is what is asked about.
+    # Episode 1 holds "keepers" and not "bread": named twice, the word scores twice.
+    once = {h.id: h.score for h in shared_index.search("keepers bread").hits}
+    twice = {h.id: h.score for h in shared_index.search("keepers keepers bread").hits}
+    assert twice["shows/eps-1.txt"] == pytest.approx(2 * once["shows/eps-1.txt"])
+    # "bread" (one episode of three) is rarer than "keepers" (two) and wins alone; named
+    # three times, "keepers" is what is asked about.
     assert shared_index.search("keepers bread").hits[0].id == "shows/eps-2.txt"
-    assert shared_index.search("keepers keepers bread").hits[0].id == "shows/eps-1.txt"
+    assert shared_index.search("keepers keepers keepers bread").hits[0].id == "shows/eps-1.txt"
