@@ -25,6 +25,13 @@ def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
     assert filler_stems("I am interested in interest rates", stem) == {"i", "am"}
     # Quoted, or after a field name, a word is meant literally.
     assert filler_stems('"what now" title:how', stem) == frozenset()
+    # "e.g." and "i.e." are how a request is written, typed with or without their dots;
+    # a letter on its own is the subject ("vitamin e").
+    assert filler_stems("abstract algebra, e.g. group theory", stem) == {"e", "g"}
+    assert filler_stems("abstract algebra e g group theory etc", stem) == {"e", "g", "etc"}
+    assert filler_stems("mixing (i.e. diffusion)", stem) == {"i", "e"}
+    assert filler_stems("vitamin e", stem) == frozenset()
+    assert filler_stems("vitamin e, e.g. in eggs", stem) == {"g"}
 
 
 def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(shared_index: Index) -> None:
