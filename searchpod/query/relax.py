@@ -44,8 +44,14 @@ FILLER_WORDS = frozenset(
     describe describes described describing description descriptions discuss discusses
     discussed discussing discussion discussions explain explains explained explanation
     give given tell find show shown list want wanted need needed seek looking know
+    etc
     """.split()
 )
+
+# "e.g." and "i.e." (typed with or without their dots) introduce examples and rewordings in
+# any field's writing: their letters are filler there, and only there ("vitamin e" keeps its
+# "e"). As words they would be required, and "e" and "g" are in many abstracts and episodes.
+_ABBREVIATION = re.compile(r"(?<![\w.:'’])(?:e(?:\.\s?|\s)g|i(?:\.\s?|\s)e)\b\.?", re.IGNORECASE)
 
 _PLAIN_WORD = re.compile(r"(?<![\w:\"'])([A-Za-z]+(?:['’][A-Za-z]+)?)(?![\w:*?~])")
 _QUOTED = re.compile(r'"[^"]*"')
@@ -57,8 +63,11 @@ def filler_stems(text: str, stem: Callable[[str], str]) -> frozenset[str]:
     A filler inside quotes or after a field name is meant literally, and a filler whose
     stem a content word shares ("interested" next to "interest rates") stays required.
     """
-    plain = [m.group(1) for m in _PLAIN_WORD.finditer(_QUOTED.sub(" ", text))]
-    fillers = {stem(w) for w in plain if _folded(w) in FILLER_WORDS}
+    text = _QUOTED.sub(" ", text)
+    said = {stem(c) for m in _ABBREVIATION.finditer(text) for c in m.group(0) if c.isalpha()}
+    text = _ABBREVIATION.sub(" ", text)
+    plain = [m.group(1) for m in _PLAIN_WORD.finditer(text)]
+    fillers = said | {stem(w) for w in plain if _folded(w) in FILLER_WORDS}
     content = {stem(w) for w in plain if _folded(w) not in FILLER_WORDS}
     return frozenset(fillers - content)
 

@@ -25,6 +25,13 @@ def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
     assert filler_stems("I am interested in interest rates", stem) == {"i", "am"}
     # Quoted, or after a field name, a word is meant literally.
     assert filler_stems('"what now" title:how', stem) == frozenset()
+    # "e.g." and "i.e." are how a request is written, typed with or without their dots;
+    # a letter on its own is the subject ("vitamin e").
+    assert filler_stems("abstract algebra, e.g. group theory", stem) == {"e", "g"}
+    assert filler_stems("abstract algebra e g group theory etc", stem) == {"e", "g", "etc"}
+    assert filler_stems("mixing (i.e. diffusion)", stem) == {"i", "e"}
+    assert filler_stems("vitamin e", stem) == frozenset()
+    assert filler_stems("vitamin e, e.g. in eggs", stem) == {"g"}
 
 
 def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(shared_index: Index) -> None:
@@ -117,6 +124,11 @@ def test_mode_is_a_typed_option_with_all_and_any_as_its_flags(shared_index: Inde
 
 
 def test_a_word_said_twice_in_a_question_weighs_twice(shared_index: Index) -> None:
-    # "bread" is the rarer word and wins alone; named twice, "keepers" is what is asked about.
+    # Episode 1 holds "keepers" and not "bread": named twice, the word scores twice.
+    once = {h.id: h.score for h in shared_index.search("keepers bread").hits}
+    twice = {h.id: h.score for h in shared_index.search("keepers keepers bread").hits}
+    assert twice["shows/eps-1.txt"] == pytest.approx(2 * once["shows/eps-1.txt"])
+    # "bread" (one episode of three) is rarer than "keepers" (two) and wins alone; named
+    # three times, "keepers" is what is asked about.
     assert shared_index.search("keepers bread").hits[0].id == "shows/eps-2.txt"
-    assert shared_index.search("keepers keepers bread").hits[0].id == "shows/eps-1.txt"
+    assert shared_index.search("keepers keepers keepers bread").hits[0].id == "shows/eps-1.txt"

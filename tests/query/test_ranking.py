@@ -121,3 +121,24 @@ def test_common_words_said_together_do_not_beat_the_rare_word(rare_vs_generic: I
     # Proximity used to be the first sort key: "weather report" together won.
     hits = rare_vs_generic.search("zeppelin weather report").hits
     assert hits[0].id == "pod/rare.txt"
+
+
+def test_a_word_weighs_as_much_in_a_title_as_in_what_is_said(tmp_path: Path) -> None:
+    # "bread" is said in every episode but is the title of one: as informative there as
+    # anywhere (little). "sourdough", said in two, is what tells the episodes apart.
+    folder = tmp_path / "pod"
+    folder.mkdir()
+    pages = {
+        "titled": ("Bread", "We bake bread at home. " + FILLER * 3),
+        "about": ("Starters", "Sourdough bread needs a starter. " + FILLER * 3),
+        "other": ("Cellars", FILLER * 3 + "A sourdough crock sat in the cellar."),
+    }
+    pages |= {f"c{n}": (f"Week {n}", f"Bread again, week {n}. " + FILLER * 3) for n in range(5)}
+    for n, (name, (title, body)) in enumerate(pages.items(), 1):
+        (folder / f"{name}.txt").write_text(
+            text_page(n, title, "Pod", "Ann Lee", "Notes.", body), encoding="utf-8"
+        )
+    with Index.create(tmp_path / "ix") as ix:
+        assert ix.add_paths([folder]).ok
+        ranked = [Path(h.id).stem for h in ix.search("bread sourdough", any=True).hits]
+    assert ranked[:2] == ["about", "other"]
