@@ -34,6 +34,15 @@ def test_filler_words_are_those_of_the_question_not_its_subject() -> None:
     assert filler_stems("vitamin e, e.g. in eggs", stem) == {"g"}
 
 
+def test_grammar_words_are_filler_in_a_sentence_but_chosen_among_a_few_words() -> None:
+    # A remembered line's rarest words: "both" is part of what is sought.
+    assert filler_stems("cross ways help both", stem) == frozenset()
+    assert filler_stems("might fuck other people", stem) == {"might"}
+    # A question: its pronouns and quantifiers are its grammar.
+    question = "what did they say about both kinds of lighthouse lamps"
+    assert filler_stems(question, stem) == {"what", "did", "they", "about", "both"}
+
+
 def test_a_question_finds_the_episode_though_its_fillers_are_nowhere(shared_index: Index) -> None:
     results = shared_index.search("I am interested in papers about what octopus minds can do")
     assert ids(results)[:1] == ["shows/eps-3.txt"]
