@@ -440,11 +440,14 @@ class MomentResults:
     warnings: tuple[str, ...] = ()
     fuzzy: bool = False
     relaxed: bool = False
+    # False when ``total`` is an estimate (a query of words said everywhere).
+    total_exact: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "episodes": self.episodes,
             "fuzzy": self.fuzzy,
             "relaxed": self.relaxed,

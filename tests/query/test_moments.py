@@ -129,6 +129,7 @@ def test_search_moments_json_is_the_documented_shape(show_index):
     assert set(data) == {
         "query",
         "total",
+        "total_exact",
         "episodes",
         "fuzzy",
         "relaxed",
