@@ -13,9 +13,12 @@ need out of it before the block ends.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NewType, cast
+
+from whoosh.columns import VarBytesColumn
 
 from searchpod.engine import query as _q
 from searchpod.engine.budget import (
@@ -165,9 +168,25 @@ class Reader:
             yield int(docnum), dict(fields)
 
     def passage_tables(self) -> Callable[[int], bytes | None]:
-        """Each document's passage table (``indexing.passages``), by docnum."""
-        column = self._reader.column_reader("passages")
-        return lambda docnum: column[docnum] or None
+        """Each document's passage table (``indexing.passages``), by docnum.
+
+        Each segment's column is read whole on first use and kept while the segment is
+        open: a moments query of common words reads hundreds of tables, and Whoosh reads
+        each with its own seek (~40 µs), after loading the column's offsets again."""
+        parts = [(offset, _passage_column(sub.reader())) for sub, offset in self._leaves()]
+        if len(parts) == 1:
+            only = parts[0][1]
+            return lambda docnum: only[docnum] or None
+        starts = [offset for offset, _ in parts]
+
+        def table(docnum: int) -> bytes | None:
+            offset, column = parts[bisect_right(starts, docnum) - 1]
+            return column[docnum - offset] or None
+
+        return table
+
+    def _leaves(self) -> list[tuple[Any, int]]:
+        return list(self._searcher.leaf_searchers())
 
     def live_docnums(self) -> Iterator[int]:
         """The document numbers of the live documents."""
@@ -319,6 +338,28 @@ class Reader:
             yield int(matcher.id()), [(p, s, e) for p, s, e in matcher.value_as("characters")]
             matcher.next()
             documents -= 1
+
+
+def _passage_column(segment: Any) -> list[bytes] | Any:
+    """A segment's passage tables by its own docnums, kept on its per-document reader."""
+    perdoc = segment._perdoc
+    known = perdoc.__dict__.get("_searchpod_passages")
+    if known is not None:
+        return known
+    count = segment.doc_count_all()
+    if not perdoc.has_column("passages"):
+        tables: list[bytes] | Any = [b""] * count
+    else:
+        column = perdoc.column_reader("passages", segment.schema["passages"].column_type)
+        if type(column) is VarBytesColumn.Reader:
+            # One read of the whole column, cut by its offsets.
+            size = sum(column._lengths)
+            raw = column._dbfile.get(column._basepos, size) if size else b""
+            tables = [raw[o : o + n] for o, n in zip(column._offsets, column._lengths, strict=True)]
+        else:
+            tables = [column[d] for d in range(count)]
+    perdoc.__dict__["_searchpod_passages"] = tables
+    return tables
 
 
 def _postings_of(bulk: Any) -> Callable[[Term], Postings | None]:

@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import repeat
+from itertools import chain, count, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
@@ -207,25 +207,15 @@ def rank_passages(
         idf[term] = lucene_idf(total, df)
         weights[term] = ranking.TOGETHER_FLOOR + idf[term]
     wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
-    k1_plus_1, flat, sloped = K1 + 1, K1 * (1 - B), K1 * B / average
+    flat, sloped = K1 * (1 - B), K1 * B / average
     scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
-    # The most any passage of an episode can score: each word as often as the episode says
-    # it, in a passage of one character, all of them together in both windows.
-    shortest = flat + sloped
     bounds: list[tuple[float, int]] = []
     said = 0
     for i, e in enumerate(episodes):
         if wanted.isdisjoint(e.counts):
             continue  # only fillers: no moment
-        bm25 = 0.0
-        for term, count in e.counts.items():
-            bm25 += idf[term] * count * k1_plus_1 / (count + shortest)
-            said += count if term in wanted else 0
-        bound = bm25 * (1 + 1e-9) + 1e-9
-        if len(e.counts) > 1:
-            most = 2 * sum(weights[t] for t in e.counts)
-            bound = ranking.blended(bound, most * (1 + 1e-9) + 1e-9)
-        bounds.append((bound, i))
+        said += sum(c for t, c in e.counts.items() if t in wanted)
+        bounds.append((scorer.bound(e), i))
     exact = count_all or said <= EXACT_OCCURRENCES
     if exact:
         found = 0
@@ -276,17 +266,65 @@ class _Scorer:
     flat: float
     sloped: float
 
-    def candidates(self, e: EpisodeWords) -> list[tuple[float, float, int, tuple[str, ...]]]:
-        """Each passage of ``e`` holding a wanted word: (the most it can score, its BM25,
-        its number as ``EpisodeWords.numbers``, the terms it holds), best bound first."""
+    def scale(self, together: int) -> float:
+        """``ranking.together_weight``'s share for ``together`` different terms."""
+        if together < 2:
+            return 0.0
+        return min(1.0, (together - 1) / max(1, self.query_words - 1))
+
+    def bound(self, e: EpisodeWords) -> float:
+        """The most a passage of ``e`` can score: each word as often as the episode says
+        it, in a passage of one character, all of them together in both windows."""
+        shortest = self.flat + self.sloped
+        bm25 = 0.0
+        for term, said in e.counts.items():
+            bm25 += self.idf[term] * said * (K1 + 1) / (said + shortest)
+        most = 2 * self.scale(len(e.counts)) * sum(self.weights[t] for t in e.counts)
+        return _above(ranking.blended(_above(bm25), _above(most)))
+
+    def groups(self, e: EpisodeWords) -> list[tuple[float, list[int]]]:
+        """The passages of ``e`` holding a query term, grouped by how many different terms
+        they hold, each group with the most one of its passages can score: the best
+        ``n`` terms' BM25 (each as often as one passage says it, in the shortest passage)
+        and together weights. Counted in C; most passages hold one common word."""
+        checkpoint()
+        numbers = [e.numbers(t) for t in e.counts]
+        held = Counter(chain.from_iterable(numbers))
+        by_size: dict[int, list[int]] = {}
+        for raw, n in held.items():
+            found = by_size.get(n)
+            if found is None:
+                by_size[n] = [raw]
+            else:
+                found.append(raw)
+        shortest = self.flat + self.sloped
+        best_bm25 = []
+        for term, counts in zip(e.counts, numbers, strict=True):
+            f = max(counts.values())
+            best_bm25.append(self.idf[term] * f * (K1 + 1) / (f + shortest))
+        best_bm25.sort(reverse=True)
+        best_weights = sorted((self.weights[t] for t in e.counts), reverse=True)
+        out = []
+        for n, raws in by_size.items():
+            together = 2 * self.scale(n) * sum(best_weights[:n])
+            bound = ranking.blended(_above(sum(best_bm25[:n])), _above(together))
+            out.append((_above(bound), raws))
+        return out
+
+    def candidates(
+        self, e: EpisodeWords, raws: Iterable[int]
+    ) -> list[tuple[float, float, int, tuple[str, ...]]]:
+        """Each of passages ``raws`` of ``e`` holding a wanted word: (the most it can
+        score, its BM25, its number as ``EpisodeWords.numbers``, the terms it holds), best
+        bound first."""
         checkpoint()
         idf, weights, flat, sloped = self.idf, self.weights, self.flat, self.sloped
         k1_plus_1 = K1 + 1
         numbers = [(t, e.numbers(t)) for t in sorted(e.counts)]
-        held: set[int] = set().union(*(n for t, n in numbers if t in self.wanted))
+        wanted = self.wanted
         p = e.passages
         out = []
-        for raw in held:
+        for raw in raws:
             start, end = p.bounds(max(0, raw - 1)) if p.starts else (0, 0)
             norm = flat + sloped * max(1, end - start)
             bm25 = 0.0
@@ -296,10 +334,12 @@ class _Scorer:
                 if f:
                     terms.append(term)
                     bm25 += idf[term] * f * k1_plus_1 / (f + norm)
+            if wanted.isdisjoint(terms):
+                continue  # only fillers
             bound = bm25
             if len(terms) > 1:  # one word alone is never "together"
-                most = 2 * sum(weights[t] for t in terms)
-                bound = ranking.blended(bm25, most * (1 + 1e-9) + 1e-9)
+                most = 2 * self.scale(len(terms)) * sum(weights[t] for t in terms)
+                bound = _above(ranking.blended(bm25, _above(most)))
             out.append((bound, bm25, raw, tuple(terms)))
         out.sort(key=lambda c: -c[0])
         return out
@@ -320,6 +360,11 @@ class _Scorer:
         return RankedPassage(ranking.blended(bm25, together), e.docnum, number, start, end, ms)
 
 
+def _above(bound: float) -> float:
+    """A bound a little above ``bound``: sums taken in another order round differently."""
+    return bound * (1 + 1e-9) + 1e-9
+
+
 @dataclass(frozen=True)
 class Ranking:
     """Every passage holding a match: how many (``exact``, or an estimate), from how many
@@ -336,27 +381,38 @@ def _best_first(
     episodes: Sequence[EpisodeWords], bounds: list[tuple[float, int]], scorer: _Scorer
 ) -> Iterator[RankedPassage]:
     """The passages in order of score (then episode, then passage): the same order as
-    scoring them all and sorting. One heap holds episodes not yet read (at the most their
-    passages can score), the next unscored passage of each episode read (at its bound) and
-    scored passages: a scored passage comes out only when nothing unscored can beat or tie
-    it, as an unscored entry goes before a scored one of the same value."""
+    scoring them all and sorting. One heap holds episodes not yet read and groups of
+    passages not yet looked at (at the most one of their passages can score), the next
+    unscored passage of each group looked at (at its own bound) and scored passages: a
+    scored passage comes out only when nothing unscored can beat or tie it, as an unscored
+    entry goes before a scored one of the same value."""
     heap: list[tuple[float, int, int, int, int, RankedPassage | None]] = [
         (-bound, _EPISODE, i, 0, 0, None) for bound, i in bounds
     ]
     heapq.heapify(heap)
-    read: dict[int, list[tuple[float, float, int, tuple[str, ...]]]] = {}
+    pending: dict[int, tuple[int, list[int]]] = {}
+    read: dict[int, tuple[int, list[tuple[float, float, int, tuple[str, ...]]]]] = {}
+    ids = count()
     while heap:
         _, kind, a, b, _, passage = heapq.heappop(heap)
         if kind == _SCORED:
             assert passage is not None
             yield passage
         elif kind == _EPISODE:
-            found = read[a] = scorer.candidates(episodes[a])
+            for bound, raws in scorer.groups(episodes[a]):
+                key = next(ids)
+                pending[key] = (a, raws)
+                heapq.heappush(heap, (-bound, _GROUP, key, 0, 0, None))
+        elif kind == _GROUP:
+            i, raws = pending.pop(a)
+            found = scorer.candidates(episodes[i], raws)
             if found:
-                heapq.heappush(heap, (-found[0][0], _UNSCORED, a, 0, 0, None))
+                key = next(ids)
+                read[key] = (i, found)
+                heapq.heappush(heap, (-found[0][0], _UNSCORED, key, 0, 0, None))
         else:
-            found = read[a]
-            scored = scorer.scored(episodes[a], found[b])
+            i, found = read[a]
+            scored = scorer.scored(episodes[i], found[b])
             heapq.heappush(
                 heap, (-scored.score, _SCORED, scored.docnum, scored.number, found[b][2], scored)
             )
@@ -367,7 +423,7 @@ def _best_first(
 
 
 # Heap entries of equal value: unscored ones first, so a tie is scored before it is passed.
-_EPISODE, _UNSCORED, _SCORED = 0, 1, 2
+_EPISODE, _GROUP, _UNSCORED, _SCORED = 0, 1, 2, 3
 
 
 def find_moments(searcher: Reader, text: str, options: SearchOptions) -> MomentResults:
@@ -387,7 +443,7 @@ def _find_moments(
     # Which episodes match is decided as for a first page of ten: the same for every page
     # and limit, so totals and pages agree.
     probe = replace(options, limit=RELAX_BELOW, page=1, facets=False, sort=Sort.RELEVANCE)
-    found = resolve(searcher, text, probe, budget, rank=False)
+    found = resolve(searcher, text, probe, budget, rank=False, every_match=True)
     shape = shape_of(found.query)
     episodes, read = _episode_words(searcher, found, shape)
     words = {t for e in episodes for t in e.counts}
@@ -432,9 +488,11 @@ def _episode_words(
     matches were all read already. A phrase counts only where it is said whole and a
     speaker only in their passages, so then every match is read (``_body_chars``); else
     only how often each word is said, from the postings the match read."""
-    matched = searcher.ranked(
-        found.query, found.filters, sort=Sort.RELEVANCE, depth=searcher.doc_count_all()
-    )
+    matched = found.page.found  # every match of the query, as resolving it ran it
+    if matched is None:  # (a speaker's filter narrowed that run)
+        matched = searcher.ranked(
+            found.query, found.filters, sort=Sort.RELEVANCE, depth=searcher.doc_count_all()
+        )
     table = searcher.passage_tables()
     terms_of = {d: terms for d, _, terms in matched.ranked}
     if found.speakers or shape.phrases or matched.postings is None:
