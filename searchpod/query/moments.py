@@ -69,10 +69,10 @@ B = 0.75
 # The query's words said at most this many times in the matching episodes: every one is
 # mapped to its passage and the moments counted exactly. Past it, only the episodes whose
 # best passage can still reach the page are read, and the total is an estimate.
-EXACT_OCCURRENCES = 40_000
+EXACT_OCCURRENCES = 10_000
 # Passage statistics come from at most this many of the episodes holding a word, evenly
 # spread (all of them when fewer): the same whichever episodes a page needs read.
-STAT_EPISODES = 64
+STAT_EPISODES = 32
 T = TypeVar("T")
 
 
@@ -282,21 +282,14 @@ class _Scorer:
         most = 2 * self.scale(len(e.counts)) * sum(self.weights[t] for t in e.counts)
         return _above(ranking.blended(_above(bm25), _above(most)))
 
-    def groups(self, e: EpisodeWords) -> list[tuple[float, list[int]]]:
-        """The passages of ``e`` holding a query term, grouped by how many different terms
-        they hold, each group with the most one of its passages can score: the best
-        ``n`` terms' BM25 (each as often as one passage says it, in the shortest passage)
-        and together weights. Counted in C; most passages hold one common word."""
+    def groups(self, e: EpisodeWords) -> tuple[Counter[int], list[tuple[float, int]]]:
+        """How many different query terms each passage of ``e`` holding one holds, and for
+        each such number ``n`` the most a passage holding ``n`` can score: the best ``n``
+        terms' BM25 (each as often as one passage says it, in the shortest passage) and
+        together weights. Counted in C; most passages hold one common word."""
         checkpoint()
         numbers = [e.numbers(t) for t in e.counts]
         held = Counter(chain.from_iterable(numbers))
-        by_size: dict[int, list[int]] = {}
-        for raw, n in held.items():
-            found = by_size.get(n)
-            if found is None:
-                by_size[n] = [raw]
-            else:
-                found.append(raw)
         shortest = self.flat + self.sloped
         best_bm25 = []
         for term, counts in zip(e.counts, numbers, strict=True):
@@ -305,11 +298,11 @@ class _Scorer:
         best_bm25.sort(reverse=True)
         best_weights = sorted((self.weights[t] for t in e.counts), reverse=True)
         out = []
-        for n, raws in by_size.items():
+        for n in set(held.values()):
             together = 2 * self.scale(n) * sum(best_weights[:n])
             bound = ranking.blended(_above(sum(best_bm25[:n])), _above(together))
-            out.append((_above(bound), raws))
-        return out
+            out.append((_above(bound), n))
+        return held, out
 
     def candidates(
         self, e: EpisodeWords, raws: Iterable[int]
@@ -390,7 +383,7 @@ def _best_first(
         (-bound, _EPISODE, i, 0, 0, None) for bound, i in bounds
     ]
     heapq.heapify(heap)
-    pending: dict[int, tuple[int, list[int]]] = {}
+    pending: dict[int, tuple[int, Counter[int], int]] = {}
     read: dict[int, tuple[int, list[tuple[float, float, int, tuple[str, ...]]]]] = {}
     ids = count()
     while heap:
@@ -399,12 +392,14 @@ def _best_first(
             assert passage is not None
             yield passage
         elif kind == _EPISODE:
-            for bound, raws in scorer.groups(episodes[a]):
+            held, groups = scorer.groups(episodes[a])
+            for bound, n in groups:
                 key = next(ids)
-                pending[key] = (a, raws)
+                pending[key] = (a, held, n)
                 heapq.heappush(heap, (-bound, _GROUP, key, 0, 0, None))
         elif kind == _GROUP:
-            i, raws = pending.pop(a)
+            i, held, n = pending.pop(a)
+            raws = [raw for raw, terms in held.items() if terms == n]
             found = scorer.candidates(episodes[i], raws)
             if found:
                 key = next(ids)
