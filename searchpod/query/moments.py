@@ -8,6 +8,11 @@ scored on its own: BM25 over passages (term frequency in the passage, passage le
 how many passages hold the term), plus how much of the query it holds together
 (``ranking.together_weight``). The passage's words come from the body's own postings,
 which hold every word's character offset, so a passage is found by where its words are.
+
+Only what can reach the page is read and scored (``rank_passages``): episodes best bound
+first (their words' counts are known from the search's own postings), passages grouped by how
+many query terms they hold, proximity only for passages whose bound can still reach the next
+moment out; a moment is given out only when nothing unread can beat or tie it.
 """
 
 from __future__ import annotations
