@@ -1,6 +1,7 @@
 """Moments: is the first moment the remembered line? searchpod beside SQLite FTS5 per segment.
 
     python benchmarks/moments.py [--corpus DIR ...] [--queries 200] [--seed 22] [--json]
+    python benchmarks/moments.py --scale 1000 --scale 3000 [--scale-dir DIR]   # + latency at N
 
 Per corpus (default ../shared/corpus/harmontown and ../shared/corpus/pythonbytes): 200 random
 transcript segments (a TSV row, a VTT cue, a timed-text line) of 8+ words whose text occurs
@@ -10,6 +11,11 @@ unquoted, in the order spoken. A moment is right when it is from the segment's e
 starts within 30 s of the segment. Reported: success@1, success@10, MRR@10 and p50/p95
 latency (warm, one query at a time; wall and CPU time) of ``Index.moments``, beside SQLite FTS5 holding one row
 per segment (porter unicode61, ordered by ``bm25()``), with the words OR'd and AND'd.
+
+With ``--scale N``: the same queries (every corpus's) against one index of N episodes — the
+real ones, then renamed copies (``benchmarks/scale.py``'s corpus) — warm, one at a time:
+p50/p95/max of ``Index.moments`` (wall and CPU time), queries over the budget of work, and
+how many totals were estimates (``total_exact`` false).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the code of this checkout, installed or not
+sys.path.insert(1, str(REPO / "benchmarks"))  # scale.py's corpus, for --scale
 SHARED = REPO.parent / "shared" / "corpus"
 DEFAULT_CORPORA = [SHARED / "harmontown", SHARED / "pythonbytes"]
 WITHIN_S = 30.0
@@ -248,6 +255,61 @@ def run_corpus(corpus: Path, args: argparse.Namespace, work: Path) -> dict:
     return {"corpus": corpus.name, "episodes": len(episodes), "queries": len(queries), "rows": rows}
 
 
+def run_scale(n: int, queries: list[str], work: Path) -> dict:
+    """Moments latency on an index of ``n`` episodes (built once under ``work``)."""
+    import scale
+
+    from searchpod import Index, QueryError
+
+    ix_path = work / f"moments-s{n}" / "index"
+    if not (ix_path.is_dir() and any(ix_path.iterdir())):
+        corpus = work / f"moments-s{n}" / "corpus"
+        scale.build_corpus(n, corpus)
+        start = time.perf_counter()
+        Index.create(ix_path).add_paths([corpus])
+        print(f"{n} episodes: built in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    ix = Index(ix_path)
+    for q in queries[:10]:  # warm: files opened, caches filled
+        ix.moments(q, limit=TOP)
+    times, cpu = [], []
+    over_budget = estimated = 0
+    for q in queries:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            estimated += not ix.moments(q, limit=TOP).total_exact
+        except QueryError:
+            over_budget += 1
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    ix.close()
+    return (
+        {
+            "episodes": n,
+            "queries": len(queries),
+            "over_budget": over_budget,
+            "estimated_totals": estimated,
+            "max_ms": 1000 * max(times, default=0.0),
+            "cpu_max_ms": 1000 * max(cpu, default=0.0),
+        }
+        | latency(times)
+        | {f"cpu_{k}": v for k, v in latency(cpu).items()}
+    )
+
+
+def print_scale(rows: list[dict]) -> None:
+    print("\nsearchpod moments, warm, the queries of every corpus above, one index of N episodes")
+    print(
+        f"{'episodes':>9}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+        f"{'CPU p50':>9}{'CPU p95':>9}{'CPU max':>9}{'estimated':>11}{'over budget':>13}"
+    )
+    for r in rows:
+        print(
+            f"{r['episodes']:>9}{r['queries']:>9}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+            f"{r['max_ms']:>9.1f}{r['cpu_p50_ms']:>9.1f}{r['cpu_p95_ms']:>9.1f}"
+            f"{r['cpu_max_ms']:>9.1f}{r['estimated_totals']:>11}{r['over_budget']:>13}"
+        )
+
+
 def print_table(result: dict) -> None:
     print(f"\n{result['corpus']}: {result['queries']} queries over {result['episodes']} episodes")
     print(
@@ -273,6 +335,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=22)
     ap.add_argument("--index-dir", type=Path, help="keep (and reuse) the built indexes here")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--scale",
+        type=int,
+        action="append",
+        metavar="N",
+        help="also time moments on an index of N episodes (repeatable)",
+    )
+    ap.add_argument("--scale-dir", type=Path, help="keep (and reuse) the N-episode indexes here")
     args = ap.parse_args()
     corpora = args.corpus or DEFAULT_CORPORA
     missing = [c for c in corpora if not c.is_dir()]
@@ -281,11 +351,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.index_dir or Path(tmp)
         results = [run_corpus(c, args, work) for c in corpora]
+        queries = [
+            " ".join(words)
+            for c in corpora
+            for _, words in pick_queries(read_corpus(c), args.queries, args.seed)
+        ]
+        scaled = [run_scale(n, queries, args.scale_dir or Path(tmp)) for n in args.scale or []]
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps(results + ([{"scale": scaled}] if scaled else []), indent=2))
     else:
         for result in results:
             print_table(result)
+        if scaled:
+            print_scale(scaled)
 
 
 if __name__ == "__main__":

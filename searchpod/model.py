@@ -420,7 +420,8 @@ class Moment:
 @dataclass(frozen=True)
 class MomentResults:
     """A page of moments. ``total`` counts every passage that matched, ``episodes`` the
-    episodes they are from: both the same on every page and for every ``limit``.
+    episodes they are from: both the same on every page and for every ``limit``. When the
+    query's words are said very often, ``total`` is an estimate (``total_exact`` False).
 
     >>> from searchpod import Index
     >>> ix = Index.create("my-index")
@@ -440,11 +441,19 @@ class MomentResults:
     warnings: tuple[str, ...] = ()
     fuzzy: bool = False
     relaxed: bool = False
+    # False when ``total`` is an estimate (a query of words said everywhere).
+    total_exact: bool = True
+
+    @property
+    def total_label(self) -> str:
+        """``total`` as shown: "about 4500" when it is an estimate."""
+        return str(self.total) if self.total_exact else f"about {self.total}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "episodes": self.episodes,
             "fuzzy": self.fuzzy,
             "relaxed": self.relaxed,

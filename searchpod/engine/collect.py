@@ -76,6 +76,17 @@ class Collected:
                 return format_.decoder("characters")(values[i])
         return None
 
+    def postings(self, term: tuple[str, bytes]) -> tuple[Any, dict[int, Any]] | None:
+        """``term``'s postings format and its value in each document read here (every
+        document it matched), by docnum; None when its postings were not read here."""
+        read = self.values.get(term)
+        if not read:
+            return None
+        out: dict[int, Any] = {}
+        for offset, (_, ids, values) in read.items():
+            out.update(zip([i + offset for i in ids] if offset else ids, values, strict=True))
+        return next(iter(read.values()))[0], out
+
 
 class _Unsupported(Exception):
     """A matcher this module does not score: Whoosh's collector answers instead."""

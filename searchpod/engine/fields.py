@@ -121,6 +121,21 @@ class TranscriptCharacters(Characters):
         absolute = list(accumulate(starts))
         return list(zip(accumulate(positions), absolute, map(add, absolute, lengths), strict=True))
 
+    def decode_starts(self, value: bytes) -> list[int]:
+        """Where each occurrence starts (-1 for a stop term's), without the tuples of
+        ``decode_characters``: moments map every occurrence of common words to passages."""
+        if value[_INT] == _PICKLE:
+            return [start for _, start, _ in self.decode_characters(value)]
+        if value[_INT + 1] == _NO_CHARS:
+            return [-1] * unpack_uint(value[:_INT])[0]
+        return list(accumulate(self._arrays(value, 2)[1]))
+
+    def occurrences(self, value: bytes) -> int:
+        """How many times the word occurs (Whoosh's header; the value is not decoded)."""
+        if value[_INT] == _PICKLE:
+            return len(self.decode_characters(value))
+        return int(unpack_uint(value[:_INT])[0])
+
 
 # A value: occurrence count (Whoosh's own 4-byte big-endian header, which Whoosh reads for
 # frequencies), three type codes, then the three arrays, little-endian.

@@ -13,9 +13,12 @@ need out of it before the block ends.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NewType, cast
+
+from whoosh.columns import VarBytesColumn
 
 from searchpod.engine import query as _q
 from searchpod.engine.budget import (
@@ -76,6 +79,48 @@ class Ranked:
     all_docs: frozenset[int]
     # Spans of a term in a document, when the scoring already read them (else None).
     known: Callable[[int, Term], list[Span] | None] | None = None
+    # A term's postings in every document it matched, when the scoring read them (else None).
+    postings: Callable[[Term], Postings | None] | None = None
+
+
+class Postings:
+    """One term's occurrences in some documents: how many at once (Whoosh's header of each
+    value), where they start or their full spans only when asked (decoded in C, no tuple
+    per occurrence for ``starts``)."""
+
+    def __init__(self, format_: Any, values: dict[int, Any]) -> None:
+        self._format = format_
+        self._values = values
+        self._count = getattr(format_, "occurrences", None)
+        self._starts = getattr(format_, "decode_starts", None)
+
+    def __contains__(self, docnum: int) -> bool:
+        return docnum in self._values
+
+    def count(self, docnum: int) -> int:
+        """How many times the term occurs in document ``docnum`` (0 if not read)."""
+        value = self._values.get(docnum)
+        if value is None:
+            return 0
+        if self._count is not None:
+            return int(self._count(value))
+        return len(self.spans(docnum))
+
+    def starts(self, docnum: int) -> list[int]:
+        """Where each occurrence starts, in order (-1 for a stop term's)."""
+        value = self._values.get(docnum)
+        if value is None:
+            return []
+        if self._starts is not None:
+            return list(self._starts(value))
+        return [s for _, s, _ in self.spans(docnum)]
+
+    def spans(self, docnum: int) -> list[Span]:
+        """(position, start, end) of each occurrence, in order."""
+        value = self._values.get(docnum)
+        if value is None:
+            return []
+        return [(p, s, e) for p, s, e in self._format.decoder("characters")(value)]
 
 
 class Reader:
@@ -123,9 +168,25 @@ class Reader:
             yield int(docnum), dict(fields)
 
     def passage_tables(self) -> Callable[[int], bytes | None]:
-        """Each document's passage table (``indexing.passages``), by docnum."""
-        column = self._reader.column_reader("passages")
-        return lambda docnum: column[docnum] or None
+        """Each document's passage table (``indexing.passages``), by docnum.
+
+        Each segment's column is read whole on first use and kept while the segment is
+        open: a moments query of common words reads hundreds of tables, and Whoosh reads
+        each with its own seek (~40 µs), after loading the column's offsets again."""
+        parts = [(offset, _passage_column(sub.reader())) for sub, offset in self._leaves()]
+        if len(parts) == 1:
+            only = parts[0][1]
+            return lambda docnum: only[docnum] or None
+        starts = [offset for offset, _ in parts]
+
+        def table(docnum: int) -> bytes | None:
+            offset, column = parts[bisect_right(starts, docnum) - 1]
+            return column[docnum - offset] or None
+
+        return table
+
+    def _leaves(self) -> list[tuple[Any, int]]:
+        return list(self._searcher.leaf_searchers())
 
     def live_docnums(self) -> Iterator[int]:
         """The document numbers of the live documents."""
@@ -195,7 +256,9 @@ class Reader:
                 self._searcher, q, within, depth=depth, first=first, keep_all_below=keep_all_below
             )
             if bulk is not None:
-                return Ranked(bulk.total, bulk.ranked, bulk.all_docs, bulk.characters)
+                return Ranked(
+                    bulk.total, bulk.ranked, bulk.all_docs, bulk.characters, _postings_of(bulk)
+                )
         # limit=None collects every match in one pass, so the total is exact without running
         # the query a second time (Whoosh's len() on a limited result re-runs it).
         results = self._searcher.search(
@@ -249,6 +312,21 @@ class Reader:
                 out[docnum] = [(p, s, e) for p, s, e in matcher.value_as("characters")]
         return out
 
+    def postings(self, term: Term, docnums: Iterable[int]) -> Postings:
+        """``term``'s occurrences in each of ``docnums`` that holds it (one pass, in order)."""
+        field, btext = term
+        values: dict[int, Any] = {}
+        format_ = self._searcher.schema[field].format
+        matcher = self._reader.postings(field, btext)
+        for docnum in sorted(docnums):
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                values[docnum] = matcher.value()
+        return Postings(format_, values)
+
     def first_spans(
         self, field: str, term: str, documents: int
     ) -> Iterator[tuple[int, list[Span]]]:
@@ -260,6 +338,36 @@ class Reader:
             yield int(matcher.id()), [(p, s, e) for p, s, e in matcher.value_as("characters")]
             matcher.next()
             documents -= 1
+
+
+def _passage_column(segment: Any) -> list[bytes] | Any:
+    """A segment's passage tables by its own docnums, kept on its per-document reader."""
+    perdoc = segment._perdoc
+    known = perdoc.__dict__.get("_searchpod_passages")
+    if known is not None:
+        return known
+    count = segment.doc_count_all()
+    if not perdoc.has_column("passages"):
+        tables: list[bytes] | Any = [b""] * count
+    else:
+        column = perdoc.column_reader("passages", segment.schema["passages"].column_type)
+        if type(column) is VarBytesColumn.Reader:
+            # One read of the whole column, cut by its offsets.
+            size = sum(column._lengths)
+            raw = column._dbfile.get(column._basepos, size) if size else b""
+            tables = [raw[o : o + n] for o, n in zip(column._offsets, column._lengths, strict=True)]
+        else:
+            tables = [column[d] for d in range(count)]
+    perdoc.__dict__["_searchpod_passages"] = tables
+    return tables
+
+
+def _postings_of(bulk: Any) -> Callable[[Term], Postings | None]:
+    def postings(term: Term) -> Postings | None:
+        read = bulk.postings(term)
+        return None if read is None else Postings(*read)
+
+    return postings
 
 
 # -- query values -----------------------------------------------------------------------
@@ -314,6 +422,7 @@ __all__ = [
     "Holdings",
     "OutOfTime",
     "OverBudget",
+    "Postings",
     "Query",
     "QueryPlan",
     "Ranked",

@@ -476,6 +476,8 @@ def _results(results: SearchResults, snippets: int, notes: list[str]) -> dict[st
 
 def _moment_results(found: MomentResults, notes: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {"total": found.total, "page": found.page}
+    if not found.total_exact:
+        data["total_exact"] = False  # an estimate: the query's words are said everywhere
     if found.page * found.limit < found.total:
         data["next_page"] = found.page + 1
     episodes: dict[str, Any] = {}

@@ -182,7 +182,7 @@ def print_moments(console: Console, found: MomentResults) -> None:
     more = f" — next: --page {found.page + 1}" if shown_to < found.total else ""
     console.print(
         Styled(
-            f"{first + 1}–{shown_to} of {found.total} moments, from {found.episodes} "
+            f"{first + 1}–{shown_to} of {found.total_label} moments, from {found.episodes} "
             f"matching episodes{more}",
             style="dim",
         )

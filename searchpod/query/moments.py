@@ -8,31 +8,49 @@ scored on its own: BM25 over passages (term frequency in the passage, passage le
 how many passages hold the term), plus how much of the query it holds together
 (``ranking.together_weight``). The passage's words come from the body's own postings,
 which hold every word's character offset, so a passage is found by where its words are.
+
+Only what can reach the page is read and scored (``rank_passages``): episodes best bound
+first (their words' counts are known from the search's own postings), passages grouped by how
+many query terms they hold, proximity only for passages whose bound can still reach the next
+moment out; a moment is given out only when nothing unread can beat or tie it.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import repeat
+from itertools import chain, count, repeat
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from searchpod.engine.reader import Budget, Reader, checkpoint, lucene_idf, shape_of
+from searchpod.engine.reader import (
+    Budget,
+    Postings,
+    Reader,
+    Shape,
+    Span,
+    Term,
+    body_field,
+    checkpoint,
+    lucene_idf,
+    shape_of,
+    term_text,
+)
 from searchpod.indexing.documents import Timing
-from searchpod.indexing.passages import Passages
+from searchpod.indexing.passages import Passages, decode_passages
 from searchpod.model import Moment, MomentResults
 from searchpod.options import SearchOptions, Sort
 from searchpod.query import ranking
 from searchpod.query.relax import RELAX_BELOW
 from searchpod.query.search import (
     Resolved,
+    _body_chars,
     _passages,
     _why_empty,
-    all_matches,
     resolve,
     said_by,
     within_budget,
@@ -53,22 +71,18 @@ _START = attrgetter("start")
 # BM25's figures for passages (Lucene's defaults).
 K1 = 1.2
 B = 0.75
-
-
-@dataclass(frozen=True)
-class EpisodeMatches:
-    """What scoring needs of one matching episode: its passages and the query's matches in
-    its body (token positions and character spans, as the postings hold them)."""
-
-    docnum: int
-    passages: Passages
-    matches: Sequence[Match]
+# The query's words said at most this many times in the matching episodes: every one is
+# mapped to its passage and the moments counted exactly. Past it, only the episodes whose
+# best passage can still reach the page are read, and the total is an estimate.
+EXACT_OCCURRENCES = 10_000
+# Passage statistics come from at most this many of the episodes holding a word, evenly
+# spread (all of them when fewer): the same whichever episodes a page needs read.
+STAT_EPISODES = 32
+T = TypeVar("T")
 
 
 class RankedPassage(NamedTuple):
-    """One passage holding a match, scored: ``number`` is its place in its episode.
-
-    A named tuple, not a dataclass: a query of common words makes ~15,000 of them."""
+    """One passage holding a match, scored: ``number`` is its place in its episode."""
 
     score: float
     docnum: int
@@ -78,123 +92,338 @@ class RankedPassage(NamedTuple):
     matches: Sequence[Match]
 
 
+class EpisodeWords:
+    """One matching episode: how often each of the query's terms is said in it (known at
+    once), and where (read only when the episode is scored, and kept)."""
+
+    def __init__(
+        self,
+        docnum: int,
+        counts: dict[str, int],
+        starts: Callable[[str], list[int]],
+        spans: Callable[[str], list[Span]],
+        passages: Callable[[], Passages],
+    ) -> None:
+        self.docnum = docnum
+        self.counts = counts
+        self._read_starts = starts
+        self._read_spans = spans
+        self._read_passages = passages
+        self._passages: Passages | None = None
+        self._starts: dict[str, list[int]] = {}
+        self._numbers: dict[str, Counter[int]] = {}
+
+    @classmethod
+    def of_matches(cls, docnum: int, passages: Passages, matches: Iterable[Match]) -> EpisodeWords:
+        """An episode whose matches are already read (phrases, speakers)."""
+        by_term: dict[str, list[Match]] = {}
+        for m in matches:
+            by_term.setdefault(m.term, []).append(m)
+        for ms in by_term.values():
+            ms.sort(key=_START)
+        return cls(
+            docnum,
+            {t: len(ms) for t, ms in by_term.items()},
+            lambda t: [m.start for m in by_term[t]],
+            lambda t: [(m.pos, m.start, m.end) for m in by_term[t]],
+            lambda: passages,
+        )
+
+    @property
+    def passages(self) -> Passages:
+        if self._passages is None:
+            self._passages = self._read_passages()
+        return self._passages
+
+    def starts(self, term: str) -> list[int]:
+        found = self._starts.get(term)
+        if found is None:
+            found = self._starts[term] = self._read_starts(term)
+        return found
+
+    def numbers(self, term: str) -> Counter[int]:
+        """How many times ``term`` is said in each passage holding it, by ``bisect_right``
+        of its start in the passage starts (so 1 is passage 0)."""
+        found = self._numbers.get(term)
+        if found is None:
+            # bisect and count in C: a common word is said hundreds of times an episode.
+            starts = self.passages.starts
+            found = Counter(map(bisect_right, repeat(starts), self.starts(term)))
+            self._numbers[term] = found
+        return found
+
+    def matches(self, raw: int, terms: Iterable[str]) -> list[Match]:
+        """The occurrences of ``terms`` in the passage numbered ``raw`` (as ``numbers``)."""
+        starts = self.passages.starts
+        lo = starts[raw - 1] if raw > 0 else -(2**62)
+        hi = starts[raw] if raw < len(starts) else 2**62
+        out: list[Match] = []
+        for term in terms:
+            at = self.starts(term)
+            i, j = bisect_left(at, lo), bisect_left(at, hi)
+            spans = self._read_spans(term)
+            out.extend(Match(pos, start, end, term) for pos, start, end in spans[i:j])
+        return out
+
+
 def rank_passages(
-    episodes: Sequence[EpisodeMatches],
+    episodes: Sequence[EpisodeWords],
     *,
     doc_count: int,
     doc_frequency: Mapping[str, int],
     query_words: int,
     ignore: frozenset[str] = frozenset(),
+    count_all: bool = False,
 ) -> Ranking:
     """Every passage holding a match (of a word that is not in ``ignore``), best first.
 
     A passage scores BM25 over passages plus ``ranking.together_weight`` of its matches,
-    within ``ranking.NEAR_CHARS`` and again within ``BREATH_CHARS``.
-    Passage statistics come from the episodes given: the index holds ``doc_count`` times
-    their mean number of passages, and a term is in as many passages as its episode
-    frequency (``doc_frequency``) times the mean number of passages holding it in an
-    episode that does. Ties go to the earlier episode, then the earlier passage.
+    within ``ranking.NEAR_CHARS`` and again within ``BREATH_CHARS``. Passage statistics
+    come from the episodes given (in docnum order), at most ``STAT_EPISODES`` of them per
+    term, evenly spread: the index holds ``doc_count`` times their mean number of
+    passages, and a term is in as many passages as its episode frequency
+    (``doc_frequency``) times the mean number of passages holding it in an episode that
+    does. Ties go to the earlier episode, then the earlier passage.
+
+    Passages are scored lazily, best bound first: an episode's words are mapped to its
+    passages only when the most its best passage could score (its words' counts, each in
+    the shortest passage, all said together) can still reach the next one out. The total
+    is exact when the query's words are said at most ``EXACT_OCCURRENCES`` times in the
+    matching episodes (or ``count_all``), else estimated from those counts.
     """
-    # (episode, passage number, its matches, term -> matches of it), for every passage hit.
-    hit: list[tuple[EpisodeMatches, int, list[Match], dict[str, int]]] = []
-    passages = chars = 0
-    docs_with: dict[str, int] = {}
-    passages_with: dict[str, int] = {}
-    for ep in episodes:
-        starts = ep.passages.starts
-        by_passage: dict[int, list[Match]] = {}
-        # bisect in C over every match: a common word is said thousands of times.
-        numbers = map(bisect_right, repeat(starts), map(_START, ep.matches))
-        for number, m in zip(numbers, ep.matches, strict=True):
-            found = by_passage.get(number)
-            if found is None:
-                by_passage[number] = [m]
-            else:
-                found.append(m)
-        passages += max(1, len(starts))
-        chars += ep.passages.length
-        here: set[str] = set()
-        for number, ms in by_passage.items():
-            tf: dict[str, int] = {}
-            for m in ms:
-                tf[m.term] = tf.get(m.term, 0) + 1
-            hit.append((ep, max(0, number - 1), ms, tf))
-            here.update(tf)
-            for term in tf:
-                passages_with[term] = passages_with.get(term, 0) + 1
-        for term in here:
-            docs_with[term] = docs_with.get(term, 0) + 1
     if not episodes:
         return Ranking(0, 0, iter(()))
-    total = max(1.0, doc_count * passages / len(episodes))
+    terms = sorted({t for e in episodes for t in e.counts})
+    sample = _evenly(episodes, STAT_EPISODES)
+    passages = chars = 0
+    for e in sample:
+        passages += max(1, len(e.passages.starts))
+        chars += e.passages.length
+    total = max(1.0, doc_count * passages / len(sample))
     average = max(1.0, chars / passages)
     idf: dict[str, float] = {}
     weights: dict[str, float] = {}
-    for term, docs in docs_with.items():
-        df = max(docs, doc_frequency.get(term, docs)) * passages_with[term] / docs
+    for term in terms:
+        checkpoint()
+        holding = [e for e in episodes if term in e.counts]
+        some = _evenly(holding, STAT_EPISODES)
+        within = sum(len(e.numbers(term)) for e in some) / len(some)
+        df = max(len(holding), doc_frequency.get(term, len(holding))) * within
         idf[term] = lucene_idf(total, df)
         weights[term] = ranking.TOGETHER_FLOOR + idf[term]
-    wanted = set(docs_with) - ignore or set(docs_with)  # only fillers asked: they count
-    k1_plus_1, flat, sloped = K1 + 1, K1 * (1 - B), K1 * B / average
-    # BM25 for every passage, and the most its words said together could add (two windows,
-    # each at most the words' weights): only passages whose bound can still reach the next
-    # one out have their proximity worked out.
-    candidates: list[tuple[float, float, int]] = []
-    for i, (ep, number, _, tf) in enumerate(hit):
-        if wanted.isdisjoint(tf):
-            continue
-        start, end = ep.passages.bounds(number) if ep.passages.starts else (0, 0)
-        norm = flat + sloped * max(1, end - start)
+    wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
+    flat, sloped = K1 * (1 - B), K1 * B / average
+    scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
+    bounds: list[tuple[float, int]] = []
+    said = 0
+    for i, e in enumerate(episodes):
+        if wanted.isdisjoint(e.counts):
+            continue  # only fillers: no moment
+        said += sum(c for t, c in e.counts.items() if t in wanted)
+        bounds.append((scorer.bound(e), i))
+    exact = count_all or said <= EXACT_OCCURRENCES
+    if exact:
+        found = 0
+        for _, i in bounds:
+            checkpoint()
+            e = episodes[i]
+            found += len(set().union(*(e.numbers(t) for t in e.counts if t in wanted)))
+    else:
+        found = _estimate(episodes, bounds, wanted, passages / len(sample))
+    best = _best_first(episodes, bounds, scorer)
+    return Ranking(found, len(bounds), best, exact)
+
+
+def _evenly(items: Sequence[T], most: int) -> Sequence[T]:
+    """At most ``most`` of ``items``, evenly spread (all of them when there are few)."""
+    if len(items) <= most:
+        return items
+    step = len(items) / most
+    return [items[int(i * step)] for i in range(most)]
+
+
+def _estimate(
+    episodes: Sequence[EpisodeWords],
+    bounds: list[tuple[float, int]],
+    wanted: frozenset[str],
+    per_episode: float,
+) -> int:
+    """About how many passages hold a wanted word: an episode of ``per_episode`` passages
+    saying them ``n`` times, each in a passage at random, has ``p (1 - (1 - 1/p)^n)``."""
+    keep = 1 - 1 / per_episode if per_episode > 1 else 0.0
+    about = 0.0
+    for _, i in bounds:
+        said = sum(c for t, c in episodes[i].counts.items() if t in wanted)
+        about += per_episode * (1 - keep**said) if keep else 1.0
+    # Two significant figures: it is an estimate, and says so.
+    rounded = round(about, 1 - len(str(int(about))))
+    return max(len(bounds), int(rounded))
+
+
+@dataclass(frozen=True)
+class _Scorer:
+    """What scoring a passage needs: the terms' passage IDF and together weights."""
+
+    idf: dict[str, float]
+    weights: dict[str, float]
+    wanted: frozenset[str]
+    query_words: int
+    flat: float
+    sloped: float
+
+    def scale(self, together: int) -> float:
+        """``ranking.together_weight``'s share for ``together`` different terms."""
+        if together < 2:
+            return 0.0
+        return min(1.0, (together - 1) / max(1, self.query_words - 1))
+
+    def bound(self, e: EpisodeWords) -> float:
+        """The most a passage of ``e`` can score: each word as often as the episode says
+        it, in a passage of one character, all of them together in both windows."""
+        shortest = self.flat + self.sloped
         bm25 = 0.0
-        for t, f in tf.items():
-            bm25 += idf[t] * f * k1_plus_1 / (f + norm)
-        bound = bm25
-        if len(tf) > 1:  # one word alone is never "together"
-            most = 2 * sum(weights[t] for t in tf)
-            bound = ranking.blended(bm25, most * (1 + 1e-9) + 1e-9)
-        candidates.append((bound, bm25, i))
-    best = _best_first(hit, candidates, weights, query_words)
-    return Ranking(len(candidates), len({hit[i][0].docnum for _, _, i in candidates}), best)
+        for term, said in e.counts.items():
+            bm25 += self.idf[term] * said * (K1 + 1) / (said + shortest)
+        most = 2 * self.scale(len(e.counts)) * sum(self.weights[t] for t in e.counts)
+        return _above(ranking.blended(_above(bm25), _above(most)))
+
+    def groups(self, e: EpisodeWords) -> tuple[Counter[int], list[tuple[float, int]]]:
+        """How many different query terms each passage of ``e`` holding one holds, and for
+        each such number ``n`` the most a passage holding ``n`` can score: the best ``n``
+        terms' BM25 (each as often as one passage says it, in the shortest passage) and
+        together weights. Counted in C; most passages hold one common word."""
+        checkpoint()
+        numbers = [e.numbers(t) for t in e.counts]
+        held = Counter(chain.from_iterable(numbers))
+        shortest = self.flat + self.sloped
+        best_bm25 = []
+        for term, counts in zip(e.counts, numbers, strict=True):
+            f = max(counts.values())
+            best_bm25.append(self.idf[term] * f * (K1 + 1) / (f + shortest))
+        best_bm25.sort(reverse=True)
+        best_weights = sorted((self.weights[t] for t in e.counts), reverse=True)
+        out = []
+        for n in set(held.values()):
+            together = 2 * self.scale(n) * sum(best_weights[:n])
+            bound = ranking.blended(_above(sum(best_bm25[:n])), _above(together))
+            out.append((_above(bound), n))
+        return held, out
+
+    def candidates(
+        self, e: EpisodeWords, raws: Iterable[int]
+    ) -> list[tuple[float, float, int, tuple[str, ...]]]:
+        """Each of passages ``raws`` of ``e`` holding a wanted word: (the most it can
+        score, its BM25, its number as ``EpisodeWords.numbers``, the terms it holds), best
+        bound first."""
+        checkpoint()
+        idf, weights, flat, sloped = self.idf, self.weights, self.flat, self.sloped
+        k1_plus_1 = K1 + 1
+        numbers = [(t, e.numbers(t)) for t in sorted(e.counts)]
+        wanted = self.wanted
+        p = e.passages
+        out = []
+        for raw in raws:
+            start, end = p.bounds(max(0, raw - 1)) if p.starts else (0, 0)
+            norm = flat + sloped * max(1, end - start)
+            bm25 = 0.0
+            terms = []
+            for term, counts in numbers:
+                f = counts.get(raw)
+                if f:
+                    terms.append(term)
+                    bm25 += idf[term] * f * k1_plus_1 / (f + norm)
+            if wanted.isdisjoint(terms):
+                continue  # only fillers
+            bound = bm25
+            if len(terms) > 1:  # one word alone is never "together"
+                most = 2 * self.scale(len(terms)) * sum(weights[t] for t in terms)
+                bound = _above(ranking.blended(bm25, _above(most)))
+            out.append((bound, bm25, raw, tuple(terms)))
+        out.sort(key=lambda c: -c[0])
+        return out
+
+    def scored(
+        self, e: EpisodeWords, candidate: tuple[float, float, int, tuple[str, ...]]
+    ) -> RankedPassage:
+        _, bm25, raw, terms = candidate
+        ms = e.matches(raw, terms)
+        together = 0.0
+        if len(terms) > 1:
+            q = self.query_words
+            together = ranking.together_weight(ms, self.weights, q)
+            together += ranking.together_weight(ms, self.weights, q, width=BREATH_CHARS)
+        number = max(0, raw - 1)
+        p = e.passages
+        start, end = p.bounds(number) if p.starts else (0, 0)
+        return RankedPassage(ranking.blended(bm25, together), e.docnum, number, start, end, ms)
+
+
+def _above(bound: float) -> float:
+    """A bound a little above ``bound``: sums taken in another order round differently."""
+    return bound * (1 + 1e-9) + 1e-9
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """Every passage holding a match: how many, from how many episodes, and the passages
-    best first (scored as they are reached: a page needs the first few)."""
+    """Every passage holding a match: how many (``exact``, or an estimate), from how many
+    episodes, and the passages best first (scored as they are reached: a page needs the
+    first few)."""
 
     total: int
     episodes: int
     passages: Iterator[RankedPassage]
+    exact: bool = True
 
 
 def _best_first(
-    hit: list[tuple[EpisodeMatches, int, list[Match], dict[str, int]]],
-    candidates: list[tuple[float, float, int]],
-    weights: dict[str, float],
-    query_words: int,
+    episodes: Sequence[EpisodeWords], bounds: list[tuple[float, int]], scorer: _Scorer
 ) -> Iterator[RankedPassage]:
-    """The candidates in order of score (then episode, then passage), the same order as
-    scoring them all and sorting, scoring each only when its bound is reached."""
-    candidates.sort(key=lambda c: -c[0])
-    heap: list[tuple[float, int, int, int]] = []
-
-    def ranked(entry: tuple[float, int, int, int]) -> RankedPassage:
-        negative, docnum, number, i = entry
-        ep, _, ms, _ = hit[i]
-        start, end = ep.passages.bounds(number) if ep.passages.starts else (0, 0)
-        return RankedPassage(-negative, docnum, number, start, end, ms)
-
-    for bound, bm25, i in candidates:
-        while heap and -heap[0][0] > bound:  # nothing unscored can reach it
-            yield ranked(heapq.heappop(heap))
-        ep, number, ms, tf = hit[i]
-        together = 0.0
-        if len(tf) > 1:
-            together = ranking.together_weight(ms, weights, query_words)
-            together += ranking.together_weight(ms, weights, query_words, width=BREATH_CHARS)
-        heapq.heappush(heap, (-ranking.blended(bm25, together), ep.docnum, number, i))
+    """The passages in order of score (then episode, then passage): the same order as
+    scoring them all and sorting. One heap holds episodes not yet read and groups of
+    passages not yet looked at (at the most one of their passages can score), the next
+    unscored passage of each group looked at (at its own bound) and scored passages: a
+    scored passage comes out only when nothing unscored can beat or tie it, as an unscored
+    entry goes before a scored one of the same value."""
+    heap: list[tuple[float, int, int, int, int, RankedPassage | None]] = [
+        (-bound, _EPISODE, i, 0, 0, None) for bound, i in bounds
+    ]
+    heapq.heapify(heap)
+    pending: dict[int, tuple[int, Counter[int], int]] = {}
+    read: dict[int, tuple[int, list[tuple[float, float, int, tuple[str, ...]]]]] = {}
+    ids = count()
     while heap:
-        yield ranked(heapq.heappop(heap))
+        _, kind, a, b, _, passage = heapq.heappop(heap)
+        if kind == _SCORED:
+            assert passage is not None
+            yield passage
+        elif kind == _EPISODE:
+            held, groups = scorer.groups(episodes[a])
+            for bound, n in groups:
+                key = next(ids)
+                pending[key] = (a, held, n)
+                heapq.heappush(heap, (-bound, _GROUP, key, 0, 0, None))
+        elif kind == _GROUP:
+            i, held, n = pending.pop(a)
+            raws = [raw for raw, terms in held.items() if terms == n]
+            found = scorer.candidates(episodes[i], raws)
+            if found:
+                key = next(ids)
+                read[key] = (i, found)
+                heapq.heappush(heap, (-found[0][0], _UNSCORED, key, 0, 0, None))
+        else:
+            i, found = read[a]
+            scored = scorer.scored(episodes[i], found[b])
+            heapq.heappush(
+                heap, (-scored.score, _SCORED, scored.docnum, scored.number, found[b][2], scored)
+            )
+            if b + 1 < len(found):
+                heapq.heappush(heap, (-found[b + 1][0], _UNSCORED, a, b + 1, 0, None))
+            else:
+                del read[a]
+
+
+# Heap entries of equal value: unscored ones first, so a tie is scored before it is passed.
+_EPISODE, _GROUP, _UNSCORED, _SCORED = 0, 1, 2, 3
 
 
 def find_moments(searcher: Reader, text: str, options: SearchOptions) -> MomentResults:
@@ -214,18 +443,18 @@ def _find_moments(
     # Which episodes match is decided as for a first page of ten: the same for every page
     # and limit, so totals and pages agree.
     probe = replace(options, limit=RELAX_BELOW, page=1, facets=False, sort=Sort.RELEVANCE)
-    found = resolve(searcher, text, probe, budget, rank=False)
-    episodes = _episode_matches(searcher, found)
-    frequency = {
-        t: searcher.doc_frequency("body", t) for t in {m.term for e in episodes for m in e.matches}
-    }
+    found = resolve(searcher, text, probe, budget, rank=False, every_match=True)
     shape = shape_of(found.query)
+    episodes, read = _episode_words(searcher, found, shape)
+    words = {t for e in episodes for t in e.counts}
+    frequency = {t: searcher.doc_frequency("body", t) for t in words}
     ranking_ = rank_passages(
         episodes,
         doc_count=searcher.doc_count(),
         doc_frequency=frequency,
         query_words=len(shape.loose.union(*shape.phrases)),
         ignore=found.fillers,
+        count_all=read,
     )
     ranked: Iterable[RankedPassage] = ranking_.passages
     if options.sort is not Sort.RELEVANCE:
@@ -248,20 +477,75 @@ def _find_moments(
         warnings=tuple(dict.fromkeys(warnings)),
         fuzzy=found.fuzzy,
         relaxed=found.relaxed,
+        total_exact=ranking_.exact,
     )
 
 
-def _episode_matches(searcher: Reader, found: Resolved) -> list[EpisodeMatches]:
-    """Every episode the query matches, with its passages and the query's matches in them
-    (only in passages by the speaker asked for, if one was)."""
+def _episode_words(
+    searcher: Reader, found: Resolved, shape: Shape
+) -> tuple[list[EpisodeWords], bool]:
+    """Every episode the query matches in its body, in docnum order, and whether their
+    matches were all read already. A phrase counts only where it is said whole and a
+    speaker only in their passages, so then every match is read (``_body_chars``); else
+    only how often each word is said, from the postings the match read."""
+    matched = found.page.found  # every match of the query, as resolving it ran it
+    if matched is None:  # (a speaker's filter narrowed that run)
+        matched = searcher.ranked(
+            found.query, found.filters, sort=Sort.RELEVANCE, depth=searcher.doc_count_all()
+        )
     table = searcher.passage_tables()
+    terms_of = {d: terms for d, _, terms in matched.ranked}
+    if found.speakers or shape.phrases or matched.postings is None:
+        out = []
+        chars = _body_chars(searcher, terms_of, shape, matched.known)
+        for docnum, matches in sorted(chars.items()):
+            passages = _passages(table, docnum, matches)
+            said = said_by(passages, matches, found.speakers)
+            if said:  # else matched on its title or summary only, or said by someone else
+                out.append(EpisodeWords.of_matches(docnum, passages, said))
+        return out, True
+    by_term: dict[Term, list[int]] = {}
+    for docnum, terms in terms_of.items():
+        for term in terms:
+            if body_field(term[0]):
+                by_term.setdefault(term, []).append(docnum)
+    postings: dict[str, Postings] = {}
+    for term, docnums in by_term.items():
+        read = matched.postings(term)
+        if read is None or not all(d in read for d in docnums):
+            read = searcher.postings(term, docnums)
+        postings[term_text(term[1])] = read
+    words = sorted(postings)
     out = []
-    for docnum, matches in sorted(all_matches(searcher, found.query, found.filters).items()):
-        passages = _passages(table, docnum, matches)
-        said = said_by(passages, matches, found.speakers)
-        if said:  # else matched on its title or summary only, or said by someone else
-            out.append(EpisodeMatches(docnum, passages, said))
-    return out
+    for docnum in sorted(terms_of):
+        counts = {t: n for t in words if (n := postings[t].count(docnum))}
+        if counts:
+            out.append(_fast_episode(docnum, counts, postings, table))
+    return out, False
+
+
+def _fast_episode(
+    docnum: int,
+    counts: dict[str, int],
+    postings: dict[str, Postings],
+    table: Callable[[int], bytes | None],
+) -> EpisodeWords:
+    def passages() -> Passages:
+        blob = table(docnum)
+        if blob:
+            return decode_passages(blob)
+        # Every episode of an index of this version has its passages; should one be
+        # missing, its whole body is one passage.
+        ends = (e for t in counts for _, _, e in postings[t].spans(docnum))
+        return Passages([0], max(ends, default=0))
+
+    return EpisodeWords(
+        docnum,
+        counts,
+        lambda t: postings[t].starts(docnum),
+        lambda t: postings[t].spans(docnum),
+        passages,
+    )
 
 
 def _by_date(searcher: Reader, ranked: list[RankedPassage], *, newest: bool) -> list[RankedPassage]:

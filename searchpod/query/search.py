@@ -148,11 +148,18 @@ class Resolved:
 
 
 def resolve(
-    searcher: Reader, text: str, options: SearchOptions, budget: Budget, *, rank: bool = True
+    searcher: Reader,
+    text: str,
+    options: SearchOptions,
+    budget: Budget,
+    *,
+    rank: bool = True,
+    every_match: bool = False,
 ) -> Resolved:
     """The query to run for ``text``: every word, near spellings when nothing matched, most
     of the words when few episodes hold them all. ``rank=False`` skips the proximity re-rank
-    of the page (for callers that only need the query)."""
+    of the page (for callers that only need the query); ``every_match`` keeps every match the
+    query found, with the postings it read (``_Page.found``), for moments."""
     validate_query(text)
     warnings: list[str] = []
     parsed = searcher.parse(text)
@@ -184,7 +191,7 @@ def resolve(
             if not said:  # (an empty filter would be no filter to the engine)
                 return _Page(total=0, docs=[], matched={})
             return _run(searcher, q, said, options, first, rank=rank)
-        return _run(searcher, q, filters, options, first, rank=rank)
+        return _run(searcher, q, filters, options, first, rank=rank, every=every_match)
 
     results = run(query, filters, options)
     fuzzy_used = False
@@ -378,6 +385,8 @@ class _Page:
     chars: dict[int, list[Match]] = dataclasses.field(default_factory=dict)
     # Every matching episode, kept only when there are few (to rank them first if relaxed).
     all_docs: frozenset[int] = frozenset()
+    # What the engine found, every match in order (``_run``'s ``every``), else None.
+    found: Ranked | None = None
 
 
 def _run(
@@ -388,8 +397,10 @@ def _run(
     first: frozenset[int] = frozenset(),
     *,
     rank: bool = True,
+    every: bool = False,
 ) -> _Page:
-    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first."""
+    """One page of ``query``'s matches; episodes in ``first`` (full matches) rank first.
+    ``every``: all of them are ranked, and kept in ``_Page.found``."""
     needed = options.page * options.limit
     start = (options.page - 1) * options.limit
     shape = shape_of(query)
@@ -398,6 +409,8 @@ def _run(
     rerank = rank and by_relevance and RERANK_DEPTH > 0
     rerank = rerank and len(shape.loose) + len(shape.phrases) > 1
     depth = max(needed, RERANK_DEPTH) if rerank else needed
+    if every:
+        depth = searcher.doc_count_all()
     found: Ranked = searcher.ranked(
         query,
         filters,
@@ -406,7 +419,7 @@ def _run(
         first=first,
         keep_all_below=relax_below(options.limit),
     )
-    return _page(
+    page = _page(
         searcher,
         found.ranked,
         found.total,
@@ -418,6 +431,9 @@ def _run(
         needed,
         known=found.known,
     )
+    if every:
+        page.found = found
+    return page
 
 
 def _page(

@@ -270,3 +270,29 @@ def test_rerank_stops_early_without_changing_the_page(
     for page in (1, 2):
         assert real_index.search(query, page=page).hits
     assert any(stopped_early)
+
+
+@pytest.mark.parametrize("query", ["light storm", "keeper OR bread", "lighthouse keeper bread"])
+def test_postings_read_by_the_search_are_the_terms_own(data_index: Index, query: str) -> None:
+    # Moments take each word's occurrences from what the search read (Ranked.postings);
+    # they must be what reading the term's postings again gives.
+    from searchpod.options import Sort
+
+    def check(reader: Any) -> int:
+        found = reader.ranked(reader.parse(query), None, sort=Sort.RELEVANCE, depth=1000)
+        assert found.postings is not None
+        compared = 0
+        for docnum, _, terms in found.ranked:
+            for term in terms:
+                if term[0] != "body":
+                    continue
+                spans = reader.spans(term, [docnum])[docnum]
+                for postings in (found.postings(term), reader.postings(term, [docnum])):
+                    assert postings is not None and docnum in postings
+                    assert postings.spans(docnum) == spans
+                    assert postings.starts(docnum) == [s for _, s, _ in spans]
+                    assert postings.count(docnum) == len(spans)
+                    compared += 1
+        return compared
+
+    assert data_index._read(check, query) > 2

@@ -58,3 +58,18 @@ def test_values_of_older_indexes_still_decode(occ: list[tuple[int, int, int]]) -
     value = Characters().encode(occ[:7])
     assert TranscriptCharacters().decode_characters(value) == occ[:7]
     assert TranscriptCharacters().decode_positions(value) == [p for p, _, _ in occ[:7]]
+
+
+@given(occurrences())
+def test_starts_and_counts_are_read_without_the_tuples(occ: list[tuple[int, int, int]]) -> None:
+    from whoosh.formats import Characters
+
+    # Moments map every occurrence's start to a passage, and bound episodes by counts.
+    fmt = TranscriptCharacters()
+    for value in (fmt.encode(occ), Characters().encode(occ[:7])):
+        spans = fmt.decode_characters(value)
+        assert fmt.decode_starts(value) == [s for _, s, _ in spans]
+        assert fmt.occurrences(value) == len(spans)
+    stop = fmt.encode_positions(occ)  # a stop word's value: positions only
+    assert fmt.decode_starts(stop) == [-1] * len(occ)
+    assert fmt.occurrences(stop) == len(occ)

@@ -129,6 +129,7 @@ def test_search_moments_json_is_the_documented_shape(show_index):
     assert set(data) == {
         "query",
         "total",
+        "total_exact",
         "episodes",
         "fuzzy",
         "relaxed",
@@ -209,3 +210,31 @@ def test_the_web_page_and_mcp_say_when_moments_are_relaxed(show_index):
     found = Index(show_index).moments("lighthouse bakers")
     assert "Few episodes hold every word" in moments_page(found, {}, {"q": "lighthouse bakers"})
     assert _moment_results(found, [])["relaxed"] is True
+
+
+def test_an_estimated_total_says_about_everywhere_it_is_shown(show_index, monkeypatch):
+    from searchpod.frontends.mcp_server import _moment_results
+    from searchpod.frontends.server.pages import moments_page
+    from searchpod.query import moments
+
+    exact = Index(show_index).moments("lighthouse", limit=2)
+    assert exact.total_exact and exact.to_dict()["total_exact"] is True
+    assert "total_exact" not in _moment_results(exact, [])
+    # Past this many occurrences of the query's words, moments are not all counted.
+    monkeypatch.setattr(moments, "EXACT_OCCURRENCES", 0)
+    found = Index(show_index).moments("lighthouse", limit=2)
+    assert not found.total_exact and found.episodes == exact.episodes
+    assert found.total_label == f"about {found.total}"
+    run = CliRunner().invoke(
+        main,
+        ["--index", str(show_index), "search", "--moments", "--limit", "2", "lighthouse"],
+        env={"NO_COLOR": "1"},
+    )
+    assert run.exit_code == 0, run.output
+    assert f"1–2 of about {found.total} moments, from {found.episodes}" in run.output
+    as_json = CliRunner().invoke(
+        main, ["--index", str(show_index), "search", "--moments", "--json", "lighthouse"]
+    )
+    assert json.loads(as_json.output)["total_exact"] is False
+    assert f"of about {found.total} from" in moments_page(found, {}, {"q": "lighthouse"})
+    assert _moment_results(found, [])["total_exact"] is False

@@ -237,7 +237,7 @@ def moments_page(
     first = (results.page - 1) * results.limit + 1
     groups = _grouped(results.moments)
     if not shown and results.total:
-        summary = f"No more moments for “{query}”: all {results.total} are on earlier pages."
+        summary = f"No more moments for “{query}”: all {results.total_label} are on earlier pages."
     elif not shown and results.episodes:
         summary = (
             f"No moments for “{query}”: it matches {results.episodes} episode"
@@ -247,7 +247,7 @@ def moments_page(
         summary = f"No moments for “{query}”."
     else:
         summary = (
-            f"Moments {first}–{first + shown - 1} of {results.total} "
+            f"Moments {first}–{first + shown - 1} of {results.total_label} "
             f"from {results.episodes} episode{'s' if results.episodes != 1 else ''} for “{query}”."
         )
     parts = [
