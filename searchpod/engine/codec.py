@@ -31,9 +31,11 @@ from whoosh.codec.whoosh3 import (
     W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
+    W3TermsReader,
 )
 from whoosh.columns import CompressedBytesColumn, PickleColumn
 from whoosh.matching import ListMatcher
+from whoosh.reading import TermNotFound
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -69,6 +71,12 @@ class PodcastCodec(W3Codec):
     def per_document_writer(self, storage: Any, segment: Any) -> W3PerDocWriter:
         return _PerDocWriter(self, storage, segment)
 
+    def terms_reader(self, storage: Any, segment: Any) -> W3TermsReader:
+        tiname = segment.make_filename(self.TERMS_EXT)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        tifile = storage.open_file(tiname)
+        return _TermsReader(self, tifile, storage.file_length(tiname), postfile)
+
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
         return _PostingsWriter(
             dbfile,
@@ -87,6 +95,61 @@ class PodcastCodec(W3Codec):
                 ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo
             )
         return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+
+
+# Term records a segment's terms reader keeps (a record is ~30-90 bytes); past this many it
+# starts again, so a long-lived server's searchers stay small.
+REMEMBERED_TERMS = 50_000
+
+
+class _TermsReader(W3TermsReader):
+    """Whoosh's terms reader, remembering the records it read.
+
+    One query asks for the same few terms' records over and over: Whoosh sorts a compound
+    query's parts by their estimated sizes at every level of the tree, for each segment,
+    then the scorer asks each term's document frequency and the matcher its record. Each
+    ask was a hash-table probe reading the terms file (~450 per typed question, ~10% of
+    its time). A segment never changes, so what was read once stays true; a searcher is
+    used by one thread at a time.
+    """
+
+    def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
+        super().__init__(codec, dbfile, length, postfile)
+        self._records: dict[bytes, bytes | None] = {}
+
+    def _record(self, fieldname: str, tbytes: bytes) -> bytes | None:
+        key = self._keycoder(fieldname, tbytes)
+        records = self._records
+        try:
+            return records[key]
+        except KeyError:
+            pass
+        if len(records) >= REMEMBERED_TERMS:
+            records.clear()
+        record = self._tindex.get(key)
+        records[key] = record
+        return record
+
+    def __contains__(self, term: Any) -> bool:
+        return self._record(*term) is not None
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> W3TermInfo:
+        record = self._record(fieldname, tbytes)
+        if record is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return W3TermInfo.from_bytes(record)
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        return float(self._statistics(fieldname, tbytes)[1])
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        return int(self._statistics(fieldname, tbytes)[2])
+
+    def _statistics(self, fieldname: str, tbytes: bytes) -> tuple[Any, ...]:
+        record = self._record(fieldname, tbytes)
+        if record is None:
+            raise KeyError(tbytes)  # as Whoosh's reader raises: its caller answers 0
+        return _TERMINFO.unpack(record[: _TERMINFO.size])
 
 
 class _InlinedMatcher(ListMatcher):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import create_in
+from whoosh.reading import TermNotFound
 
 from searchpod.engine import codec as codec_module
 from searchpod.engine.codec import INLINE_MAX, PodcastCodec
@@ -171,3 +172,28 @@ def test_limited_and_not_search_keeps_the_best_hit(tmp_path: Path) -> None:
         assert best[0] == "d15"
         assert [hit["id"] for hit in searcher.search(query, limit=1)] == best[:1]
         assert [hit["id"] for hit in searcher.search_page(query, 1, pagelen=2)] == best
+
+
+def test_remembered_term_records_answer_as_whoosh_reads_them(tmp_path: Path) -> None:
+    from whoosh.codec.whoosh3 import W3TermsReader
+
+    ix = build(tmp_path / "ours", PodcastCodec(), documents())
+    ((segment, _),) = ix.reader().leaf_readers()
+    terms = segment._terms
+    assert type(terms).__name__ == "_TermsReader"
+    plain = W3Codec().terms_reader(segment._storage, segment._segment)
+    assert type(plain) is W3TermsReader
+    asked = [("body", stem(COMMON).encode()), ("body", b"rare7word"), ("title", b"nowhere")]
+    for _ in range(2):  # the second time from what was remembered
+        for field, text in asked:
+            assert ((field, text) in terms) == ((field, text) in plain)
+            assert segment.doc_frequency(field, text) == (
+                plain.doc_frequency(field, text) if (field, text) in plain else 0
+            )
+            assert segment.frequency(field, text) == (
+                plain.frequency(field, text) if (field, text) in plain else 0
+            )
+    assert segment.doc_frequency("body", stem(COMMON).encode()) == 150
+    with pytest.raises(TermNotFound):
+        segment.term_info("title", b"nowhere")
+    plain.close()
