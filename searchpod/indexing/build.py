@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import pickle
 import queue
@@ -161,6 +162,23 @@ def _cgroup_cpu_quota(root: Path) -> float | None:
     return quota / period if quota > 0 and period > 0 else None
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with the cyclic garbage collector's passes ~70 times rarer.
+
+    Indexing allocates millions of short-lived containers (a list per term, a tuple per
+    posting) and almost no cycles; at Python's default threshold (700) the collector ran
+    ~5,500 times in a 337-episode build, ~6 % of its CPU. Memory is unchanged: everything
+    acyclic is still freed at once by reference counting.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def prepared_documents(todo: Sequence[tuple[SourceGroup, str]]) -> Iterator[Prepared]:
     """``prepare`` for each item, in order, in this process (for small runs)."""
     for group, fingerprint in todo:
@@ -193,7 +211,7 @@ def run_job(job: tuple[str, list[tuple[SourceGroup, str]]], send: Callable[[Any]
     """In a worker process (``worker.serve``): write the job's episodes as one segment."""
     gen, items = job
     try:
-        with analysis.using(analysis.Analyser(StemShards(Path(gen)))):
+        with fewer_collections(), analysis.using(analysis.Analyser(StemShards(Path(gen)))):
             result = _write_segment(gen, items, send)
     except OSError as exc:
         if exc.errno in _NO_SPACE:
