@@ -100,11 +100,18 @@ def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
     heads: list[int] = []
     for cue, at in zip(cues, cue_offsets(body, cues), strict=True):
         heads.append(len(offsets))
-        for offset, start, end in cue.pieces():
+        speaker_id = ids[cue.speaker] if cue.speaker else -1
+        if not cue.parts:  # most cues: one source cue (what pieces() would give)
+            offsets.append(at)
+            starts.append(cue.start)
+            ends.append(cue.end)
+            speaker_ids.append(speaker_id)
+            continue
+        for offset, start, end in cue.parts:
             offsets.append(at + offset)
             starts.append(start)
             ends.append(end)
-            speaker_ids.append(ids[cue.speaker] if cue.speaker else -1)
+            speaker_ids.append(speaker_id)
     try:
         packed = (
             _COMPACT,
