@@ -90,7 +90,7 @@ class ChunkedPool(PostingPool):
         pieces in C) and handed on, and the chunks used up are replaced by their runs'
         next. Memory: one chunk per run, as before.
         """
-        heads = []
+        heads: list[list[Any]] = []  # [the chunk being merged, the rest of its run]
         for path in paths:
             chunks = self._read_chunks(path)
             first = next(chunks, None)
@@ -106,7 +106,7 @@ class ChunkedPool(PostingPool):
                 head[0] = chunk[cut:]
             batch.sort()
             yield batch
-            live = []
+            live: list[list[Any]] = []
             for head in heads:
                 if not head[0]:
                     refill = next(head[1], None)
