@@ -151,3 +151,29 @@ def test_indexing_leaves_the_garbage_collector_as_it_was(
     before = gc.get_threshold()
     build(tmp_path / "ix", [REPO / "data"]).close()
     assert gc.get_threshold() == before
+
+
+def test_overlapping_runs_in_threads_restore_the_collector_once_both_end() -> None:
+    import gc
+    import threading
+
+    from searchpod.indexing.build import fewer_collections
+
+    before = gc.get_threshold()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with fewer_collections():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with fewer_collections():  # begins after the first run, ends after it
+        second_in.set()
+        first_out.wait(5)
+        assert gc.get_threshold()[0] >= 50_000  # still indexing here: still rare
+    thread.join(5)
+    assert gc.get_threshold() == before
