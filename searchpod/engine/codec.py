@@ -20,6 +20,8 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from itertools import chain
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -291,6 +293,22 @@ class _PostingsWriter(W3PostingsWriter):
         if known:
             self._minlength = min(known)
             self._maxlength = max(known)
+
+    # Whoosh's _mini_ids and _mini_weights, with C-level passes for its generators (they ran
+    # for every posting of every block): the same tuples and values, so the same bytes.
+    def _mini_ids(self) -> tuple[Any, ...]:
+        ids = self._ids
+        if self._byteids:
+            return tuple(ids)
+        return tuple(map(sub, ids, chain((0,), ids)))
+
+    def _mini_weights(self) -> Any:
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            return weights[0]
+        return tuple(weights)
 
     def _write_block(self, last: bool = False) -> None:
         # W3PostingsWriter._write_block, compressing only blocks large enough to gain.

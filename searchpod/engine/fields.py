@@ -13,8 +13,8 @@ import functools
 import struct
 import sys
 from array import array
-from itertools import accumulate
-from operator import add
+from itertools import accumulate, chain
+from operator import add, sub
 from typing import Any
 
 from whoosh.columns import VarBytesColumn
@@ -23,7 +23,7 @@ from whoosh.formats import Characters, Positions
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.text.analysis import is_stop_term, term_postings
+from searchpod.text.analysis import STOP_TERM_PREFIX, is_stop_term, tokens
 
 
 class EncodedText(str):
@@ -179,15 +179,88 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
 
     A stop term has its positions only and a frequency of 0: Whoosh sums frequencies into
     the field's length, which BM25 normalises by, and stop words must not change rankings.
+
+    The values are ``TranscriptCharacters.encode``'s (``encode_positions``' for a stop
+    term), byte for byte (a test holds them to it), made with as little Python per token
+    as measured best: the analyser's ``tokens`` (C-level passes), one loop gathering each
+    term's positions as plain numbers (no tuple per token), then per term ``map``/``max``/
+    ``array`` over those positions.
     """
-    encode = _ENCODER.encode
-    encode_positions = _ENCODER.encode_positions
-    return [
-        (term, 0, float(len(occurrences)), encode_positions(occurrences))
-        if is_stop_term(term)
-        else (term, len(occurrences), float(len(occurrences)), encode(occurrences))
-        for term, occurrences in term_postings(text).items()
-    ]
+    terms, starts, lengths = tokens(text)
+    by_term: dict[str, list[int]] = {}
+    known = by_term.get
+    for pos, term in enumerate(terms):
+        positions = known(term)
+        if positions is None:
+            by_term[term] = [pos]
+        else:
+            positions.append(pos)
+    start_of = starts.__getitem__
+    length_of = lengths.__getitem__
+    out: list[tuple[str, int, float, bytes]] = []
+    append = out.append
+    for term, positions in by_term.items():
+        count = len(positions)
+        if count == 1:
+            # Most terms of an episode: inline, without the lists below.
+            pos = positions[0]
+            if term[0] == STOP_TERM_PREFIX:
+                head, pack = _ONE_STOP[_CODES[pos >= 256] if pos < 2**16 else "I"]
+                append((term, 0, 1.0, head + pack(pos)))
+            else:
+                start, length = starts[pos], lengths[pos]
+                head, pack = _ONE_OCCURRENCE_PACK[
+                    (_CODES[pos >= 256] if pos < 2**16 else "I")
+                    + (_CODES[start >= 256] if start < 2**16 else "I")
+                    + (_CODES[length >= 256] if length < 2**16 else "I")
+                ]
+                append((term, 1, 1.0, head + pack(pos, start, length)))
+            continue
+        # Deltas from the previous occurrence (the first one's from 0).
+        pos_deltas = list(map(sub, positions, chain((0,), positions)))
+        pos_code = _code(max(pos_deltas))
+        if term[0] == STOP_TERM_PREFIX:
+            value = [
+                pack_uint(count),
+                pos_code.encode("ascii"),
+                b"--",
+                _little(pos_code, pos_deltas),
+            ]
+            append((term, 0, float(count), b"".join(value)))
+            continue
+        term_starts = list(map(start_of, positions))
+        start_deltas = list(map(sub, term_starts, chain((0,), term_starts)))
+        widths = list(map(length_of, positions))
+        start_code = _code(max(start_deltas))
+        length_code = _code(max(widths))
+        value = [
+            pack_uint(count),
+            (pos_code + start_code + length_code).encode("ascii"),
+            _little(pos_code, pos_deltas),
+            _little(start_code, start_deltas),
+            _little(length_code, widths),
+        ]
+        append((term, count, float(count), b"".join(value)))
+    return out
+
+
+_CODES = ("B", "H")
+# A single occurrence's value: its header (count, type codes) and a packer of its numbers.
+_ONE_OCCURRENCE_PACK = {
+    codes: (_ONE + codes.encode("ascii"), struct.Struct("<" + codes).pack)
+    for codes in _ONE_OCCURRENCE
+}
+_ONE_STOP = {
+    code: (_ONE + code.encode("ascii") + b"--", struct.Struct("<" + code).pack) for code in "BHI"
+}
+
+
+def _little(code: str, numbers: list[int]) -> bytes:
+    """``numbers`` as a little-endian array of ``code``'s type (struct's standard sizes)."""
+    packed = array(code, numbers)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return packed.tobytes()
 
 
 def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> dict[str, Any]:

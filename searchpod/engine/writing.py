@@ -21,7 +21,7 @@ from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.commits import INDEX_NAME, sweep
 from searchpod.engine.commits import remove_generation as remove_generation  # for the store
 from searchpod.engine.fields import build_schema, use_precomputed
-from searchpod.engine.pool import use_chunked_pool
+from searchpod.engine.pool import ChunkedPool, use_chunked_pool
 
 #: A segment a worker wrote (``SegmentBuilder.finish``), for ``Commit.commit``: opaque above
 #: the engine, and picklable, so it can travel back from a worker process.
@@ -172,6 +172,55 @@ def uncommitted_files(gen: Path) -> list[Path]:
     return found
 
 
+def _add_document(writer: Any, doc: dict[str, Any]) -> None:
+    """Whoosh 2.7.4's ``SegmentWriter.add_document(**doc)``, with a field's postings encoded
+    ahead of time (``use_precomputed``) put into the pool at once (``ChunkedPool.
+    add_encoded``) rather than through Whoosh's loop and a method call per posting. The
+    pool receives the same items, the per-document writer the same values and lengths.
+    """
+    pool = writer.pool
+    schema = writer.schema
+    if not isinstance(pool, ChunkedPool) or any(
+        field.vector or field.separate_spelling() for _, field in schema.items()
+    ):
+        writer.add_document(**doc)  # what this copy leaves out: Whoosh does it all
+        return
+    writer._check_state()
+    perdocwriter = writer.perdocwriter
+    docnum = writer.docnum
+    add_post = pool.add
+    docboost = writer._doc_boost(doc)
+    fieldnames = sorted([name for name in doc if not name.startswith("_")])
+    writer._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    for fieldname in fieldnames:
+        value = doc.get(fieldname)
+        if value is None:
+            continue
+        field = schema[fieldname]
+        length = 0
+        if field.indexed:
+            fieldboost = writer._field_boost(doc, fieldname, docboost)
+            ready = getattr(value, "postings", None)
+            if ready is not None and fieldboost == 1.0 and field.scorable:
+                length = pool.add_encoded(fieldname, docnum, ready)
+            else:
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    weight *= fieldboost
+                    if scorable:
+                        length += freq
+                    add_post((fieldname, tbytes, docnum, weight, vbytes))
+        customval = doc.get(f"_stored_{fieldname}", value)
+        perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+        column = field.column_type
+        if column and customval is not None:
+            perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
 class Commit:
     """One all-or-nothing change to a generation: deletions, documents, workers' segments."""
 
@@ -189,7 +238,7 @@ class Commit:
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
         """Add ``doc``, reusing ``postings`` encoded ahead of time (e.g. by a worker)."""
-        self._writer.add_document(**use_precomputed(doc, postings))
+        _add_document(self._writer, use_precomputed(doc, postings))
         self._note(doc)
 
     def replace(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
@@ -235,7 +284,7 @@ class SegmentBuilder:
         self._added = False
 
     def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
-        self._writer.add_document(**use_precomputed(doc, postings))
+        _add_document(self._writer, use_precomputed(doc, postings))
         self._added = True
 
     def finish(self) -> Segment | None:

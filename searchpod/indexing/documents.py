@@ -11,7 +11,8 @@ import math
 import sys
 from array import array
 from collections.abc import Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import mul, truediv
 from typing import Any, overload
 
 from searchpod.indexing.passages import cut_passages, encode_passages
@@ -100,11 +101,18 @@ def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
     heads: list[int] = []
     for cue, at in zip(cues, cue_offsets(body, cues), strict=True):
         heads.append(len(offsets))
-        for offset, start, end in cue.pieces():
+        speaker_id = ids[cue.speaker] if cue.speaker else -1
+        if not cue.parts:  # most cues: one source cue (what pieces() would give)
+            offsets.append(at)
+            starts.append(cue.start)
+            ends.append(cue.end)
+            speaker_ids.append(speaker_id)
+            continue
+        for offset, start, end in cue.parts:
             offsets.append(at + offset)
             starts.append(start)
             ends.append(end)
-            speaker_ids.append(ids[cue.speaker] if cue.speaker else -1)
+            speaker_ids.append(speaker_id)
     try:
         packed = (
             _COMPACT,
@@ -148,6 +156,11 @@ def _unpack_ints(raw: bytes, *, deltas: bool = False) -> list[int]:
 def _pack_times(times: list[float | None]) -> tuple[str, bytes]:
     """Whole milliseconds as deltas where that is exact (what caption formats hold), else
     the floats themselves with NaN for unknown."""
+    if None not in times:
+        # The usual case (every time known), in C-level passes: the same test as below.
+        whole = list(map(round, map(mul, times, repeat(1000))))
+        if list(map(truediv, whole, repeat(1000))) == times:
+            return "ms", _pack_ints(whole, deltas=True)
     ms = [None if t is None else round(t * 1000) for t in times]
     if all(m is not None and m / 1000 == t for m, t in zip(ms, times, strict=True)):
         return "ms", _pack_ints(ms, deltas=True)  # type: ignore[arg-type]

@@ -261,9 +261,11 @@ def ingest(
     ``cancel`` is set the run stops at its next safe point, before the commit, leaving none
     of its files behind; the report says it was cancelled.
     """
+    from searchpod.indexing.build import fewer_collections
+
     notes: list[str] = []
     # It learns from (and adds to) the generation's saved table.
-    with analysis.using(analyser or analysis.Analyser(StemShards(gen))):
+    with fewer_collections(), analysis.using(analyser or analysis.Analyser(StemShards(gen))):
         try:
             report = _ingest_in(
                 gen, groups, feeds, failures, existing,

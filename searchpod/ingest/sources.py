@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -733,13 +734,10 @@ def cue_offsets(body: str, cues: tuple[Cue, ...]) -> list[int]:
     """
     if not cues:
         return []
-    tail = sum(len(c.text) for c in cues) + len(CUE_SEPARATOR) * (len(cues) - 1)
-    offset = len(body) - tail
-    offsets = []
-    for cue in cues:
-        offsets.append(offset)
-        offset += len(cue.text) + len(CUE_SEPARATOR)
-    return offsets
+    # Each cue starts one separator past the end of the one before: running sums, in C.
+    steps = [len(c.text) + len(CUE_SEPARATOR) for c in cues]
+    tail = sum(steps) - len(CUE_SEPARATOR)
+    return list(itertools.accumulate(steps[:-1], initial=len(body) - tail))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import accumulate
 from typing import Any, Protocol
 
 from searchpod.text.stemmer import stem as snowball_stem
@@ -25,6 +26,9 @@ ANALYSER_VERSION = "snowball-en-2"
 
 # Words joined by an apostrophe stay one token ("Korea's", "don't"); hyphens split.
 TOKEN_PATTERN = re.compile(r"\w+(?:['’]\w+)*")
+# The same with a capturing group: its split() gives separators and tokens alternately, so
+# every token's offsets follow from the parts' lengths without a Python loop per token.
+_SPLITTER = re.compile(f"({TOKEN_PATTERN.pattern})")
 
 STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have if in into is it its of on or such that "
@@ -82,6 +86,22 @@ def is_stop(word: str) -> bool:
     return len(word) <= 5 and word.lower() in STOP_WORDS
 
 
+class _IndexTerms(dict[str, str]):
+    """Surface word -> index term (a stop term for a stop word), filled in on a miss, so a
+    whole text's terms are one ``map`` of ``__getitem__`` (no Python code per known word)."""
+
+    __slots__ = ("_analyser",)
+
+    def __init__(self, analyser: Analyser) -> None:
+        super().__init__()
+        self._analyser = analyser
+
+    def __missing__(self, word: str) -> str:
+        term = stop_term(word) if is_stop(word) else self._analyser.stem(word)
+        self[word] = term
+        return term
+
+
 class Analyser:
     """The stem memo of one index (for its searches) or of one indexing run.
 
@@ -95,7 +115,7 @@ class Analyser:
         self._stems: dict[str, str] = {}
         # Surface word -> index term (a stop term for a stop word): one dict lookup per
         # token on the indexing hot path (stem() alone would also need the stop-word check).
-        self._index_terms: dict[str, str] = {}
+        self._index_terms = _IndexTerms(self)
         # Stems computed since the last take_new_stems(): workers send them to the parent.
         self._new: list[tuple[str, str]] = []
         # Stems computed (here or by workers) that the saved table lacks.
@@ -122,11 +142,30 @@ class Analyser:
         self._unsaved[word] = result
         return result
 
+    def tokens(self, text: str) -> tuple[list[str], list[int], list[int]]:
+        """The index term, start and length of each token of ``text``, in order.
+
+        What ``term_postings`` gives, as three parallel lists made by C-level passes
+        (regex split, ``accumulate``, ``map``): the indexing hot path for transcripts,
+        which ``engine.fields.encode_postings`` groups by term. Offsets are of ``text``
+        itself (lowercasing may change a word's length; it happens only to the term).
+        """
+        parts = _SPLITTER.split(text)
+        bounds = list(accumulate(map(len, parts)))
+        words = parts[1::2]
+        # bounds[2i] is where token i starts (the end of the separator before it).
+        return (
+            list(map(self._index_terms.__getitem__, words)),
+            bounds[0:-1:2],
+            list(map(len, words)),
+        )
+
     def term_postings(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
         """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
 
-        The same terms and positions as ``PodcastAnalyzer``, built in one pass: this is the
-        indexing hot path for transcripts. Stop terms are among them (see the module).
+        The same terms and positions as ``PodcastAnalyzer``, one token at a time: the
+        reference that ``tokens`` (the fast path) is tested against. Stop terms are among
+        them (see the module).
         """
         postings: dict[str, list[tuple[int, int, int]]] = {}
         index_terms = self._index_terms
@@ -204,6 +243,11 @@ def analyse(text: str) -> list[str]:
     """The index terms of a text, in order, stop words removed."""
     stem_word = _current.get().stem
     return [stem_word(m.group()) for m in TOKEN_PATTERN.finditer(text) if not is_stop(m.group())]
+
+
+def tokens(text: str) -> tuple[list[str], list[int], list[int]]:
+    """``Analyser.tokens`` of the current analyser."""
+    return _current.get().tokens(text)
 
 
 def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:

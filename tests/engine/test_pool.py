@@ -72,3 +72,32 @@ def test_segment_written_through_spilled_runs_equals_whoosh_writer(tmp_path: Pat
             assert len(writer.pool.runs) > 10
         writer.commit()
     assert everything(indexes["ours"]) == everything(indexes["whoosh"])
+
+
+def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
+    tmp_path: Path,
+) -> None:
+    from searchpod.engine.fields import encode_postings, use_precomputed
+    from searchpod.engine.writing import _add_document
+
+    docs = documents()
+    indexes = {}
+    for name in ("whoosh", "at once"):
+        (tmp_path / name).mkdir()
+        ix = indexes[name] = create_in(str(tmp_path / name), build_schema())
+        writer = ix.writer(codec=PodcastCodec())
+        use_chunked_pool(writer, limitmb=0.01)  # spilled runs, merged in batches
+        for doc in docs:
+            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
+            if name == "whoosh":
+                writer.add_document(**ready)
+            else:
+                _add_document(writer, ready)
+        assert len(writer.pool.runs) > 10
+        writer.commit()
+    assert everything(indexes["at once"]) == everything(indexes["whoosh"])
+    with indexes["at once"].reader() as ours, indexes["whoosh"].reader() as theirs:
+        assert [ours.doc_field_length(n, "body") for n in range(len(docs))] == [
+            theirs.doc_field_length(n, "body") for n in range(len(docs))
+        ]
+        assert list(ours.all_stored_fields()) == list(theirs.all_stored_fields())

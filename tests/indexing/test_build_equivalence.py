@@ -15,22 +15,38 @@ from typing import Any
 import pytest
 from whoosh.formats import Characters
 
+import searchpod.engine.fields
 import searchpod.engine.writing
 from searchpod import Index
 from searchpod.engine.fields import TranscriptCharacters
+from searchpod.text.analysis import is_stop_term, term_postings
 from tests.conftest import REPO, SHARED, need_shared
 
 WORD = re.compile(r"[A-Za-z]{4,}")
 
 
+def reference_postings(text: str) -> list[tuple[str, int, float, bytes]]:
+    """A body's postings the slow way: the analyser one token at a time, each term's
+    occurrences encoded by ``TranscriptCharacters`` (whatever ``encode`` is at the time)."""
+    fmt = TranscriptCharacters()
+    return [
+        (term, 0, float(len(occ)), fmt.encode_positions(occ))
+        if is_stop_term(term)
+        else (term, len(occ), float(len(occ)), fmt.encode(occ))
+        for term, occ in term_postings(text).items()
+    ]
+
+
 def old_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Write indexes as before: Whoosh's pool, Whoosh's pickle for a few occurrences."""
+    """Write indexes as before: Whoosh's pool, Whoosh's pickle for a few occurrences, and
+    postings analysed one token at a time."""
     lean = TranscriptCharacters.encode
 
     def encode(self: Any, poslist: Any) -> bytes:
         return Characters.encode(self, poslist) if len(poslist) < 8 else lean(self, poslist)
 
     monkeypatch.setattr(TranscriptCharacters, "encode", encode)
+    monkeypatch.setattr(searchpod.engine.fields, "encode_postings", reference_postings)
     monkeypatch.setattr(searchpod.engine.writing, "use_chunked_pool", lambda writer, mb: None)
 
 
@@ -122,3 +138,42 @@ def test_an_old_index_updated_the_lean_way_answers_the_same(
     assert answers(indexes[0], qs) == expected
     for ix in indexes:
         ix.close()
+
+
+def test_indexing_leaves_the_garbage_collector_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    # A build collects cycles rarely (indexing.build.fewer_collections); the host program's
+    # own setting is back once it returns.
+    monkeypatch.setenv("SEARCHPOD_WORKERS", "0")
+    before = gc.get_threshold()
+    build(tmp_path / "ix", [REPO / "data"]).close()
+    assert gc.get_threshold() == before
+
+
+def test_overlapping_runs_in_threads_restore_the_collector_once_both_end() -> None:
+    import gc
+    import threading
+
+    from searchpod.indexing.build import fewer_collections
+
+    before = gc.get_threshold()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with fewer_collections():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with fewer_collections():  # begins after the first run, ends after it
+        second_in.set()
+        first_out.wait(5)
+        assert gc.get_threshold()[0] >= 50_000  # still indexing here: still rare
+    thread.join(5)
+    assert gc.get_threshold() == before

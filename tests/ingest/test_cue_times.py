@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchpod import Index
 from searchpod.frontends.cli import main
@@ -89,3 +91,51 @@ def test_index_names_each_file_with_a_warning_and_still_succeeds(tmp_path: Path)
         CliRunner().invoke(main, ["--index", index, "index", str(folder), "--json"]).stdout
     )
     assert [w["source"] for w in report["warnings"]] == [str(folder / "bad.srt")] * 3
+
+
+def _digits(usual: st.SearchStrategy[str], most: int) -> st.SearchStrategy[str]:
+    # Mostly the usual form; sometimes any digits, up to one more than the usual line takes.
+    return st.one_of(usual, usual, usual, st.from_regex(rf"\A[0-9]{{1,{most}}}\Z"))
+
+
+_TWO = st.one_of(
+    st.integers(0, 59).map("{:02d}".format),
+    st.integers(60, 99).map(str),  # 60+: refused
+)
+_CLOCK = st.tuples(
+    _digits(st.integers(0, 99).map("{:02d}".format), 7),  # hours
+    _digits(_TWO, 2),  # minutes, seconds: one digit is not usual
+    _digits(_TWO, 2),
+    st.sampled_from([".", ","]),
+    _digits(st.from_regex(r"\A[0-9]{1,4}\Z"), 11),  # the fraction: .5, .25, .500, .1234
+)
+
+
+@given(_CLOCK, _CLOCK, st.sampled_from([" --> ", "\t-->\t", " -->  ", "-->", " --> -"]),
+       st.sampled_from(["", " align:start", "\tposition:10%", "\xa0x", "x"]))  # fmt: skip
+def test_usual_timing_lines_read_as_each_timestamp_alone(
+    start: tuple[str, ...], end: tuple[str, ...], arrow: str, settings: str
+) -> None:
+    """The one-match reading of ``HH:MM:SS.mmm --> HH:MM:SS.mmm`` gives parse_timestamp's
+    numbers exactly, and refuses what it refuses."""
+    from searchpod.ingest.transcripts.cues import parse_timestamp, parse_timing
+
+    def clock(h: str, m: str, s: str, dot: str, f: str) -> str:
+        return f"{h}:{m}:{s}{dot}{f}"
+
+    line = clock(*start) + arrow + clock(*end) + settings
+    left, _, right = line.partition("-->")
+    try:
+        first = parse_timestamp(left.split()[-1])
+        second = right.split()[0]
+        expected = (
+            first,
+            -parse_timestamp(second[1:]) if second[0] == "-" else parse_timestamp(second),
+        )
+    except (ValueError, IndexError):
+        expected = None
+    try:
+        got: tuple[float, float] | None = parse_timing(line)
+    except ValueError:
+        got = None
+    assert got == expected

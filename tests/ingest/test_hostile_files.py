@@ -562,12 +562,13 @@ def test_unreadable_helper_really_denies(tmp_path: Path, monkeypatch: pytest.Mon
 def test_collapsing_spaces_in_chunks_equals_splitting_words(text: str) -> None:
     import searchpod.ingest.transcripts.cues as cues
 
-    chunk = cues._COLLAPSE_CHUNK
+    chunk, split_max = cues._COLLAPSE_CHUNK, cues._SPLIT_MAX
     cues._COLLAPSE_CHUNK = 7  # many cuts, some inside runs of spaces
+    cues._SPLIT_MAX = 0  # not the short texts' path: the chunked one
     try:
         assert cues.collapse_spaces(text) == " ".join(text.split())
     finally:
-        cues._COLLAPSE_CHUNK = chunk
+        cues._COLLAPSE_CHUNK, cues._SPLIT_MAX = chunk, split_max
 
 
 def test_prune_still_removes_a_named_file_that_is_gone(cli, folder: Path) -> None:

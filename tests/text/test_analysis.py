@@ -58,3 +58,59 @@ def test_one_pass_postings_equal_the_analyzer(text: str) -> None:
     for t in PodcastAnalyzer()(text, positions=True, chars=True, mode="index"):
         expected.setdefault(t.text, []).append((t.pos, t.startchar, t.endchar))
     assert term_postings(text) == expected
+
+
+# Words that stress the fast path: case, apostrophes (straight, curly, doubled, trailing),
+# stop words in any case, digits, accents (precomposed and combining), letters whose
+# lowercase has another length ("İ" -> "i̇"), and non-Latin scripts.
+_WORDS = st.sampled_from(
+    [
+        "The",
+        "the",
+        "THE",
+        "of",
+        "And",
+        "Korea's",
+        "Korea’s",
+        "don't",
+        "rock'n'roll",
+        "o''clock",
+        "cats'",
+        "'tis",
+        "2024",
+        "3rd",
+        "x86_64",
+        "Café",
+        "Cafe\u0301",
+        "İstanbul",
+        "Straße",
+        "ΣΊΣΥΦΟΣ",
+        "東京",
+        "naïve",
+        "defectors",
+        "Defectors",
+        "ran",
+        "running",
+        "a",
+    ]
+)
+_SEPARATORS = st.sampled_from([" ", "  ", ", ", "-", "—", "\n", ". ", "'", " ’ ", "\t", "…"])
+
+
+@given(st.lists(st.tuples(st.one_of(_WORDS, st.text(max_size=8)), _SEPARATORS), max_size=80))
+def test_tokens_fast_path_equals_the_analyzer(pieces: list[tuple[str, str]]) -> None:
+    """``tokens`` (which indexing uses) gives PodcastAnalyzer's terms, positions and offsets."""
+    from searchpod.text.analysis import term_postings, tokens
+
+    text = "".join(word + sep for word, sep in pieces)
+    expected = [
+        (t.text, t.startchar, t.endchar - t.startchar)
+        for t in PodcastAnalyzer()(text, positions=True, chars=True, mode="index")
+    ]
+    terms, starts, lengths = tokens(text)
+    assert list(zip(terms, starts, lengths, strict=True)) == expected
+    # The one-token-at-a-time reference agrees too.
+    by_term: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, (term, start, length) in enumerate(expected):
+        by_term.setdefault(term, []).append((pos, start, start + length))
+    assert term_postings(text) == by_term

@@ -75,11 +75,29 @@ def parse_timestamp(s: str) -> float:
     return total
 
 
+# The usual timing line, "00:01:02.500 --> 00:01:04.000 [settings]", read in one match
+# (a cue's worth of parse_timestamp calls was a fifth of parsing a transcript). Anything
+# else, hours omitted included, takes the general path, which gives the same numbers.
+_USUAL_TIMING = re.compile(
+    r"(\d{1,6}):([0-5]\d):([0-5]\d)[.,](\d{1,9})[ \t]+-->[ \t]+"
+    r"(\d{1,6}):([0-5]\d):([0-5]\d)[.,](\d{1,9})(?=[ \t]|\Z)",
+    re.ASCII,
+)
+
+
 def parse_timing(line: str) -> tuple[float, float]:
     """The start and end of a ``start --> end [settings]`` line; ValueError if malformed.
 
     A time written with a minus sign reads as negative, for ``check_times`` to name.
     """
+    usual = _USUAL_TIMING.match(line)
+    if usual is not None:
+        h1, m1, s1, f1, h2, m2, s2, f2 = usual.groups()
+        # parse_timestamp's arithmetic, in its order (the same float to the last bit).
+        return (
+            int(h1) * 3600 + int(m1) * 60 + int(s1) + int(f1) / 10 ** len(f1),
+            int(h2) * 3600 + int(m2) * 60 + int(s2) + int(f2) / 10 ** len(f2),
+        )
     left, _, right = line.partition("-->")
     before, after = left.split(), right.split()
     if not before or not after:
@@ -209,10 +227,16 @@ _SPACES = re.compile(r"\s+")
 # re.sub keeps every piece between matches until it joins them: a chunk at a time bounds
 # that to a few MB, where ``text.split()`` made a string per word (50 MB of text: 2 GB).
 _COLLAPSE_CHUNK = 2**20
+# Up to this many characters a string per word costs nothing worth bounding.
+_SPLIT_MAX = 4096
 
 
 def collapse_spaces(text: str) -> str:
     """``" ".join(text.split())``, in memory proportional to the text, not to its words."""
+    if len(text) <= _SPLIT_MAX:
+        # A cue's text: splitting is the cheapest, and treats the same characters as
+        # whitespace as ``\s`` and ``strip`` do (Python's one definition of it).
+        return " ".join(text.split())
     if len(text) <= _COLLAPSE_CHUNK:
         return _SPACES.sub(" ", text).strip()
     parts: list[str] = []
@@ -266,6 +290,8 @@ def without_credentials(label: str) -> str:
 
 def split_speaker(text: str) -> tuple[str | None, str]:
     """A leading ``Name:`` label and the text after it, or ``(None, text)`` if there is none."""
+    if ":" not in text:
+        return None, text  # most cues: no label can match (checked before two regexes)
     # Captioners mark a change of speaker with ">>" (or "- "), often before the name.
     marker = _TURN_MARK.match(text)
     m = _LABEL.match(text, marker.end() if marker else 0)
@@ -348,7 +374,7 @@ def merge_cues(
             group.append(cue)
         else:
             if group:
-                merged.append(_joined(group, end))
+                merged.append(group[0] if len(group) == 1 else _joined(group, end))
             group, length, end = [cue], len(cue.text), None
         if cue.end is not None and (end is None or cue.end > end):
             end = cue.end
@@ -380,8 +406,12 @@ def _joined(group: list[Cue], end: float | None) -> Cue:
     for cue in group:
         if text and not _attaches(cue.text):
             text += " "
-        # A cue may itself be a joined one: keep its own parts.
-        parts.extend((len(text) + off, start, stop) for off, start, stop in cue.pieces())
+        if cue.parts:
+            # A cue may itself be a joined one: keep its own parts.
+            at = len(text)
+            parts.extend((at + off, start, stop) for off, start, stop in cue.parts)
+        else:
+            parts.append((len(text), cue.start, cue.end))
         text += cue.text
     first = group[0]
     return Cue(text, first.start, end, first.speaker, tuple(parts))
