@@ -300,32 +300,27 @@ class Reader:
 
     def spans(self, term: Term, docnums: Iterable[int]) -> dict[int, list[Span]]:
         """Where ``term`` occurs in each of ``docnums`` that holds it (one pass, in order)."""
-        field, btext = term
-        out: dict[int, list[Span]] = {}
-        matcher = self._reader.postings(field, btext)
-        for docnum in sorted(docnums):
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum:
-                out[docnum] = [(p, s, e) for p, s, e in matcher.value_as("characters")]
-        return out
+        return {
+            docnum: [(p, s, e) for p, s, e in matcher.value_as("characters")]
+            for docnum, matcher in self._matching(term, docnums)
+        }
 
     def postings(self, term: Term, docnums: Iterable[int]) -> Postings:
         """``term``'s occurrences in each of ``docnums`` that holds it (one pass, in order)."""
+        values = {docnum: matcher.value() for docnum, matcher in self._matching(term, docnums)}
+        return Postings(self._searcher.schema[term[0]].format, values)
+
+    def _matching(self, term: Term, docnums: Iterable[int]) -> Iterator[tuple[int, Any]]:
+        """``term``'s matcher standing on each of ``docnums`` that holds it, in order."""
         field, btext = term
-        values: dict[int, Any] = {}
-        format_ = self._searcher.schema[field].format
         matcher = self._reader.postings(field, btext)
         for docnum in sorted(docnums):
             if matcher.is_active() and matcher.id() < docnum:
                 matcher.skip_to(docnum)
             if not matcher.is_active():
-                break
+                return
             if matcher.id() == docnum:
-                values[docnum] = matcher.value()
-        return Postings(format_, values)
+                yield docnum, matcher
 
     def first_spans(
         self, field: str, term: str, documents: int

@@ -8,20 +8,8 @@ from hypothesis import strategies as st
 
 from searchpod.engine.fields import TranscriptCharacters
 
-
-def _reference_postings(text: str) -> list[tuple[str, int, float, bytes]]:
-    """What encode_postings gave before it was made fast: each term's occurrences from the
-    analyser one token at a time, encoded by ``TranscriptCharacters``."""
-    from searchpod.text.analysis import is_stop_term, term_postings
-
-    fmt = TranscriptCharacters()
-    return [
-        (term, 0, float(len(occ)), fmt.encode_positions(occ))
-        if is_stop_term(term)
-        else (term, len(occ), float(len(occ)), fmt.encode(occ))
-        for term, occ in term_postings(text).items()
-    ]
-
+# The one-token-at-a-time encoder encode_postings replaced (the build-equivalence tests use it).
+from tests.indexing.test_build_equivalence import reference_postings as _reference_postings
 
 _WORDS = st.sampled_from(
     [
