@@ -126,9 +126,16 @@ class TranscriptCharacters(Characters):
         ``decode_characters``: moments map every occurrence of common words to passages."""
         if value[_INT] == _PICKLE:
             return [start for _, start, _ in self.decode_characters(value)]
-        if value[_INT + 1] == _NO_CHARS:
-            return [-1] * unpack_uint(value[:_INT])[0]
-        return list(accumulate(self._arrays(value, 2)[1]))
+        count = unpack_uint(value[:_INT])[0]
+        positions, starts = value[_INT], value[_INT + 1]
+        if starts == _NO_CHARS:
+            return [-1] * count
+        # Straight to the second array (the first, positions, is not needed).
+        at = _HEADER + _ITEMSIZE[positions] * count
+        numbers = array(chr(starts), value[at : at + _ITEMSIZE[starts] * count])
+        if _BIG_ENDIAN:
+            numbers.byteswap()
+        return list(accumulate(numbers))
 
     def occurrences(self, value: bytes) -> int:
         """How many times the word occurs (Whoosh's header; the value is not decoded)."""
@@ -146,6 +153,8 @@ _HEADER = _INT + 3
 _PICKLE = 0x80
 _NO_CHARS = ord("-")
 _BIG_ENDIAN = sys.byteorder == "big"
+# Bytes per number of each array type code, by the code's byte value.
+_ITEMSIZE = {ord(code): array(code).itemsize for code in "BHI"}
 
 
 def _code(top: int) -> str:

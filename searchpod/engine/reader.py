@@ -112,7 +112,7 @@ class Postings:
         if value is None:
             return []
         if self._starts is not None:
-            return list(self._starts(value))
+            return self._starts(value)  # a new list each time
         return [s for _, s, _ in self.spans(docnum)]
 
     def spans(self, docnum: int) -> list[Span]:
