@@ -7,28 +7,8 @@ from pathlib import Path
 import pytest
 
 from searchpod import Index
-from tests.conftest import search_in_fresh_process, write_episodes
-
-# A timed transcript per episode, different words in each, so every worker has real work.
-WORDS = "harbour lantern quarry orchard meadow falcon copper violin glacier saddle".split()
-
-
-def transcript(n: int) -> str:
-    rows = ["start\tend\ttext"]
-    for i in range(40):
-        word = WORDS[(n + i) % len(WORDS)]
-        rows.append(f"{i * 5000}\t{i * 5000 + 4000}\tEpisode {n} line {i} mentions the {word}.")
-    rows.append(f"{40 * 5000}\t{40 * 5000 + 4000}\tOnly episode {n} says xylo{n}phone.")
-    return "\n".join(rows) + "\n"
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = write_episodes(tmp_path / "pod")
-    for n in range(1, 13):
-        (folder / f"t{n:02d}.tsv").write_text(transcript(n), encoding="utf-8")
-    (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\n")
-    return folder
+from tests.conftest import search_in_fresh_process
+from tests.indexing.transcripts import transcript
 
 
 def build(path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> Index:

@@ -20,20 +20,8 @@ from searchpod import (
     IndexingCancelled,
     IndexNotFoundError,
 )
-from tests.conftest import write_episodes
-from tests.indexing.test_parallel_build import transcript
 
 MODES = pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "worker-processes"])
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """15 episodes and one broken file: 16 items to index."""
-    folder = write_episodes(tmp_path / "pod")
-    for n in range(1, 13):
-        (folder / f"t{n:02d}.tsv").write_text(transcript(n), encoding="utf-8")
-    (folder / "broken.vtt").write_bytes(b"WEBVTT\n\nnot a cue at all\n")
-    return folder
 
 
 def files_of(index: Path) -> set[str]:
