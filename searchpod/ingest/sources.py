@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from searchpod.errors import IngestError
 from searchpod.ingest.decode import decode_bytes
@@ -642,28 +643,20 @@ def with_facts(episode: Episode, facts: EpisodeFacts, *, from_page: bool) -> Epi
     episode from a bare transcript takes the row's title, number, date, summary and audio
     over what its file name suggested.
     """
-    if from_page:
-        return dataclasses.replace(
-            episode,
-            show=episode.show or facts.show,
-            episode=episode.episode if episode.episode is not None else facts.episode,
-            host=episode.host or facts.host,
-            summary=episode.summary or facts.summary,
-            published=episode.published or facts.published,
-            url=episode.url or facts.url,
-            media_url=episode.media_url or facts.media_url,
-        )
-    return dataclasses.replace(
-        episode,
-        title=facts.title or episode.title,
-        show=facts.show or episode.show,
-        episode=facts.episode if facts.episode is not None else episode.episode,
-        host=facts.host or episode.host,
-        summary=facts.summary or episode.summary,
-        published=facts.published or episode.published,
-        url=facts.url or episode.url,
-        media_url=facts.media_url or episode.media_url,
-    )
+    winner: Episode | EpisodeFacts = episode if from_page else facts
+    other: Episode | EpisodeFacts = facts if from_page else episode
+    names: tuple[str, ...] = _FACTS if from_page else ("title", *_FACTS)
+    given = {name: _first_given(getattr(winner, name), getattr(other, name)) for name in names}
+    return dataclasses.replace(episode, **given)
+
+
+# What a table row or feed item can say of an episode (its title apart: a page's is kept).
+_FACTS = ("show", "episode", "host", "summary", "published", "url", "media_url")
+
+
+def _first_given(first: Any, second: Any) -> Any:
+    """``first`` unless it is missing (None or empty); episode number 0 is given."""
+    return second if first is None or first == "" else first
 
 
 def _transcript_quality(transcript: Transcript, suffix: str) -> tuple[bool, bool]:
