@@ -31,28 +31,27 @@ NO_DATE = "no episode has a date"
 NO_PYTHON_BYTES = "no show matches 'Python Bytes' (no episode names its show)"
 
 
-@pytest.fixture(scope="module")
-def undated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of two transcripts with no date, no show, and speakers Ana and Felix."""
-    root = tmp_path_factory.mktemp("undated")
+def civic_index(root: Path, name: str, show: str | None = None) -> Path:
+    """Two "bridges" transcripts (1931, 1958) in ``root``, files named by ``name`` (from
+    ``n``), indexed with ``show`` given at indexing."""
     folder = root / "civic"
     folder.mkdir()
     for n, year in ((1, 1931), (2, 1958)):
-        (folder / f"{n}-bridges.vtt").write_text(VTT.format(year=year), encoding="utf-8")
-    Index.build(root / "index", [folder])
+        (folder / name.format(n=n)).write_text(VTT.format(year=year), encoding="utf-8")
+    Index.build(root / "index", [folder], show=show)
     return root / "index"
+
+
+@pytest.fixture(scope="module")
+def undated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of two transcripts with no date, no show, and speakers Ana and Felix."""
+    return civic_index(tmp_path_factory.mktemp("undated"), "{n}-bridges.vtt")
 
 
 @pytest.fixture(scope="module")
 def named(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same, with the show named at indexing and a date on each episode."""
-    root = tmp_path_factory.mktemp("named")
-    folder = root / "civic"
-    folder.mkdir()
-    for n, year in ((1, 1931), (2, 1958)):
-        (folder / f"2024-0{n}-10-bridges.vtt").write_text(VTT.format(year=year), encoding="utf-8")
-    Index.build(root / "index", [folder], show="Civic Hour")
-    return root / "index"
+    return civic_index(tmp_path_factory.mktemp("named"), "2024-0{n}-10-bridges.vtt", "Civic Hour")
 
 
 def test_the_library_names_each_filter_that_excludes_everything(undated: Path) -> None:
