@@ -59,12 +59,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="searchpod-load-") as tmp:
         index = args.index or _build(args.corpus, Path(tmp) / "index")
         port = _free_port()
-        program = Path(sys.executable).with_name("searchpod")
-        server = subprocess.Popen(
-            [str(program), "--index", str(index), "serve", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        server = _serve(index, port, stderr=subprocess.PIPE)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_until_up(base, server)
@@ -101,6 +96,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _serve(index: Path, port: int, *, stderr: int) -> subprocess.Popen[bytes]:
+    """``searchpod serve`` of this environment on ``index``, at 127.0.0.1:``port``."""
+    program = Path(sys.executable).with_name("searchpod")
+    return subprocess.Popen(
+        [str(program), "--index", str(index), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-from load import CORPUS, _build, _free_port
+from load import CORPUS, _build, _free_port, _serve
 
 
 def probe(port: int, path: str = "/api/search?q=north+korea") -> tuple[int | str, float, bool]:
@@ -73,12 +73,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="searchpod-serve-bounds-") as tmp:
         index = args.index or _build(args.corpus, Path(tmp) / "index")
         port = _free_port()
-        program = Path(sys.executable).with_name("searchpod")
-        server = subprocess.Popen(
-            [str(program), "--index", str(index), "serve", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = _serve(index, port, stderr=subprocess.DEVNULL)
         held: list[socket.socket] = []
         try:
             deadline = time.monotonic() + 120
