@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from searchpod import EpisodeFailed, EpisodeParsed, Index, IndexReport, ProgressEvent
-from tests.indexing.test_progress_and_cancel import MODES, corpus, files_of
-
-__all__ = ["corpus"]  # a fixture, imported for pytest
+from tests.indexing.test_progress_and_cancel import MODES, files_of
 
 
 @MODES
