@@ -261,7 +261,7 @@ def ingest(
     ``cancel`` is set the run stops at its next safe point, before the commit, leaving none
     of its files behind; the report says it was cancelled.
     """
-    from searchpod.indexing.build import fewer_collections
+    from searchpod.cycles import fewer_collections
 
     notes: list[str] = []
     # It learns from (and adds to) the generation's saved table.

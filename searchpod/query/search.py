@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from searchpod.cycles import fewer_collections
 from searchpod.engine.reader import (
     EXPANSION_BUDGET_S,
     MAX_EXPANSIONS,
@@ -91,7 +92,8 @@ def within_budget(text: str, work: Callable[[Budget], T]) -> T:
     """``work(budget)`` under one query's budget of work; over it, a QueryError on ``text``."""
     budget = Budget()
     try:
-        with budget.running():
+        # Ranking allocates a container per passage, posting and match, and no cycles.
+        with budget.running(), fewer_collections():
             return work(budget)
     except OutOfTime:
         raise QueryError(text, budget.too_slow()) from None
@@ -301,7 +303,7 @@ def _passages(table: Callable[[int], bytes | None], docnum: int, matches: list[M
     # Every episode of an index of this version has its passages; should one be missing,
     # its whole body is one passage.
     return (
-        decode_passages(blob) if blob else Passages([0], max((m.end for m in matches), default=0))
+        decode_passages(blob) if blob else Passages((0,), max((m.end for m in matches), default=0))
     )
 
 

@@ -145,7 +145,7 @@ def test_indexing_leaves_the_garbage_collector_as_it_was(
 ) -> None:
     import gc
 
-    # A build collects cycles rarely (indexing.build.fewer_collections); the host program's
+    # A build collects cycles rarely (cycles.fewer_collections); the host program's
     # own setting is back once it returns.
     monkeypatch.setenv("SEARCHPOD_WORKERS", "0")
     before = gc.get_threshold()
@@ -157,7 +157,7 @@ def test_overlapping_runs_in_threads_restore_the_collector_once_both_end() -> No
     import gc
     import threading
 
-    from searchpod.indexing.build import fewer_collections
+    from searchpod.cycles import fewer_collections
 
     before = gc.get_threshold()
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
