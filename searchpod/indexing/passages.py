@@ -13,6 +13,7 @@ copy of its words' postings.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import re
 import sys
@@ -33,6 +34,8 @@ MAX_PASSAGE_CHARS = 2 * PASSAGE_CHARS
 _BREAK = re.compile(r"(?<=[.!?…])\s+|\n+")
 _SWAP = sys.byteorder == "big"  # stored little-endian
 _FORM = 1
+# Decoded tables kept: ~4 KB each, so at most ~16 MB; a few thousand episodes' worth.
+PASSAGE_TABLES_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,9 @@ class Passages:
     """One episode's passages: ``starts[i]`` is where passage i begins in the body (of
     ``length`` characters); ``speakers[speaker_ids[i]]`` said it (``-1``: not known)."""
 
-    starts: Sequence[int]
+    starts: tuple[int, ...]
     length: int
-    speaker_ids: Sequence[int] = ()
+    speaker_ids: tuple[int, ...] = ()
     speakers: tuple[str, ...] = ()
 
     def bounds(self, i: int) -> tuple[int, int]:
@@ -94,8 +97,8 @@ def cut_passages(body: str, cues: Sequence[Cue]) -> Passages:
             first_char = char
     names = tuple(sorted({s for s in who if s}))
     ids = {s: i for i, s in enumerate(names)}
-    speaker_ids = [ids[s] if s else -1 for s in who] if names else []
-    return Passages(starts, len(body), speaker_ids, names)
+    speaker_ids = tuple(ids[s] if s else -1 for s in who) if names else ()
+    return Passages(tuple(starts), len(body), speaker_ids, names)
 
 
 def _untimed_cuts(body: str, start: int, end: int) -> list[int]:
@@ -128,7 +131,11 @@ def encode_passages(passages: Passages) -> bytes:
     return marshal.dumps(table)
 
 
+@functools.lru_cache(maxsize=PASSAGE_TABLES_KEPT)
 def decode_passages(blob: bytes) -> Passages:
+    """A stored table, decoded (the last ``PASSAGE_TABLES_KEPT`` kept: a common word's
+    moments read most episodes' tables, query after query; a segment keeps its column's
+    bytes objects while open, so a table's bytes hash once)."""
     _, length, deltas, ids, speakers = marshal.loads(blob)
     d = array("i")
     d.frombytes(deltas)
@@ -137,4 +144,4 @@ def decode_passages(blob: bytes) -> Passages:
     if _SWAP:
         d.byteswap()
         s.byteswap()
-    return Passages(list(accumulate(d)), length, s.tolist(), tuple(speakers))
+    return Passages(tuple(accumulate(d)), length, tuple(s), tuple(speakers))

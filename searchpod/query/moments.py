@@ -23,8 +23,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import chain, count, repeat
-from operator import attrgetter
+from itertools import chain, compress, count, repeat
+from operator import attrgetter, sub
 from typing import Any, NamedTuple, TypeVar
 
 from searchpod.engine.reader import (
@@ -111,7 +111,7 @@ class EpisodeWords:
         self._read_passages = passages
         self._passages: Passages | None = None
         self._starts: dict[str, list[int]] = {}
-        self._numbers: dict[str, Counter[int]] = {}
+        self._numbers: dict[str, dict[int, int]] = {}
 
     @classmethod
     def of_matches(cls, docnum: int, passages: Passages, matches: Iterable[Match]) -> EpisodeWords:
@@ -141,15 +141,12 @@ class EpisodeWords:
             found = self._starts[term] = self._read_starts(term)
         return found
 
-    def numbers(self, term: str) -> Counter[int]:
+    def numbers(self, term: str) -> dict[int, int]:
         """How many times ``term`` is said in each passage holding it, by ``bisect_right``
         of its start in the passage starts (so 1 is passage 0)."""
         found = self._numbers.get(term)
         if found is None:
-            # bisect and count in C: a common word is said hundreds of times an episode.
-            starts = self.passages.starts
-            found = Counter(map(bisect_right, repeat(starts), self.starts(term)))
-            self._numbers[term] = found
+            found = self._numbers[term] = _per_passage(self.passages.starts, self.starts(term))
         return found
 
     def matches(self, raw: int, terms: Iterable[str]) -> list[Match]:
@@ -164,6 +161,19 @@ class EpisodeWords:
             spans = self._read_spans(term)
             out.extend(Match(pos, start, end, term) for pos, start, end in spans[i:j])
         return out
+
+
+def _per_passage(passages: Sequence[int], starts: list[int]) -> dict[int, int]:
+    """How many of ``starts`` (sorted) fall in each passage, by ``bisect_right`` of a start
+    in ``passages``' starts, only passages holding one. All in C: a common word is said
+    hundreds of times an episode, so then each passage start is looked up among the word's
+    starts (a passage's count is the difference of two look-ups) rather than each start
+    among the passages."""
+    if len(starts) <= len(passages):
+        return Counter(map(bisect_right, repeat(passages), starts))
+    edges = [0, *map(bisect_left, repeat(starts), passages), len(starts)]
+    between = list(map(sub, edges[1:], edges))
+    return dict(compress(zip(count(), between), between))
 
 
 def rank_passages(
@@ -537,7 +547,7 @@ def _fast_episode(
         # Every episode of an index of this version has its passages; should one be
         # missing, its whole body is one passage.
         ends = (e for t in counts for _, _, e in postings[t].spans(docnum))
-        return Passages([0], max(ends, default=0))
+        return Passages((0,), max(ends, default=0))
 
     return EpisodeWords(
         docnum,
