@@ -106,6 +106,13 @@ class Postings:
             return int(self._count(value))
         return len(self.spans(docnum))
 
+    def counts(self) -> dict[int, int]:
+        """``count`` of every document read, at once."""
+        count = self._count
+        if count is not None:
+            return {d: int(count(v)) for d, v in self._values.items()}
+        return {d: len(self.spans(d)) for d in self._values}
+
     def starts(self, docnum: int) -> list[int]:
         """Where each occurrence starts, in order (-1 for a stop term's)."""
         value = self._values.get(docnum)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain, compress, count, repeat
 from operator import attrgetter, sub
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from searchpod.engine.reader import (
     Budget,
@@ -92,58 +92,55 @@ class RankedPassage(NamedTuple):
     matches: Sequence[Match]
 
 
+class Words(Protocol):
+    """Where an episode's matches are read from: the search's postings, or matches read
+    already (``EpisodeWords``)."""
+
+    def starts(self, docnum: int, term: str) -> list[int]: ...
+    def spans(self, docnum: int, term: str) -> list[Span]: ...
+    def passages(self, docnum: int) -> Passages: ...
+
+
 class EpisodeWords:
     """One matching episode: how often each of the query's terms is said in it (known at
-    once), and where (read only when the episode is scored, and kept)."""
+    once), and where (read from ``words`` only when the episode is scored, and kept)."""
 
-    def __init__(
-        self,
-        docnum: int,
-        counts: dict[str, int],
-        starts: Callable[[str], list[int]],
-        spans: Callable[[str], list[Span]],
-        passages: Callable[[], Passages],
-    ) -> None:
+    __slots__ = ("_numbers", "_passages", "_starts", "_words", "counts", "docnum")
+
+    def __init__(self, docnum: int, counts: dict[str, int], words: Words) -> None:
         self.docnum = docnum
         self.counts = counts
-        self._read_starts = starts
-        self._read_spans = spans
-        self._read_passages = passages
+        self._words = words
         self._passages: Passages | None = None
-        self._starts: dict[str, list[int]] = {}
-        self._numbers: dict[str, dict[int, int]] = {}
+        # Made on first use: a query of common words holds thousands of episodes.
+        self._starts: dict[str, list[int]] | None = None
+        self._numbers: dict[str, dict[int, int]] | None = None
 
     @classmethod
     def of_matches(cls, docnum: int, passages: Passages, matches: Iterable[Match]) -> EpisodeWords:
         """An episode whose matches are already read (phrases, speakers)."""
-        by_term: dict[str, list[Match]] = {}
-        for m in matches:
-            by_term.setdefault(m.term, []).append(m)
-        for ms in by_term.values():
-            ms.sort(key=_START)
-        return cls(
-            docnum,
-            {t: len(ms) for t, ms in by_term.items()},
-            lambda t: [m.start for m in by_term[t]],
-            lambda t: [(m.pos, m.start, m.end) for m in by_term[t]],
-            lambda: passages,
-        )
+        read = _ReadWords(passages, matches)
+        return cls(docnum, {t: len(ms) for t, ms in read.by_term.items()}, read)
 
     @property
     def passages(self) -> Passages:
         if self._passages is None:
-            self._passages = self._read_passages()
+            self._passages = self._words.passages(self.docnum)
         return self._passages
 
     def starts(self, term: str) -> list[int]:
+        if self._starts is None:
+            self._starts = {}
         found = self._starts.get(term)
         if found is None:
-            found = self._starts[term] = self._read_starts(term)
+            found = self._starts[term] = self._words.starts(self.docnum, term)
         return found
 
     def numbers(self, term: str) -> dict[int, int]:
         """How many times ``term`` is said in each passage holding it, by ``bisect_right``
         of its start in the passage starts (so 1 is passage 0)."""
+        if self._numbers is None:
+            self._numbers = {}
         found = self._numbers.get(term)
         if found is None:
             found = self._numbers[term] = _per_passage(self.passages.starts, self.starts(term))
@@ -158,9 +155,53 @@ class EpisodeWords:
         for term in terms:
             at = self.starts(term)
             i, j = bisect_left(at, lo), bisect_left(at, hi)
-            spans = self._read_spans(term)
+            spans = self._words.spans(self.docnum, term)
             out.extend(Match(pos, start, end, term) for pos, start, end in spans[i:j])
         return out
+
+
+class _ReadWords:
+    """One episode's matches, read already."""
+
+    def __init__(self, passages: Passages, matches: Iterable[Match]) -> None:
+        self._passages = passages
+        self.by_term: dict[str, list[Match]] = {}
+        for m in matches:
+            self.by_term.setdefault(m.term, []).append(m)
+        for ms in self.by_term.values():
+            ms.sort(key=_START)
+
+    def starts(self, docnum: int, term: str) -> list[int]:
+        return [m.start for m in self.by_term[term]]
+
+    def spans(self, docnum: int, term: str) -> list[Span]:
+        return [(m.pos, m.start, m.end) for m in self.by_term[term]]
+
+    def passages(self, docnum: int) -> Passages:
+        return self._passages
+
+
+class _IndexedWords:
+    """Every matching episode's words, from the postings the search read."""
+
+    def __init__(self, postings: dict[str, Postings], table: Callable[[int], bytes | None]):
+        self._postings = postings
+        self._table = table
+
+    def starts(self, docnum: int, term: str) -> list[int]:
+        return self._postings[term].starts(docnum)
+
+    def spans(self, docnum: int, term: str) -> list[Span]:
+        return self._postings[term].spans(docnum)
+
+    def passages(self, docnum: int) -> Passages:
+        blob = self._table(docnum)
+        if blob:
+            return decode_passages(blob)
+        # Every episode of an index of this version has its passages; should one be
+        # missing, its whole body is one passage.
+        ends = (e for p in self._postings.values() for _, _, e in p.spans(docnum))
+        return Passages((0,), max(ends, default=0))
 
 
 def _per_passage(passages: Sequence[int], starts: list[int]) -> dict[int, int]:
@@ -203,7 +244,15 @@ def rank_passages(
     """
     if not episodes:
         return Ranking(0, 0, iter(()))
-    terms = sorted({t for e in episodes for t in e.counts})
+    holding: dict[str, list[EpisodeWords]] = {}  # each term's episodes, in docnum order
+    for e in episodes:
+        for t in e.counts:
+            held = holding.get(t)
+            if held is None:
+                holding[t] = [e]
+            else:
+                held.append(e)
+    terms = sorted(holding)
     sample = _evenly(episodes, STAT_EPISODES)
     passages = chars = 0
     for e in sample:
@@ -215,23 +264,26 @@ def rank_passages(
     weights: dict[str, float] = {}
     for term in terms:
         checkpoint()
-        holding = [e for e in episodes if term in e.counts]
-        some = _evenly(holding, STAT_EPISODES)
+        some = _evenly(holding[term], STAT_EPISODES)
         within = sum(len(e.numbers(term)) for e in some) / len(some)
-        df = max(len(holding), doc_frequency.get(term, len(holding))) * within
+        held_by = len(holding[term])
+        df = max(held_by, doc_frequency.get(term, held_by)) * within
         idf[term] = lucene_idf(total, df)
         weights[term] = ranking.TOGETHER_FLOOR + idf[term]
     wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
     flat, sloped = K1 * (1 - B), K1 * B / average
     scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
     bounds: list[tuple[float, int]] = []
-    said = 0
+    said: list[int] = []  # how often each episode in ``bounds`` says the wanted words
     for i, e in enumerate(episodes):
-        if wanted.isdisjoint(e.counts):
-            continue  # only fillers: no moment
-        said += sum(c for t, c in e.counts.items() if t in wanted)
-        bounds.append((scorer.bound(e), i))
-    exact = count_all or said <= EXACT_OCCURRENCES
+        n = 0
+        for t, c in e.counts.items():
+            if t in wanted:
+                n += c
+        if n:  # else only fillers: no moment
+            said.append(n)
+            bounds.append((scorer.bound(e), i))
+    exact = count_all or sum(said) <= EXACT_OCCURRENCES
     if exact:
         found = 0
         for _, i in bounds:
@@ -239,7 +291,7 @@ def rank_passages(
             e = episodes[i]
             found += len(set().union(*(e.numbers(t) for t in e.counts if t in wanted)))
     else:
-        found = _estimate(episodes, bounds, wanted, passages / len(sample))
+        found = _estimate(said, passages / len(sample))
     best = _best_first(episodes, bounds, scorer)
     return Ranking(found, len(bounds), best, exact)
 
@@ -252,22 +304,17 @@ def _evenly(items: Sequence[T], most: int) -> Sequence[T]:
     return [items[int(i * step)] for i in range(most)]
 
 
-def _estimate(
-    episodes: Sequence[EpisodeWords],
-    bounds: list[tuple[float, int]],
-    wanted: frozenset[str],
-    per_episode: float,
-) -> int:
-    """About how many passages hold a wanted word: an episode of ``per_episode`` passages
-    saying them ``n`` times, each in a passage at random, has ``p (1 - (1 - 1/p)^n)``."""
+def _estimate(said: list[int], per_episode: float) -> int:
+    """About how many passages hold a wanted word, from how often each episode says them:
+    an episode of ``per_episode`` passages saying them ``n`` times, each in a passage at
+    random, has ``p (1 - (1 - 1/p)^n)``."""
     keep = 1 - 1 / per_episode if per_episode > 1 else 0.0
     about = 0.0
-    for _, i in bounds:
-        said = sum(c for t, c in episodes[i].counts.items() if t in wanted)
-        about += per_episode * (1 - keep**said) if keep else 1.0
+    for n in said:
+        about += per_episode * (1 - keep**n) if keep else 1.0
     # Two significant figures: it is an estimate, and says so.
     rounded = round(about, 1 - len(str(int(about))))
-    return max(len(bounds), int(rounded))
+    return max(len(said), int(rounded))
 
 
 @dataclass(frozen=True)
@@ -525,37 +572,18 @@ def _episode_words(
         if read is None or not all(d in read for d in docnums):
             read = searcher.postings(term, docnums)
         postings[term_text(term[1])] = read
-    words = sorted(postings)
-    out = []
-    for docnum in sorted(terms_of):
-        counts = {t: n for t in words if (n := postings[t].count(docnum))}
-        if counts:
-            out.append(_fast_episode(docnum, counts, postings, table))
-    return out, False
-
-
-def _fast_episode(
-    docnum: int,
-    counts: dict[str, int],
-    postings: dict[str, Postings],
-    table: Callable[[int], bytes | None],
-) -> EpisodeWords:
-    def passages() -> Passages:
-        blob = table(docnum)
-        if blob:
-            return decode_passages(blob)
-        # Every episode of an index of this version has its passages; should one be
-        # missing, its whole body is one passage.
-        ends = (e for t in counts for _, _, e in postings[t].spans(docnum))
-        return Passages((0,), max(ends, default=0))
-
-    return EpisodeWords(
-        docnum,
-        counts,
-        lambda t: postings[t].starts(docnum),
-        lambda t: postings[t].spans(docnum),
-        passages,
-    )
+    # Each episode's counts, term by term (in term order), from each term's counts at once.
+    per_doc: dict[int, dict[str, int]] = {}
+    for t in sorted(postings):
+        for docnum, n in postings[t].counts().items():
+            if n and docnum in terms_of:
+                counts = per_doc.get(docnum)
+                if counts is None:
+                    per_doc[docnum] = {t: n}
+                else:
+                    counts[t] = n
+    words = _IndexedWords(postings, table)
+    return [EpisodeWords(d, per_doc[d], words) for d in sorted(per_doc)], False
 
 
 def _by_date(searcher: Reader, ranked: list[RankedPassage], *, newest: bool) -> list[RankedPassage]:
