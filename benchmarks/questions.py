@@ -102,7 +102,7 @@ def run(name: str, coll: Collection, work: Path, repeats: int) -> None:
     from searchpod.errors import SearchpodError
 
     ix_path = work / f"{name}-ix"
-    if not ix_path.exists():
+    if not (ix_path / "CURRENT").is_file():  # none yet, or a run was stopped mid-build
         write_pages(coll, work / f"{name}-pages")
         Index.build(ix_path, [work / f"{name}-pages"])
     ix = Index(ix_path)

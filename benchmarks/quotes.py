@@ -128,7 +128,7 @@ def main():
 
     root, eps = corpus(a.work)
     ix_path = a.work / "ix"
-    if not ix_path.exists():
+    if not (ix_path / "CURRENT").is_file():  # none yet, or a run was stopped mid-build
         t0 = time.perf_counter()
         Index.build(ix_path, [root / "harmontown", root / "pythonbytes"])
         print(f"built {len(eps)} episodes in {time.perf_counter() - t0:.0f} s")
