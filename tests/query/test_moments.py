@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchpod import Index, OptionError, QueryError
 from searchpod.frontends.cli import main
@@ -238,3 +241,24 @@ def test_an_estimated_total_says_about_everywhere_it_is_shown(show_index, monkey
     assert json.loads(as_json.output)["total_exact"] is False
     assert f"of about {found.total} from" in moments_page(found, {}, {"q": "lighthouse"})
     assert _moment_results(found, [])["total_exact"] is False
+
+
+@given(
+    passages=st.lists(st.integers(0, 400), max_size=30, unique=True).map(sorted),
+    starts=st.lists(st.integers(-1, 450), max_size=80).map(sorted),
+)
+def test_matches_are_counted_per_passage_whichever_side_is_looked_up(
+    passages: list[int], starts: list[int]
+) -> None:
+    # A common word (more starts than passages) is counted by looking up the passage starts
+    # among its starts, a rare one the other way round: the counts, and their order, agree
+    # with mapping each start to its passage.
+    from collections import Counter
+    from itertools import repeat
+
+    from searchpod.query.moments import _per_passage
+
+    expected = Counter(map(bisect_right, repeat(passages), starts))
+    found = _per_passage(tuple(passages), starts)
+    assert dict(found) == dict(expected)
+    assert list(found) == sorted(expected)
