@@ -228,3 +228,49 @@ def test_speakers_add_no_fields_to_the_index(tmp_path: Path, paired: Path) -> No
     assert not [n for n in names if "felix" in n or "lima" in n]
     moment = ix.moments("rivets", speaker="felix").moments[0]
     assert moment.speaker == "Felix Grant"
+
+
+MARKDOWN = """# Clinic Hour 3
+
+**Ana Lima:** \\[00:00:04\\] Night shifts change how the body keeps time.
+
+**Felix Grant:** \\[00:02:10\\] Coffee after two in the afternoon keeps me awake.
+"""
+
+LABELLED_TSV = (
+    "start\tend\ttext\n"
+    "0\t2500\tAna Lima: The marmalade wants bitter oranges.\n"
+    "615400\t619000\tFelix Grant: Sugar goes in last.\n"
+)
+
+LABELLED_TEXT = (
+    "Ana Lima: Our lighthouse stood on basalt.\n\nFelix Grant: The keeper trimmed wicks.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "hers", "his"),
+    [
+        ("a.vtt", VTT, "bridges", "girders"),  # <v Name> voice tags
+        ("c.srt", SRT, "harpsichords", "feathers"),  # Name: labels, carried to the next cue
+        ("e.json", json.dumps(PODCAST_INDEX), "vents", "tubeworms"),  # a speaker per word
+        ("h.md", MARKDOWN, "shifts", "coffee"),  # **Name:** [time] turns
+        ("i.tsv", LABELLED_TSV, "marmalade", "sugar"),  # labels in Whisper's text column
+        ("j.txt", LABELLED_TEXT, "basalt", "wicks"),  # an untimed transcript with labels
+    ],
+)
+def test_speaker_filters_what_each_speaker_said_in_every_shape(
+    tmp_path: Path, name: str, content: str, hers: str, his: str
+) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    (folder / name).write_text(content, encoding="utf-8")
+    ix = Index.create(tmp_path / "ix")
+    ix.add_paths([folder])
+    assert ix.search(hers, speaker="Ana Lima").total == 1
+    assert ix.search(his, speaker="Ana Lima").total == 0
+    assert ix.search(f'speaker:"Felix Grant" {his}').total == 1
+    assert ix.search(f'speaker:"Felix Grant" {hers}').total == 0
+    (moment,) = ix.moments(his, speaker="felix").moments
+    assert moment.speaker == "Felix Grant" and his in moment.text.lower()
+    assert not ix.moments(hers, speaker="felix").moments
