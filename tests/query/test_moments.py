@@ -262,3 +262,21 @@ def test_matches_are_counted_per_passage_whichever_side_is_looked_up(
     found = _per_passage(tuple(passages), starts)
     assert dict(found) == dict(expected)
     assert list(found) == sorted(expected)
+
+
+@given(items=st.lists(st.integers(0, 20), max_size=60))
+def test_counting_without_cpythons_helper_gives_the_same_counts(items: list[int]) -> None:
+    # Moments count with Counter's C helper where Python has it, and fall back to Counter.
+    from collections import Counter
+
+    from searchpod.query import moments
+
+    expected = dict(Counter(items))
+    assert moments._counted(iter(items)) == expected
+    saved = moments._count_elements
+    moments._count_elements = None
+    try:
+        found = moments._counted(iter(items))
+    finally:
+        moments._count_elements = saved
+    assert found == expected and list(found) == list(expected)
