@@ -28,7 +28,7 @@ try:  # Counter's own counting loop, in C: without a Counter's setup per call (~
 except ImportError:  # another Python: Counter.update's pure-Python loop does the same
     _count_elements = None
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain, compress, count, repeat
 from operator import attrgetter, sub
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -342,6 +342,17 @@ class _Scorer:
     query_words: int
     flat: float
     sloped: float
+    # The together shares by which terms an episode holds (most hold the same ones): for
+    # n = 0, 1, ... the most n of them said together add (their best n weights, scaled).
+    _together: dict[tuple[str, ...], list[float]] = field(default_factory=dict, compare=False)
+
+    def togethers(self, terms: tuple[str, ...]) -> list[float]:
+        found = self._together.get(terms)
+        if found is None:
+            best = sorted((self.weights[t] for t in terms), reverse=True)
+            found = [2 * self.scale(n) * sum(best[:n]) for n in range(len(terms) + 1)]
+            self._together[terms] = found
+        return found
 
     def scale(self, together: int) -> float:
         """``ranking.together_weight``'s share for ``together`` different terms."""
@@ -353,10 +364,11 @@ class _Scorer:
         """The most a passage of ``e`` can score: each word as often as the episode says
         it, in a passage of one character, all of them together in both windows."""
         shortest = self.flat + self.sloped
+        idf = self.idf
         bm25 = 0.0
         for term, said in e.counts.items():
-            bm25 += self.idf[term] * said * (K1 + 1) / (said + shortest)
-        most = 2 * self.scale(len(e.counts)) * sum(self.weights[t] for t in e.counts)
+            bm25 += idf[term] * said * (K1 + 1) / (said + shortest)
+        most = self.togethers(tuple(e.counts))[-1]
         return _above(ranking.blended(_above(bm25), _above(most)))
 
     def groups(self, e: EpisodeWords) -> tuple[dict[int, int], list[tuple[float, int]]]:
@@ -368,16 +380,16 @@ class _Scorer:
         numbers = [e.numbers(t) for t in e.counts]
         held = _counted(chain.from_iterable(numbers))
         shortest = self.flat + self.sloped
+        idf = self.idf
         best_bm25 = []
         for term, counts in zip(e.counts, numbers, strict=True):
             f = max(counts.values())
-            best_bm25.append(self.idf[term] * f * (K1 + 1) / (f + shortest))
+            best_bm25.append(idf[term] * f * (K1 + 1) / (f + shortest))
         best_bm25.sort(reverse=True)
-        best_weights = sorted((self.weights[t] for t in e.counts), reverse=True)
+        together = self.togethers(tuple(e.counts))
         out = []
         for n in set(held.values()):
-            together = 2 * self.scale(n) * sum(best_weights[:n])
-            bound = ranking.blended(_above(sum(best_bm25[:n])), _above(together))
+            bound = ranking.blended(_above(sum(best_bm25[:n])), _above(together[n]))
             out.append((_above(bound), n))
         return held, out
 
