@@ -14,7 +14,7 @@ import struct
 import sys
 from array import array
 from itertools import accumulate, chain
-from operator import add, sub
+from operator import add, itemgetter, sub
 from typing import Any
 
 from whoosh.columns import VarBytesColumn
@@ -143,10 +143,18 @@ class TranscriptCharacters(Characters):
             return len(self.decode_characters(value))
         return int(unpack_uint(value[:_INT])[0])
 
+    def all_occurrences(self, values: list[bytes]) -> list[int]:
+        """``occurrences`` of each of ``values``, in C-level passes: moments read the counts
+        of every episode holding a word (thousands, for a common one)."""
+        if _PICKLE in map(itemgetter(_INT), values):
+            return [self.occurrences(v) for v in values]
+        return list(map(itemgetter(0), map(_UINT.unpack_from, values)))
+
 
 # A value: occurrence count (Whoosh's own 4-byte big-endian header, which Whoosh reads for
 # frequencies), three type codes, then the three arrays, little-endian.
 _INT = 4
+_UINT = struct.Struct(">I")  # Whoosh's header (``pack_uint``)
 _HEADER = _INT + 3
 # Older values in Whoosh's pickled form start with pickle's PROTO opcode, never a type code,
 # so the two forms can share one field.

@@ -108,6 +108,9 @@ class Postings:
 
     def counts(self) -> dict[int, int]:
         """``count`` of every document read, at once."""
+        every = getattr(self._format, "all_occurrences", None)
+        if every is not None:
+            return dict(zip(self._values, every(list(self._values.values())), strict=True))
         count = self._count
         if count is not None:
             return {d: int(count(v)) for d, v in self._values.items()}

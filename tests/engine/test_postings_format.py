@@ -73,3 +73,16 @@ def test_starts_and_counts_are_read_without_the_tuples(occ: list[tuple[int, int,
     stop = fmt.encode_positions(occ)  # a stop word's value: positions only
     assert fmt.decode_starts(stop) == [-1] * len(occ)
     assert fmt.occurrences(stop) == len(occ)
+
+
+@given(st.lists(occurrences(), min_size=1, max_size=6), st.booleans())
+def test_counts_of_many_values_at_once(many: list[list[tuple[int, int, int]]], old: bool) -> None:
+    from whoosh.formats import Characters
+
+    # A common word's counts in every episode holding it are read in one pass, older
+    # (pickled) values among them or not.
+    fmt = TranscriptCharacters()
+    values = [fmt.encode(occ) for occ in many] + [fmt.encode_positions(many[0])]
+    if old:
+        values.append(Characters().encode(many[-1][:7]))
+    assert fmt.all_occurrences(values) == [fmt.occurrences(v) for v in values]
