@@ -149,7 +149,12 @@ class EpisodeWords:
             self._numbers = {}
         found = self._numbers.get(term)
         if found is None:
-            found = self._numbers[term] = _per_passage(self.passages.starts, self.starts(term))
+            # The offsets are not kept: most episodes are only bounded, never scored, and
+            # a common word's offsets are thousands of numbers (matches reads them again).
+            at = self._starts.get(term) if self._starts else None
+            if at is None:
+                at = self._words.starts(self.docnum, term)
+            found = self._numbers[term] = _per_passage(self.passages.starts, at)
         return found
 
     def matches(self, raw: int, terms: Iterable[str]) -> list[Match]:
