@@ -109,7 +109,8 @@ class Words(Protocol):
 
 class EpisodeWords:
     """One matching episode: how often each of the query's terms is said in it (known at
-    once), and where (read from ``words`` only when the episode is scored, and kept)."""
+    once), and where (read from ``words`` only when the episode is bounded or scored; the
+    counts per passage are kept, the offsets only for the passages scored)."""
 
     __slots__ = ("_numbers", "_passages", "_starts", "_words", "counts", "docnum")
 
