@@ -91,29 +91,17 @@ class Postings:
     def __init__(self, format_: Any, values: dict[int, Any]) -> None:
         self._format = format_
         self._values = values
-        self._count = getattr(format_, "occurrences", None)
         self._starts = getattr(format_, "decode_starts", None)
 
     def __contains__(self, docnum: int) -> bool:
         return docnum in self._values
 
-    def count(self, docnum: int) -> int:
-        """How many times the term occurs in document ``docnum`` (0 if not read)."""
-        value = self._values.get(docnum)
-        if value is None:
-            return 0
-        if self._count is not None:
-            return int(self._count(value))
-        return len(self.spans(docnum))
-
     def counts(self) -> dict[int, int]:
-        """``count`` of every document read, at once."""
+        """How many times the term occurs in each document read (Whoosh's header of each
+        value, all read at once)."""
         every = getattr(self._format, "all_occurrences", None)
         if every is not None:
             return dict(zip(self._values, every(list(self._values.values())), strict=True))
-        count = self._count
-        if count is not None:
-            return {d: int(count(v)) for d, v in self._values.items()}
         return {d: len(self.spans(d)) for d in self._values}
 
     def starts(self, docnum: int) -> list[int]:
