@@ -212,7 +212,7 @@ def run_corpus(corpus: Path, args: argparse.Namespace, work: Path) -> dict:
     episodes = read_corpus(corpus)
     queries = pick_queries(episodes, args.queries, args.seed)
     ix_path = work / corpus.name
-    if args.index_dir and ix_path.is_dir() and any(ix_path.iterdir()):
+    if args.index_dir and (ix_path / "CURRENT").is_file():  # a whole index, kept before
         ix = Index(ix_path)
     else:
         start = time.perf_counter()
@@ -262,7 +262,7 @@ def run_scale(n: int, queries: list[str], work: Path) -> dict:
     from searchpod import Index, QueryError
 
     ix_path = work / f"moments-s{n}" / "index"
-    if not (ix_path.is_dir() and any(ix_path.iterdir())):
+    if not (ix_path / "CURRENT").is_file():  # none yet, or a run was stopped mid-build
         corpus = work / f"moments-s{n}" / "corpus"
         scale.build_corpus(n, corpus)
         start = time.perf_counter()
