@@ -14,9 +14,9 @@ need out of it before the block ends.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NewType, cast
+from typing import Any, NewType, TypeVar, cast
 
 from whoosh.columns import VarBytesColumn
 
@@ -56,6 +56,7 @@ Filter = NewType("Filter", object)
 Term = tuple[str, bytes]
 #: (position, start character, end character) of one occurrence of a term in a body.
 Span = tuple[int, int, int]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,15 @@ class Postings:
         if self._starts is not None:
             return self._starts(value)  # a new list each time
         return [s for _, s, _ in self.spans(docnum)]
+
+    def bulk_starts(self, docnums: Sequence[int]) -> tuple[Any, Any] | None:
+        """``starts`` of each of ``docnums`` (all read), one after another, as one numpy
+        int64 array, and how many each has (an int64 array); None when this format or a
+        value cannot be read that way (then read them one at a time)."""
+        bulk = getattr(self._format, "bulk_starts", None)
+        if bulk is None:
+            return None
+        return cast("tuple[Any, Any] | None", bulk(list(map(self._values.__getitem__, docnums))))
 
     def spans(self, docnum: int) -> list[Span]:
         """(position, start, end) of each occurrence, in order."""
@@ -182,6 +192,22 @@ class Reader:
             return column[docnum - offset] or None
 
         return table
+
+    def per_segment_tables(self, build: Callable[[list[bytes]], T]) -> list[tuple[int, T]]:
+        """``build`` of each segment's passage tables (as ``passage_tables``, by the
+        segment's own docnums; ``b""`` where there is none), with the docnum the segment
+        starts at. Built once per segment and ``build``, and kept while the segment is open,
+        as its tables are: what ``build`` makes must not change."""
+        out = []
+        for sub, offset in self._leaves():
+            segment = sub.reader()
+            kept = segment._perdoc.__dict__.setdefault("_searchpod_built", {})
+            made = kept.get(build)
+            if made is None:
+                tables = _passage_column(segment)
+                made = kept[build] = build([t or b"" for t in tables])
+            out.append((offset, made))
+        return out
 
     def _leaves(self) -> list[tuple[Any, int]]:
         return list(self._searcher.leaf_searchers())

@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 from searchpod.model import Cue
 
@@ -129,6 +130,33 @@ def encode_passages(passages: Passages) -> bytes:
         ids.byteswap()
     table = (_FORM, passages.length, deltas.tobytes(), ids.tobytes(), passages.speakers)
     return marshal.dumps(table)
+
+
+def all_starts(tables: Sequence[bytes]) -> tuple[Any, Any, Any]:
+    """Every table's passage starts at once, for numpy: (how many passages each table has,
+    all their starts one table after another, each body's length), int64 arrays; a
+    missing table (``b""``) has no passages and length -1."""
+    import numpy as np  # only moments need it: not a cost of starting the CLI
+
+    n = len(tables)
+    counts = np.zeros(n, np.int64)
+    lengths = np.full(n, -1, np.int64)
+    parts: list[bytes] = []
+    for i, blob in enumerate(tables):
+        if blob:
+            _, length, deltas, _, _ = marshal.loads(blob)
+            counts[i] = len(deltas) // 4
+            lengths[i] = length
+            parts.append(deltas)
+    deltas = np.frombuffer(b"".join(parts), "<i4").astype(np.int64)
+    # Each table's deltas run from 0: running sums, less the sum before the table.
+    running = np.cumsum(deltas)
+    first = np.zeros(n, np.int64)
+    np.cumsum(counts[:-1], out=first[1:])
+    before = np.zeros(n, np.int64)
+    has = counts > 0
+    before[has] = running[first[has]] - deltas[first[has]]
+    return counts, running - np.repeat(before, counts), lengths
 
 
 @functools.lru_cache(maxsize=PASSAGE_TABLES_KEPT)

@@ -51,6 +51,7 @@ from searchpod.indexing.passages import Passages, decode_passages
 from searchpod.model import Moment, MomentResults
 from searchpod.options import SearchOptions, Sort
 from searchpod.query import ranking
+from searchpod.query.passage_scan import PassageCounts, count_passages, passage_index
 from searchpod.query.relax import RELAX_BELOW
 from searchpod.query.search import (
     Resolved,
@@ -246,6 +247,7 @@ def rank_passages(
     query_words: int,
     ignore: frozenset[str] = frozenset(),
     count_all: bool = False,
+    bulk: Callable[[dict[str, list[int]]], PassageCounts | None] | None = None,
 ) -> Ranking:
     """Every passage holding a match (of a word that is not in ``ignore``), best first.
 
@@ -262,6 +264,11 @@ def rank_passages(
     the shortest passage, all said together) can still reach the next one out. The total
     is exact when the query's words are said at most ``EXACT_OCCURRENCES`` times in the
     matching episodes (or ``count_all``), else estimated from those counts.
+
+    With ``bulk`` (which counts each term's occurrences per passage in the docnums given
+    for it, all at once: ``passage_scan``), every passage is bounded on its own before
+    any is scored, and the total is always exact; the passages come out in the same order
+    with the same scores.
     """
     if not episodes:
         return Ranking(0, 0, iter(()))
@@ -294,8 +301,8 @@ def rank_passages(
     wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
     flat, sloped = K1 * (1 - B), K1 * B / average
     scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
-    bounds: list[tuple[float, int]] = []
-    said: list[int] = []  # how often each episode in ``bounds`` says the wanted words
+    said: list[int] = []  # how often each episode with a wanted word says them
+    saying: list[int] = []  # and where it is in ``episodes``
     for i, e in enumerate(episodes):
         n = 0
         for t, c in e.counts.items():
@@ -303,7 +310,22 @@ def rank_passages(
                 n += c
         if n:  # else only fillers: no moment
             said.append(n)
-            bounds.append((scorer.bound(e), i))
+            saying.append(i)
+    counted = bulk({t: [e.docnum for e in holding[t]] for t in terms}) if bulk else None
+    if counted is not None:
+        found, ordered = counted.bounds(
+            idf,
+            weights,
+            wanted,
+            k1=K1,
+            flat=flat,
+            sloped=sloped,
+            query_words=query_words,
+            proximity=ranking.PROXIMITY_WEIGHT,
+        )
+        by_doc = {e.docnum: e for e in episodes}
+        return Ranking(found, len(said), _best_first_counted(by_doc, counted, ordered, scorer))
+    bounds = [(scorer.bound(episodes[i]), i) for i in saying]
     exact = count_all or sum(said) <= EXACT_OCCURRENCES
     if exact:
         found = 0
@@ -406,31 +428,38 @@ class _Scorer:
         score, its BM25, its number as ``EpisodeWords.numbers``, the terms it holds), best
         bound first."""
         checkpoint()
-        idf, weights, flat, sloped = self.idf, self.weights, self.flat, self.sloped
-        k1_plus_1 = K1 + 1
         numbers = [(t, e.numbers(t)) for t in sorted(e.counts)]
-        wanted = self.wanted
-        p = e.passages
         out = []
         for raw in raws:
-            start, end = p.bounds(max(0, raw - 1)) if p.starts else (0, 0)
-            norm = flat + sloped * max(1, end - start)
-            bm25 = 0.0
-            terms = []
-            for term, counts in numbers:
-                f = counts.get(raw)
-                if f:
-                    terms.append(term)
-                    bm25 += idf[term] * f * k1_plus_1 / (f + norm)
-            if wanted.isdisjoint(terms):
-                continue  # only fillers
-            bound = bm25
-            if len(terms) > 1:  # one word alone is never "together"
-                most = 2 * self.scale(len(terms)) * sum(weights[t] for t in terms)
-                bound = _above(ranking.blended(bm25, _above(most)))
-            out.append((bound, bm25, raw, tuple(terms)))
+            found = self.candidate(e, raw, [(t, counts.get(raw, 0)) for t, counts in numbers])
+            if found is not None:
+                out.append(found)
         out.sort(key=lambda c: -c[0])
         return out
+
+    def candidate(
+        self, e: EpisodeWords, raw: int, said: Iterable[tuple[str, int]]
+    ) -> tuple[float, float, int, tuple[str, ...]] | None:
+        """Passage ``raw`` of ``e``, where each term is ``said`` (in term order) so many
+        times, as ``candidates`` gives it; None when it holds only fillers."""
+        idf = self.idf
+        k1_plus_1 = K1 + 1
+        p = e.passages
+        start, end = p.bounds(max(0, raw - 1)) if p.starts else (0, 0)
+        norm = self.flat + self.sloped * max(1, end - start)
+        bm25 = 0.0
+        terms = []
+        for term, f in said:
+            if f:
+                terms.append(term)
+                bm25 += idf[term] * f * k1_plus_1 / (f + norm)
+        if self.wanted.isdisjoint(terms):
+            return None  # only fillers
+        bound = bm25
+        if len(terms) > 1:  # one word alone is never "together"
+            most = 2 * self.scale(len(terms)) * sum(self.weights[t] for t in terms)
+            bound = _above(ranking.blended(bm25, _above(most)))
+        return (bound, bm25, raw, tuple(terms))
 
     def scored(
         self, e: EpisodeWords, candidate: tuple[float, float, int, tuple[str, ...]]
@@ -512,6 +541,30 @@ def _best_first(
                 del read[a]
 
 
+def _best_first_counted(
+    episodes: Mapping[int, EpisodeWords],
+    counted: PassageCounts,
+    ordered: Iterator[tuple[float, int]],
+    scorer: _Scorer,
+) -> Iterator[RankedPassage]:
+    """The passages in ``_best_first``'s order, from every passage's own bound (``ordered``:
+    highest first): a scored passage comes out when no passage left can beat or tie it."""
+    heap: list[tuple[float, int, int, int, RankedPassage]] = []
+    for bound, slot in ordered:
+        while heap and -heap[0][0] > bound:
+            yield heapq.heappop(heap)[-1]
+        checkpoint()
+        docnum, raw = counted.where(slot)
+        e = episodes[docnum]
+        found = scorer.candidate(e, raw, [(t, counted.count(t, slot)) for t in sorted(e.counts)])
+        if found is None:  # (only fillers: not counted as a slot with a wanted term)
+            continue
+        scored = scorer.scored(e, found)
+        heapq.heappush(heap, (-scored.score, scored.docnum, scored.number, raw, scored))
+    while heap:
+        yield heapq.heappop(heap)[-1]
+
+
 # Heap entries of equal value: unscored ones first, so a tie is scored before it is passed.
 _EPISODE, _GROUP, _UNSCORED, _SCORED = 0, 1, 2, 3
 
@@ -535,7 +588,7 @@ def _find_moments(
     probe = replace(options, limit=RELAX_BELOW, page=1, facets=False, sort=Sort.RELEVANCE)
     found = resolve(searcher, text, probe, budget, rank=False, every_match=True)
     shape = shape_of(found.query)
-    episodes, read = _episode_words(searcher, found, shape)
+    episodes, read, postings = _episode_words(searcher, found, shape)
     words = {t for e in episodes for t in e.counts}
     frequency = {t: searcher.doc_frequency("body", t) for t in words}
     ranking_ = rank_passages(
@@ -545,6 +598,7 @@ def _find_moments(
         query_words=len(shape.loose.union(*shape.phrases)),
         ignore=found.fillers,
         count_all=read,
+        bulk=_bulk(searcher, postings) if postings is not None else None,
     )
     ranked: Iterable[RankedPassage] = ranking_.passages
     if options.sort is not Sort.RELEVANCE:
@@ -571,13 +625,23 @@ def _find_moments(
     )
 
 
+def _bulk(
+    searcher: Reader, postings: dict[str, Postings]
+) -> Callable[[dict[str, list[int]]], PassageCounts | None]:
+    def count(docnums: dict[str, list[int]]) -> PassageCounts | None:
+        return count_passages(passage_index(searcher), postings, docnums)
+
+    return count
+
+
 def _episode_words(
     searcher: Reader, found: Resolved, shape: Shape
-) -> tuple[list[EpisodeWords], bool]:
-    """Every episode the query matches in its body, in docnum order, and whether their
-    matches were all read already. A phrase counts only where it is said whole and a
-    speaker only in their passages, so then every match is read (``_body_chars``); else
-    only how often each word is said, from the postings the match read."""
+) -> tuple[list[EpisodeWords], bool, dict[str, Postings] | None]:
+    """Every episode the query matches in its body, in docnum order, whether their
+    matches were all read already, and the postings they were counted from (if not). A
+    phrase counts only where it is said whole and a speaker only in their passages, so
+    then every match is read (``_body_chars``); else only how often each word is said,
+    from the postings the match read."""
     matched = found.page.found  # every match of the query, as resolving it ran it
     if matched is None:  # (a speaker's filter narrowed that run)
         matched = searcher.ranked(
@@ -593,16 +657,21 @@ def _episode_words(
             said = said_by(passages, matches, found.speakers)
             if said:  # else matched on its title or summary only, or said by someone else
                 out.append(EpisodeWords.of_matches(docnum, passages, said))
-        return out, True
+        return out, True, None
     by_term: dict[Term, list[int]] = {}
     for docnum, terms in terms_of.items():
         for term in terms:
-            if body_field(term[0]):
-                by_term.setdefault(term, []).append(docnum)
+            docnums = by_term.get(term)
+            if docnums is None:
+                by_term[term] = [docnum]
+            else:
+                docnums.append(docnum)
     postings: dict[str, Postings] = {}
     for term, docnums in by_term.items():
+        if not body_field(term[0]):
+            continue
         read = matched.postings(term)
-        if read is None or not all(d in read for d in docnums):
+        if read is None or not all(map(read.__contains__, docnums)):
             read = searcher.postings(term, docnums)
         postings[term_text(term[1])] = read
     # Each episode's counts, term by term (in term order), from each term's counts at once.
@@ -616,7 +685,7 @@ def _episode_words(
                 else:
                     counts[t] = n
     words = _IndexedWords(postings, table)
-    return [EpisodeWords(d, per_doc[d], words) for d in sorted(per_doc)], False
+    return [EpisodeWords(d, per_doc[d], words) for d in sorted(per_doc)], False, postings
 
 
 def _by_date(searcher: Reader, ranked: list[RankedPassage], *, newest: bool) -> list[RankedPassage]:

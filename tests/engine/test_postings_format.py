@@ -86,3 +86,23 @@ def test_counts_of_many_values_at_once(many: list[list[tuple[int, int, int]]], o
     if old:
         values.append(Characters().encode(many[-1][:7]))
     assert fmt.all_occurrences(values) == [fmt.occurrences(v) for v in values]
+
+
+@given(st.lists(st.tuples(occurrences(), st.sampled_from(["full", "stop", "old"])), max_size=8))
+def test_starts_of_many_values_at_once(many: list[tuple[list[tuple[int, int, int]], str]]) -> None:
+    from whoosh.formats import Characters
+
+    # Moments decode a common word's starts in every episode holding it in one numpy pass:
+    # the same numbers as decoding each value, narrow and wide ones mixed, stop words'
+    # values (no starts: -1) among them; a value of an older index makes it say no.
+    fmt = TranscriptCharacters()
+    encode = {"full": fmt.encode, "stop": fmt.encode_positions}
+    values = [encode.get(kind, lambda o: Characters().encode(o[:7]))(occ) for occ, kind in many]
+    found = fmt.bulk_starts(values)
+    if any(kind == "old" for _, kind in many):
+        assert found is None
+        return
+    assert found is not None
+    counts, starts = found
+    assert counts.tolist() == [fmt.occurrences(v) for v in values]
+    assert starts.tolist() == [s for v in values for s in fmt.decode_starts(v)]
