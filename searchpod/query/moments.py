@@ -301,16 +301,6 @@ def rank_passages(
     wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
     flat, sloped = K1 * (1 - B), K1 * B / average
     scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
-    said: list[int] = []  # how often each episode with a wanted word says them
-    saying: list[int] = []  # and where it is in ``episodes``
-    for i, e in enumerate(episodes):
-        n = 0
-        for t, c in e.counts.items():
-            if t in wanted:
-                n += c
-        if n:  # else only fillers: no moment
-            said.append(n)
-            saying.append(i)
     counted = bulk({t: [e.docnum for e in holding[t]] for t in terms}) if bulk else None
     if counted is not None:
         found, ordered = counted.bounds(
@@ -324,8 +314,21 @@ def rank_passages(
             proximity=ranking.PROXIMITY_WEIGHT,
         )
         by_doc = {e.docnum: e for e in episodes}
-        return Ranking(found, len(said), _best_first_counted(by_doc, counted, ordered, scorer))
-    bounds = [(scorer.bound(episodes[i]), i) for i in saying]
+        saying = len(episodes)  # (each episode says a term at least once)
+        if len(wanted) < len(terms):  # else only fillers: no moment
+            saying = sum(not wanted.isdisjoint(e.counts) for e in episodes)
+        return Ranking(found, saying, _best_first_counted(by_doc, counted, ordered, scorer))
+    said: list[int] = []  # how often each episode with a wanted word says them
+    saying_at: list[int] = []  # and where it is in ``episodes``
+    for i, e in enumerate(episodes):
+        n = 0
+        for t, c in e.counts.items():
+            if t in wanted:
+                n += c
+        if n:  # else only fillers: no moment
+            said.append(n)
+            saying_at.append(i)
+    bounds = [(scorer.bound(episodes[i]), i) for i in saying_at]
     exact = count_all or sum(said) <= EXACT_OCCURRENCES
     if exact:
         found = 0

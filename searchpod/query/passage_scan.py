@@ -28,6 +28,7 @@ worked out exactly by ``moments`` from the passage's own matches, as before.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ _MARGIN = 1e-6
 _FIRST_CHUNK = 64
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (hashed by identity: ``_combined``'s keys)
 class PassageIndex:
     """Every episode's passage starts, as keys for ``numpy.searchsorted``."""
 
@@ -85,9 +86,12 @@ def passage_index(reader: Reader) -> PassageIndex:
     """The index of every segment of ``reader``'s committed state, by its docnums."""
     import numpy as np
 
-    parts = reader.per_segment_tables(build_index)
+    parts = tuple(reader.per_segment_tables(build_index))
     if len(parts) == 1 and parts[0][0] == 0:
         return parts[0][1]
+    known = _combined.get(parts)
+    if known is not None:
+        return known
     keys, first, slot_length, complete = [], [np.zeros(1, np.int64)], [], []
     passages = 0
     for offset, part in parts:
@@ -96,12 +100,24 @@ def passage_index(reader: Reader) -> PassageIndex:
         passages += int(part.first[-1])
         slot_length.append(part.slot_length)
         complete.append(part.complete)
-    return PassageIndex(
+    made = PassageIndex(
         np.concatenate(keys),
         np.concatenate(first),
         np.concatenate(slot_length),
         np.concatenate(complete),
     )
+    with _combining:  # (queries in other threads may keep one at the same time)
+        while len(_combined) >= _COMBINED_KEPT:
+            _combined.pop(next(iter(_combined)))
+        _combined[parts] = made
+    return made
+
+
+# The last few committed states' indexes of several segments, by their segments' own: a
+# state is read by query after query, and putting it together costs a few milliseconds.
+_COMBINED_KEPT = 4
+_combined: dict[tuple[tuple[int, PassageIndex], ...], PassageIndex] = {}
+_combining = threading.Lock()
 
 
 class PassageCounts:
