@@ -43,8 +43,10 @@ def test_each_occurrence_is_counted_in_its_passage(eps: list[tuple[Passages | No
     assert index.complete.tolist() == [p is not None for p, _ in eps]
     fmt = TranscriptCharacters()
     held = [d for d, (p, starts) in enumerate(eps) if p is not None and starts]
-    values = {d: fmt.encode([(i, max(s, 0), max(s, 0) + 1) for i, s in enumerate(eps[d][1])])
-              for d in held}
+    values = {
+        d: fmt.encode([(i, max(s, 0), max(s, 0) + 1) for i, s in enumerate(eps[d][1])])
+        for d in held
+    }
     # A word said at -1 (no offset: a stop word's) is held in a value of its own form.
     for d in held:
         if eps[d][1][0] < 0:
