@@ -24,7 +24,13 @@ from whoosh.formats import Characters, Positions
 from whoosh.system import pack_uint, unpack_uint
 
 from searchpod.engine.analyzer import PodcastAnalyzer
-from searchpod.text.analysis import STOP_TERM_PREFIX, is_stop_term, tokens
+from searchpod.text.analysis import (
+    STOP_TERM_PREFIX,
+    index_terms,
+    is_stop_term,
+    split_words,
+    tokens,
+)
 
 
 class EncodedText(str):
@@ -261,6 +267,8 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
     term's positions as plain numbers (no tuple per token), then per term ``map``/``max``/
     ``array`` over those positions.
     """
+    if len(text) >= ARRAY_ENCODING_FROM:
+        return _encode_arrays(split_words(text))
     terms, starts, lengths = tokens(text)
     by_term: dict[str, list[int]] = {}
     known = by_term.get
@@ -317,6 +325,81 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
         ]
         append((term, count, float(count), b"".join(value)))
     return out
+
+
+# Bodies of this many characters and more are encoded in numpy passes (``_encode_arrays``);
+# shorter ones by the loop above, which costs less than numpy's set-up for a few words.
+ARRAY_ENCODING_FROM = 2000
+
+
+def _encode_arrays(parts: list[str]) -> list[tuple[str, int, float, bytes]]:
+    """``encode_postings``' values, byte for byte, from whole-body numpy passes over the
+    text's ``split_words`` parts: a term's occurrences grouped by a stable sort of term
+    numbers, the deltas and the narrowest type of each of its arrays worked out for every
+    term at once, and every value's bytes written into one buffer (a transcript has
+    thousands of terms, most said once)."""
+    import numpy as np  # a build's workers import it once; searches never come here
+
+    if len(parts) < 2:
+        return []
+    sizes = np.fromiter(map(len, parts), np.int64, len(parts))
+    ends = np.cumsum(sizes)
+    starts = ends[0:-1:2]  # token i starts where the separator before it ends
+    lengths = sizes[1::2]
+    words = parts[1::2]
+    n = len(words)
+    # Surface words, then their terms, in order of first occurrence (as the loop gives
+    # them): a term first occurs where the first of its words does.
+    surface = list(dict.fromkeys(words))
+    term_of = index_terms(surface)
+    unique = list(dict.fromkeys(term_of))
+    number = dict(zip(unique, range(len(unique)), strict=True))
+    word_term = np.fromiter(map(number.__getitem__, term_of), np.int64, len(surface))
+    word_number = dict(zip(surface, range(len(surface)), strict=True))
+    ids = word_term[np.fromiter(map(word_number.__getitem__, words), np.int64, n)]
+    order = np.argsort(ids, kind="stable")  # each term's positions, in order
+    counts = np.bincount(ids, minlength=len(unique))
+    first = np.zeros(len(unique), np.int64)
+    np.cumsum(counts[:-1], out=first[1:])
+    group = np.repeat(np.arange(len(unique), dtype=np.int64), counts)
+    stop = np.fromiter((t[0] == STOP_TERM_PREFIX for t in unique), bool, len(unique))
+
+    def deltas(numbers: Any) -> Any:
+        out = np.diff(numbers, prepend=0)
+        out[first] = numbers[first]  # each term's first from 0
+        return out
+
+    def widths(numbers: Any) -> Any:
+        top = np.maximum.reduceat(numbers, first)
+        return np.where(top < 2**8, 1, np.where(top < 2**16, 2, 4))
+
+    columns = [deltas(order), deltas(starts[order]), lengths[order]]
+    width = np.stack([widths(c) for c in columns])  # (3, terms)
+    width[1:, stop] = 0  # a stop term's value holds its positions only
+    # Each value: count (4 bytes, big-endian: Whoosh's), three type codes, the arrays.
+    size = _HEADER + counts * width.sum(axis=0)
+    at = np.zeros(len(unique), np.int64)
+    np.cumsum(size[:-1], out=at[1:])
+    buf = np.zeros(int(size.sum()), np.uint8)
+    for byte in range(_INT):
+        buf[at + byte] = (counts >> (8 * (_INT - 1 - byte))) & 0xFF
+    code_of = np.array([ord("-"), ord("B"), ord("H"), 0, ord("I")], np.uint8)
+    for i in range(3):
+        buf[at + _INT + i] = code_of[width[i]]
+    nth = np.arange(n, dtype=np.int64) - first[group]  # each occurrence's place in its term
+    column_at = at + _HEADER
+    for i, numbers in enumerate(columns):
+        w = width[i][group]
+        offset = column_at[group] + nth * w
+        for byte in range(4):
+            has = w > byte if byte else w > 0
+            if has.any():
+                buf[offset[has] + byte] = (numbers[has] >> (8 * byte)) & 0xFF
+        column_at = column_at + counts * width[i]
+    blob = buf.tobytes()
+    values = list(map(blob.__getitem__, map(slice, at.tolist(), (at + size).tolist())))
+    frequency = np.where(stop, 0, counts).tolist()
+    return list(zip(unique, frequency, counts.astype(float).tolist(), values, strict=True))
 
 
 _CODES = ("B", "H")

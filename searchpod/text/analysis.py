@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import accumulate
@@ -160,6 +160,11 @@ class Analyser:
             list(map(len, words)),
         )
 
+    def index_terms(self, words: Iterable[str]) -> list[str]:
+        """The index term of each of ``words`` (surface words, as ``split_words`` gives
+        them), in one ``map``."""
+        return list(map(self._index_terms.__getitem__, words))
+
     def term_postings(self, text: str) -> dict[str, list[tuple[int, int, int]]]:
         """Each index term of ``text`` with its (position, startchar, endchar) occurrences.
 
@@ -248,6 +253,18 @@ def analyse(text: str) -> list[str]:
 def tokens(text: str) -> tuple[list[str], list[int], list[int]]:
     """``Analyser.tokens`` of the current analyser."""
     return _current.get().tokens(text)
+
+
+def split_words(text: str) -> list[str]:
+    """``text`` cut into separators and words, alternately (separators first and last,
+    maybe empty): the words are the tokens of ``tokens``, and every offset follows from
+    the parts' lengths."""
+    return _SPLITTER.split(text)
+
+
+def index_terms(words: Iterable[str]) -> list[str]:
+    """``Analyser.index_terms`` of the current analyser."""
+    return _current.get().index_terms(words)
 
 
 def term_postings(text: str) -> dict[str, list[tuple[int, int, int]]]:
