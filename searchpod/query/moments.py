@@ -290,10 +290,14 @@ def rank_passages(
     average = max(1.0, chars / passages)
     idf: dict[str, float] = {}
     weights: dict[str, float] = {}
+    counted = bulk({t: [e.docnum for e in holding[t]] for t in terms}) if bulk else None
     for term in terms:
         checkpoint()
         some = _evenly(holding[term], STAT_EPISODES)
-        within = sum(len(e.numbers(term)) for e in some) / len(some)
+        if counted is not None:
+            within = counted.passages_holding(term, [e.docnum for e in some]) / len(some)
+        else:
+            within = sum(len(e.numbers(term)) for e in some) / len(some)
         held_by = len(holding[term])
         df = max(held_by, doc_frequency.get(term, held_by)) * within
         idf[term] = lucene_idf(total, df)
@@ -301,7 +305,6 @@ def rank_passages(
     wanted = frozenset(terms) - ignore or frozenset(terms)  # only fillers asked: they count
     flat, sloped = K1 * (1 - B), K1 * B / average
     scorer = _Scorer(idf, weights, wanted, query_words, flat, sloped)
-    counted = bulk({t: [e.docnum for e in holding[t]] for t in terms}) if bulk else None
     if counted is not None:
         found, ordered = counted.bounds(
             idf,
@@ -755,11 +758,17 @@ def _moments(
     """The page's passages as moments: the passage's best snippet, with its time and link."""
     body_of = searcher.bodies()
     out = []
+    # An episode's fields, body and timing, read once for its moments on the page (a page
+    # holds up to 3 of one episode's).
+    read: dict[int, tuple[dict[str, Any], str, Timing | None]] = {}
     for passage in page:
         checkpoint()
-        fields = searcher.stored(passage.docnum)
-        body = body_of(passage.docnum)
-        timing = Timing(fields["timing"]) if fields.get("timing") else None
+        known = read.get(passage.docnum)
+        if known is None:
+            fields = searcher.stored(passage.docnum)
+            timing = Timing(fields["timing"]) if fields.get("timing") else None
+            known = read[passage.docnum] = (fields, body_of(passage.docnum), timing)
+        fields, body, timing = known
         link_base = safe_url(fields.get("media_url")) or safe_url(fields.get("url"))
         # Filler words score, but are not what was looked for: no highlights.
         shown = [m for m in passage.matches if m.term not in ignore] or list(passage.matches)

@@ -138,6 +138,16 @@ class PassageCounts:
         i = int(slots.searchsorted(slot))
         return int(counts[i]) if i < len(slots) and slots[i] == slot else 0
 
+    def passages_holding(self, term: str, docnums: Sequence[int]) -> int:
+        """How many slots of ``docnums`` hold ``term`` (``len(EpisodeWords.numbers(term))``
+        of each, summed)."""
+        np = self._np
+        slots = self.per_term[term][0] if term in self.per_term else np.zeros(0, np.int64)
+        at = np.asarray(docnums, np.int64)
+        base = self.index.first[at] + at
+        ends = self.index.first[at + 1] + at + 1  # past the episode's last slot
+        return int((slots.searchsorted(ends) - slots.searchsorted(base)).sum())
+
     def where(self, slot: int) -> tuple[int, int]:
         """(docnum, raw) of ``slot``."""
         doc = int(self._base.searchsorted(slot, "right")) - 1
