@@ -100,12 +100,15 @@ def collect(
     depth: int,
     first: frozenset[int] = frozenset(),
     keep_all_below: int = 0,
+    scored: bool = True,
 ) -> Collected | None:
     """Score every match of ``query`` within ``filters`` (a Whoosh query, a set of docnums
     or None).
 
     ``ranked`` holds the best ``depth`` in Whoosh's order (score, then docnum), episodes in
     ``first`` ahead of the others. None when the query has a shape not handled here.
+    Not ``scored``: every match is found (with its terms and postings) but not scored, and
+    when ``depth`` holds them all, ``ranked`` is in no particular order, each scoring 0.
     """
     global answered
     if not ENABLED or searcher.weighting.use_final:
@@ -125,7 +128,7 @@ def collect(
             matcher = query.matcher(subsearcher, context)
             leaves: list[tuple[tuple[str, bytes], dict[int, float]]] = []
             reader = subsearcher.reader()
-            scorer = _Scorer(reader, leaves)
+            scorer = _Scorer(reader, leaves, scored)
             wanted = None
             if allowed is not None:
                 lo = bisect.bisect_left(allowed_sorted, offset)
@@ -144,7 +147,7 @@ def collect(
     if allowed is not None:
         scores = {d: s for d, s in scores.items() if d in allowed}
     answered += 1
-    best = _best(scores, depth, first)
+    best = _best(scores, depth, first) if scored or depth < len(scores) else list(scores.items())
     offsets = [offset for offset, _ in segments]
     ranked = []
     for docnum, score in best:
@@ -198,9 +201,16 @@ def _norms(K1: float, B: float, avgfl: float) -> list[float | None]:
 class _Scorer:
     """Scores one segment's matcher tree; records each term matcher's documents in ``leaves``."""
 
-    def __init__(self, reader: Any, leaves: list[tuple[tuple[str, bytes], dict[int, float]]]):
+    def __init__(
+        self,
+        reader: Any,
+        leaves: list[tuple[tuple[str, bytes], dict[int, float]]],
+        scored: bool = True,
+    ):
         self.reader = reader
         self.leaves = leaves
+        # Not scored: every leaf's documents score 0 (what matches, not how well).
+        self.scored = scored
         # Posting values of the terms whose format has character spans (for snippets).
         self.values: dict[tuple[str, bytes], tuple[Any, list[int], Any]] = {}
 
@@ -215,7 +225,9 @@ class _Scorer:
         if kind is WrappingMatcher:
             child = self.scores(m.child, in_union=in_union, wanted=wanted)
             boost = m.boost
-            return child if boost == 1.0 else {d: s * boost for d, s in child.items()}
+            if boost == 1.0 or not self.scored:
+                return child
+            return {d: s * boost for d, s in child.items()}
         if kind is FilterMatcher:
             # Whoosh's reader wraps a term's postings so deleted documents are left out.
             if not m._exclude or m.boost != 1.0:
@@ -226,6 +238,8 @@ class _Scorer:
         if kind is UnionMatcher:
             a = self.scores(m.a, in_union=True, wanted=wanted)
             b = self.scores(m.b, in_union=True, wanted=wanted)
+            if not self.scored:
+                return a | b
             # Copy the larger side, add the smaller in: a's score first, as Whoosh adds.
             if len(b) >= len(a):
                 out = dict(b)
@@ -285,7 +299,9 @@ class _Scorer:
                 weights = [1.0] * len(ids)
             scorer = m._scorer
         term = m.term()
-        if scorer is None:
+        if not self.scored:
+            out = dict.fromkeys(ids, 0.0)
+        elif scorer is None:
             out = dict(zip(ids, weights, strict=True))
         elif type(scorer) is BM25FScorer and term is not None:
             out = self._bm25(ids, weights, scorer, term[0])

@@ -269,15 +269,24 @@ class Reader:
         depth: int,
         first: frozenset[int] = frozenset(),
         keep_all_below: int = 0,
+        scored: bool = True,
     ) -> Ranked:
         """The best ``depth`` matches of ``q`` in ``sort`` order (episodes in ``first``
-        ahead of the others), with the total and the matched terms of each."""
+        ahead of the others), with the total and the matched terms of each. Not ``scored``
+        (what matches, not how well: moments): when ``depth`` holds every match they may
+        come in any order, with any scores."""
         sortedby = _q.sort_facet(sort)
         # Whoosh takes a set of docnums, not a frozenset.
         within: Any = set(filters) if isinstance(filters, frozenset) else filters
         if sortedby is None:
             bulk = collect(
-                self._searcher, q, within, depth=depth, first=first, keep_all_below=keep_all_below
+                self._searcher,
+                q,
+                within,
+                depth=depth,
+                first=first,
+                keep_all_below=keep_all_below,
+                scored=scored,
             )
             if bulk is not None:
                 return Ranked(

@@ -420,6 +420,7 @@ def _run(
         depth=depth,
         first=first,
         keep_all_below=relax_below(options.limit),
+        scored=not every,  # every match is for moments, which score passages instead
     )
     page = _page(
         searcher,

@@ -296,3 +296,30 @@ def test_postings_read_by_the_search_are_the_terms_own(data_index: Index, query:
         return compared
 
     assert data_index._read(check, query) > 2
+
+
+@pytest.mark.parametrize("query", DATA_QUERIES)
+def test_every_match_unscored_is_every_match_scored(data_index: Index, query: str) -> None:
+    # Moments ask for every match without scores (they score passages): the same episodes,
+    # with the same matched terms and postings, as when each is scored.
+    from searchpod.engine.reader import term_text
+    from searchpod.options import Sort
+
+    def both(reader: Any) -> tuple[Any, Any]:
+        q = reader.parse(query)
+        every = reader.doc_count_all()
+        out = []
+        for scored in (True, False):
+            found = reader.ranked(q, None, sort=Sort.RELEVANCE, depth=every, scored=scored)
+            terms = {d: frozenset(t) for d, _, t in found.ranked}
+            spans = {
+                (d, term_text(t[1])): found.postings(t).spans(d)
+                for d, ts in terms.items()
+                for t in ts
+                if found.postings is not None and found.postings(t) is not None
+            }
+            out.append((found.total, terms, found.all_docs, spans))
+        return out[0], out[1]
+
+    scored, unscored = data_index._read(both, query)
+    assert scored == unscored
