@@ -20,8 +20,8 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
-from itertools import chain
-from operator import sub
+from itertools import chain, groupby
+from operator import itemgetter, sub
 from pickle import dumps
 from typing import Any
 
@@ -217,67 +217,71 @@ class _PerDocWriter(W3PerDocWriter):
 class _FieldWriter(W3FieldWriter):
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         # Whoosh's FieldWriter.add_postings, with single short postings written straight
-        # into the term index. ``items`` come sorted by field, term and document.
-        dfl = _RememberedLengths(lengths).doc_field_length if lengths else None
+        # into the term index, and a term's postings taken as one group (``groupby``, in C)
+        # with each document's field length looked up once. ``items`` come sorted by
+        # field, term and document.
         add_record = self._tindex.add
         fieldname: str | None = None
-        btext: Any = None  # no term yet: differs from every term
         fieldkey = b""
-        pending: list[tuple[int, float, bytes, int]] = []
-
-        def finish() -> None:
+        length_of: dict[int, int] | None = None
+        for (name, btext), group in groupby(items, key=_FIELD_AND_TERM):
+            # docnum -1: Whoosh's marker for spelling-only words, no posting
+            if length_of is None or name != fieldname:
+                length_of = _FieldLengths(lengths, name) if lengths else _NO_LENGTHS
+            pending = [
+                (docnum, weight, value if value is not None else b"", length_of[docnum])
+                for _, _, docnum, weight, value in group
+                if docnum != -1
+            ]
+            if not pending:
+                continue
+            if name != fieldname:
+                if fieldname is not None:
+                    self.finish_field()
+                self.start_field(name, schema[name])
+                fieldname = name
+                fieldkey = pack_ushort(self._fieldid)
             if len(pending) == 1 and 0 < len(pending[0][2]) <= INLINE_MAX:
                 # Only postings with a value: a matcher over inlined postings gives ''
                 # (not b'') for a missing one, which a later merge could not write.
                 add_record(fieldkey + btext, _inlined_record(*pending[0]))
-            else:
-                self.start_term(btext)
-                postwriter = self._postwriter  # one per field
-                blocklimit = postwriter._blocklimit
-                for at in range(0, len(pending), blocklimit):
-                    if at:
-                        postwriter._write_block()
-                    postwriter.fill_block(pending[at : at + blocklimit])
-                self.finish_term()
-            pending.clear()
-
-        for name, text, docnum, weight, value in items:
-            if docnum == -1:  # Whoosh's marker for spelling-only words: no posting
                 continue
-            if name != fieldname:
-                if pending:
-                    finish()
-                if fieldname is not None:
-                    self.finish_field()
-                self.start_field(name, schema[name])
-                fieldname, btext = name, None
-                fieldkey = pack_ushort(self._fieldid)
-            if text != btext:
-                if pending:
-                    finish()
-                btext = text
-            length = dfl(docnum, name) if dfl else 0
-            pending.append((docnum, weight, value if value is not None else b"", length))
-        if pending:
-            finish()
+            self.start_term(btext)
+            postwriter = self._postwriter  # one per field
+            blocklimit = postwriter._blocklimit
+            for at in range(0, len(pending), blocklimit):
+                if at:
+                    postwriter._write_block()
+                postwriter.fill_block(pending[at : at + blocklimit])
+            self.finish_term()
         if fieldname is not None:
             self.finish_field()
 
 
-class _RememberedLengths:
-    """A segment's field lengths, each looked up once rather than once per term."""
+_FIELD_AND_TERM = itemgetter(0, 1)
 
-    def __init__(self, lengths: Any) -> None:
+
+class _FieldLengths(dict[int, int]):
+    """One field's length in each document, looked up once each (then a C-level dict hit)."""
+
+    def __init__(self, lengths: Any, fieldname: str) -> None:
+        super().__init__()
         self._lookup = lengths.doc_field_length
-        self._known: dict[tuple[int, str], int] = {}
+        self._fieldname = fieldname
 
-    def doc_field_length(self, docnum: int, fieldname: str) -> int:
-        key = (docnum, fieldname)
-        try:
-            return self._known[key]
-        except KeyError:
-            value = self._known[key] = self._lookup(docnum, fieldname)
-            return value
+    def __missing__(self, docnum: int) -> int:
+        value = self[docnum] = self._lookup(docnum, self._fieldname)
+        return value
+
+
+class _NoLengths(dict[int, int]):
+    """No lengths to look up (Whoosh's 0)."""
+
+    def __missing__(self, docnum: int) -> int:
+        return 0
+
+
+_NO_LENGTHS = _NoLengths()
 
 
 class _PostingsWriter(W3PostingsWriter):
