@@ -24,6 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Loaded with the module, before any file is read: bodies' postings are encoded with it
+# (engine.fields), and numpy's start reserves ~100 MB of address space for its BLAS
+# threads; under a memory limit that must fail at start-up, never inside one file's
+# indexing (OpenBLAS ends the process rather than raising).
+import numpy  # noqa: F401
+
 from searchpod.cycles import fewer_collections
 from searchpod.engine.writing import (
     MERGE_FACTOR,
