@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from searchpod.engine.reader import Postings, Reader
+from searchpod.engine.reader import Postings, Reader, checkpoint
 from searchpod.indexing.passages import all_starts
 
 # Bounds are raised by this share, and as much again (``_above``).
@@ -177,6 +177,7 @@ class PassageCounts:
         held = np.zeros(size, np.int32)
         wanted_at = np.zeros(size, bool)
         for term, (slots, counts) in self.per_term.items():
+            checkpoint()
             f = counts.astype(np.float64)
             norm = flat + sloped * np.maximum(1, self.index.slot_length[slots])
             bm25[slots] += idf[term] * f * (k1 + 1) / (f + norm)
@@ -224,6 +225,7 @@ def count_passages(
 
     per_term: dict[str, tuple[Any, Any]] = {}
     for term, docs in docnums.items():
+        checkpoint()  # a long question's words are many: the query's budget, per word
         read = postings[term].bulk_starts(docs)
         if read is None:
             return None
