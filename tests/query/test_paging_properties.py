@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from searchpod import Index
 from searchpod.query import moments
+from tests.transcript_helpers import write_random_shows
 
 WORDS = "harbour lantern keeper storm bread whale rope signal tide anchor gull beacon".split()
 
@@ -22,14 +23,7 @@ def paging_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     episodes holding the same words, so ties, repeats and relaxed matches all occur."""
     root = tmp_path_factory.mktemp("paging")
     shows = root / "shows"
-    shows.mkdir()
-    rng = random.Random(7)
-    for n in range(12):
-        rows = ["start\tend\ttext"]
-        for i in range(rng.randint(5, 60)):
-            line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
-            rows.append(f"{i * 7000}\t{i * 7000 + 6000}\tThe {line}.")
-        (shows / f"ep-{n}.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_random_shows(shows, WORDS, random.Random(7), 12, 60)
     Index.build(root / "index", [shows])
     return Index(root / "index")
 

@@ -19,6 +19,7 @@ from searchpod import Index
 from searchpod.engine.fields import TranscriptCharacters
 from searchpod.indexing.passages import Passages, encode_passages
 from searchpod.query import moments, passage_scan
+from tests.transcript_helpers import write_random_shows
 
 WORDS = "harbour lantern keeper storm bread whale rope signal tide anchor gull beacon".split()
 
@@ -96,15 +97,8 @@ def two_segment_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     rng = random.Random(11)
     index = Index.create(root / "index")
     for part in ("a", "b"):
-        shows = root / part
-        shows.mkdir()
-        for n in range(8):
-            rows = ["start\tend\ttext"]
-            for i in range(rng.randint(5, 50)):
-                line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
-                rows.append(f"{i * 7000}\t{i * 7000 + 6000}\tThe {line}.")
-            (shows / f"ep-{part}{n}.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        index.add_paths([shows])
+        write_random_shows(root / part, WORDS, rng, 8, 50, prefix=part)
+        index.add_paths([root / part])
     return Index(root / "index")
 
 
