@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("searchpod.options", "searchpod.fields", "searchpod.legacy"),
     ("searchpod.errors",),
     ("searchpod.model",),
-    ("searchpod.text", "searchpod.atomic", "searchpod.cycles"),
+    ("searchpod.text", "searchpod.atomic", "searchpod.cycles", "searchpod.arrays"),
 ]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from collections import defaultdict
 from itertools import chain, groupby
 from operator import itemgetter, sub
 from pickle import dumps
@@ -221,17 +222,18 @@ class _FieldWriter(W3FieldWriter):
         # with each document's field length looked up once. ``items`` come sorted by
         # field, term and document.
         add_record = self._tindex.add
-        fieldname: str | None = None
+        fieldname: str | None = None  # the field being written
         fieldkey = b""
-        length_of: dict[int, int] | None = None
+        length_of: dict[int, int] = {}
+        lengths_of: str | None = None  # the field ``length_of`` holds
         for (name, btext), group in groupby(items, key=_FIELD_AND_TERM):
-            # docnum -1: Whoosh's marker for spelling-only words, no posting
-            if length_of is None or name != fieldname:
-                length_of = _FieldLengths(lengths, name) if lengths else _NO_LENGTHS
+            if name != lengths_of:
+                length_of = _FieldLengths(lengths, name) if lengths else defaultdict(int)
+                lengths_of = name
             pending = [
                 (docnum, weight, value if value is not None else b"", length_of[docnum])
                 for _, _, docnum, weight, value in group
-                if docnum != -1
+                if docnum != -1  # Whoosh's marker for spelling-only words: no posting
             ]
             if not pending:
                 continue
@@ -272,16 +274,6 @@ class _FieldLengths(dict[int, int]):
     def __missing__(self, docnum: int) -> int:
         value = self[docnum] = self._lookup(docnum, self._fieldname)
         return value
-
-
-class _NoLengths(dict[int, int]):
-    """No lengths to look up (Whoosh's 0)."""
-
-    def __missing__(self, docnum: int) -> int:
-        return 0
-
-
-_NO_LENGTHS = _NoLengths()
 
 
 class _PostingsWriter(W3PostingsWriter):

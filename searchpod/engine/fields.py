@@ -23,6 +23,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters, Positions
 from whoosh.system import pack_uint, unpack_uint
 
+from searchpod.arrays import run_starts, sums_within
 from searchpod.engine.analyzer import PodcastAnalyzer
 from searchpod.text.analysis import (
     STOP_TERM_PREFIX,
@@ -171,9 +172,7 @@ class TranscriptCharacters(Characters):
         # Three zero bytes after the last value: a 4-byte read of its last number is
         # gathered as 4 single bytes, the missing ones masked out.
         buf = np.frombuffer(b"".join(values) + b"\0\0\0", np.uint8)
-        lengths = np.fromiter(map(len, values), np.int64, n)
-        base = np.zeros(n, np.int64)
-        np.cumsum(lengths[:-1], out=base[1:])
+        base = run_starts(np.fromiter(map(len, values), np.int64, n))
         if (buf[base + _INT] == _PICKLE).any():
             return None
         head = buf[base[:, None] + np.arange(_HEADER)].astype(np.int64)
@@ -182,24 +181,16 @@ class TranscriptCharacters(Characters):
         start_size = sizes[head[:, _INT + 1]]  # 0 for a stop term: no starts stored
         # Where each value's start deltas begin: after the header and its position deltas.
         at = base + _HEADER + sizes[head[:, _INT]] * counts
-        total = int(counts.sum())
-        first = np.zeros(n, np.int64)  # each value's first occurrence, among all
-        np.cumsum(counts[:-1], out=first[1:])
-        nth = np.arange(total, dtype=np.int64) - np.repeat(first, counts)
+        # Each occurrence's place in its value, and where its start delta's bytes are.
+        nth = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(run_starts(counts), counts)
         size = np.repeat(start_size, counts)
         offset = np.repeat(at, counts) + size * nth
         deltas = buf[offset].astype(np.int64)
-        for width in (2, 4):
-            wide = size >= width
+        for byte in range(1, 4):
+            wide = size > byte
             if wide.any():
-                for byte in range(width // 2, width):
-                    deltas[wide] |= buf[offset[wide] + byte].astype(np.int64) << (8 * byte)
-        # Starts are running sums of the deltas within each value.
-        running = np.cumsum(deltas)
-        before = np.zeros(n, np.int64)
-        has = counts > 0
-        before[has] = running[first[has]] - deltas[first[has]]
-        starts = running - np.repeat(before, counts)
+                deltas[wide] |= buf[offset[wide] + byte].astype(np.int64) << (8 * byte)
+        starts = sums_within(deltas, counts)
         starts[size == 0] = -1
         return counts, starts
 
@@ -359,8 +350,7 @@ def _encode_arrays(parts: list[str]) -> list[tuple[str, int, float, bytes]]:
     ids = word_term[np.fromiter(map(word_number.__getitem__, words), np.int64, n)]
     order = np.argsort(ids, kind="stable")  # each term's positions, in order
     counts = np.bincount(ids, minlength=len(unique))
-    first = np.zeros(len(unique), np.int64)
-    np.cumsum(counts[:-1], out=first[1:])
+    first = run_starts(counts)
     group = np.repeat(np.arange(len(unique), dtype=np.int64), counts)
     stop = np.fromiter((t[0] == STOP_TERM_PREFIX for t in unique), bool, len(unique))
 
@@ -378,8 +368,7 @@ def _encode_arrays(parts: list[str]) -> list[tuple[str, int, float, bytes]]:
     width[1:, stop] = 0  # a stop term's value holds its positions only
     # Each value: count (4 bytes, big-endian: Whoosh's), three type codes, the arrays.
     size = _HEADER + counts * width.sum(axis=0)
-    at = np.zeros(len(unique), np.int64)
-    np.cumsum(size[:-1], out=at[1:])
+    at = run_starts(size)
     buf = np.zeros(int(size.sum()), np.uint8)
     for byte in range(_INT):
         buf[at + byte] = (counts >> (8 * (_INT - 1 - byte))) & 0xFF

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from searchpod.arrays import sums_within
 from searchpod.model import Cue
 
 # A passage runs this long from its first cue's start at most (measured: 20 / 30 / 40 s).
@@ -149,14 +150,7 @@ def all_starts(tables: Sequence[bytes]) -> tuple[Any, Any, Any]:
             lengths[i] = length
             parts.append(deltas)
     deltas = np.frombuffer(b"".join(parts), "<i4").astype(np.int64)
-    # Each table's deltas run from 0: running sums, less the sum before the table.
-    running = np.cumsum(deltas)
-    first = np.zeros(n, np.int64)
-    np.cumsum(counts[:-1], out=first[1:])
-    before = np.zeros(n, np.int64)
-    has = counts > 0
-    before[has] = running[first[has]] - deltas[first[has]]
-    return counts, running - np.repeat(before, counts), lengths
+    return counts, sums_within(deltas, counts), lengths
 
 
 @functools.lru_cache(maxsize=PASSAGE_TABLES_KEPT)

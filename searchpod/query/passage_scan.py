@@ -28,11 +28,13 @@ worked out exactly by ``moments`` from the passage's own matches, as before.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from searchpod.arrays import run_starts
 from searchpod.engine.reader import Postings, Reader, checkpoint
 from searchpod.indexing.passages import all_starts
 
@@ -52,8 +54,9 @@ class PassageIndex:
     slot_length: Any  # characters of the passage each slot is scored as (see the module)
     complete: Any  # whether each docnum has a passage table
 
-    @property
+    @functools.cached_property
     def slot_base(self) -> Any:
+        """Each docnum's first slot (raw 0): ``first[d] + d``."""
         import numpy as np
 
         return self.first[:-1] + np.arange(len(self.complete), dtype=np.int64)
@@ -65,8 +68,7 @@ def build_index(tables: list[bytes]) -> PassageIndex:
 
     counts, starts, lengths = all_starts(tables)
     n = len(tables)
-    first = np.zeros(n + 1, np.int64)
-    np.cumsum(counts, out=first[1:])
+    first = np.append(run_starts(counts), len(starts))
     doc_of = np.repeat(np.arange(n, dtype=np.int64), counts)
     keys = (doc_of << 32) + starts + 1
     # A passage ends where the next begins, the last of an episode where its body ends.
@@ -76,10 +78,11 @@ def build_index(tables: list[bytes]) -> PassageIndex:
     ends[first[1:][has] - 1] = lengths[has]
     slot_length = np.zeros(int(first[-1]) + n, np.int64)
     slot_length[np.arange(len(starts), dtype=np.int64) + doc_of + 1] = ends - starts
+    index = PassageIndex(keys, first, slot_length, lengths >= 0)
     # Raw 0 is scored as passage 0 (``max(0, raw - 1)``), or as nothing when there is none.
-    base = first[:-1] + np.arange(n, dtype=np.int64)
+    base = index.slot_base
     slot_length[base[has]] = slot_length[base[has] + 1]
-    return PassageIndex(keys, first, slot_length, lengths >= 0)
+    return index
 
 
 def passage_index(reader: Reader) -> PassageIndex:
@@ -124,13 +127,9 @@ class PassageCounts:
     """How many times each word is said in each slot holding it (see the module)."""
 
     def __init__(self, index: PassageIndex, per_term: dict[str, tuple[Any, Any]]) -> None:
-        import numpy as np
-
-        self._np = np
         self.index = index
         # Each term's slots holding it (ascending) and its count in each.
         self.per_term = per_term
-        self._base = index.slot_base
 
     def count(self, term: str, slot: int) -> int:
         """How many times ``term`` is said in ``slot``."""
@@ -141,17 +140,19 @@ class PassageCounts:
     def passages_holding(self, term: str, docnums: Sequence[int]) -> int:
         """How many slots of ``docnums`` hold ``term`` (``len(EpisodeWords.numbers(term))``
         of each, summed)."""
-        np = self._np
+        import numpy as np
+
         slots = self.per_term[term][0] if term in self.per_term else np.zeros(0, np.int64)
         at = np.asarray(docnums, np.int64)
-        base = self.index.first[at] + at
+        base = self.index.slot_base[at]
         ends = self.index.first[at + 1] + at + 1  # past the episode's last slot
         return int((slots.searchsorted(ends) - slots.searchsorted(base)).sum())
 
     def where(self, slot: int) -> tuple[int, int]:
         """(docnum, raw) of ``slot``."""
-        doc = int(self._base.searchsorted(slot, "right")) - 1
-        return doc, slot - int(self._base[doc])
+        base = self.index.slot_base
+        doc = int(base.searchsorted(slot, "right")) - 1
+        return doc, slot - int(base[doc])
 
     def bounds(
         self,
@@ -169,8 +170,9 @@ class PassageCounts:
         highest first: BM25 over the terms it holds (``k1``; ``flat + sloped * length`` the
         length norm) plus ``proximity`` times the most its terms can add said together,
         in both of ``moments``' windows (``ranking.together_share``'s scale, of their
-        ``weights``), as ``moments._Scorer.candidates`` bounds one passage."""
-        np = self._np
+        ``weights``), as ``moments._Scorer.candidate`` bounds one passage."""
+        import numpy as np
+
         size = len(self.index.slot_length)
         bm25 = np.zeros(size)
         together = np.zeros(size)

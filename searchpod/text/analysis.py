@@ -155,7 +155,7 @@ class Analyser:
         words = parts[1::2]
         # bounds[2i] is where token i starts (the end of the separator before it).
         return (
-            list(map(self._index_terms.__getitem__, words)),
+            self.index_terms(words),
             bounds[0:-1:2],
             list(map(len, words)),
         )

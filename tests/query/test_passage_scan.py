@@ -8,7 +8,6 @@ import random
 from bisect import bisect_right
 from collections import Counter
 from itertools import repeat
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,7 +151,7 @@ def test_scoring_only_passages_that_can_reach_the_page_never_changes_it(
     assert pruned == scored_all
 
 
-def test_the_index_really_has_two_segments(two_segment_index: Index, tmp_path: Path):
+def test_the_index_really_has_two_segments(two_segment_index: Index):
     # The combined passage index offsets each segment's docnums (what the tests above need).
     parts = two_segment_index._read(
         lambda reader: reader.per_segment_tables(passage_scan.build_index), "test"

@@ -1,0 +1,34 @@
+"""Array steps shared by numpy code that handles many variable-length runs at once.
+
+A postings value or a passage table is a run of numbers (often deltas); decoding thousands
+of them together means concatenating the runs and knowing where each begins. numpy is
+imported by the callers' own code paths (moments, indexing), never at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_starts(lengths: Any) -> Any:
+    """Where each run begins in the runs concatenated: the sums of the lengths before it
+    (an int64 array as long as ``lengths``; the first is 0)."""
+    import numpy as np
+
+    out = np.zeros(len(lengths), np.int64)
+    if len(lengths) > 1:
+        np.cumsum(lengths[:-1], out=out[1:])
+    return out
+
+
+def sums_within(deltas: Any, lengths: Any) -> Any:
+    """Running sums of ``deltas`` restarting at each run (runs of ``lengths``, one after
+    another): each run's deltas decoded from 0."""
+    import numpy as np
+
+    running = np.cumsum(deltas)
+    first = run_starts(lengths)
+    before = np.zeros(len(lengths), np.int64)
+    has = lengths > 0
+    before[has] = running[first[has]] - deltas[first[has]]
+    return running - np.repeat(before, lengths)
