@@ -114,3 +114,23 @@ def test_tokens_fast_path_equals_the_analyzer(pieces: list[tuple[str, str]]) -> 
     for pos, (term, start, length) in enumerate(expected):
         by_term.setdefault(term, []).append((pos, start, start + length))
     assert term_postings(text) == by_term
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(_WORDS, st.text(max_size=8), st.sampled_from(["'", "’", "_", "''"])),
+            _SEPARATORS,
+        ),
+        max_size=80,
+    )
+)
+def test_array_word_spans_equal_the_token_pattern(pieces: list[tuple[str, str]]) -> None:
+    """``word_spans`` (long bodies) finds the words ``TOKEN_PATTERN`` finds, where it finds
+    them: apostrophes inside and at the edges of words, any script, lone surrogates."""
+    from searchpod.text.analysis import TOKEN_PATTERN, word_spans
+
+    text = "".join(word + sep for word, sep in pieces)
+    words, starts, lengths = word_spans(text)
+    expected = [(m.group(), m.start(), m.end() - m.start()) for m in TOKEN_PATTERN.finditer(text)]
+    assert list(zip(words, starts.tolist(), lengths.tolist(), strict=True)) == expected
