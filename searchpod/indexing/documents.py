@@ -11,11 +11,12 @@ import math
 import sys
 from array import array
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, repeat
-from operator import mul, truediv
+from itertools import accumulate, chain, repeat
+from operator import mul, sub, truediv
 from typing import Any, overload
 
 from searchpod.indexing.passages import cut_passages, encode_passages
+from searchpod.ingest.sources import cue_offsets
 from searchpod.model import Cue, Episode
 from searchpod.text.safe import safe_url
 
@@ -48,10 +49,11 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
     if speakers:
         # Which episodes a name is heard in; what each said is in the passages' table.
         doc["speaker"] = " ".join(speakers)
+    offsets = cue_offsets(episode.body, episode.cues)
     if episode.cues:
-        doc["timing"] = encode_timing(episode.body, episode.cues)
+        doc["timing"] = encode_timing(episode.body, episode.cues, offsets)
     # Every episode has passages (a page's text too): they are what moments rank.
-    doc["passages"] = encode_passages(cut_passages(episode.body, episode.cues))
+    doc["passages"] = encode_passages(cut_passages(episode.body, episode.cues, offsets))
     return doc
 
 
@@ -88,9 +90,8 @@ class Timing:
         return any(start is not None for start in self.starts)
 
 
-def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
-    from searchpod.ingest.sources import cue_offsets
-
+def encode_timing(body: str, cues: tuple[Cue, ...], at: Sequence[int] | None = None) -> bytes:
+    """The stored timing of ``body``'s ``cues`` (``at``: ``cue_offsets``' when known)."""
     # marshal: an order of magnitude faster to load than pickled tuples, for every hit.
     speakers = sorted({c.speaker for c in cues if c.speaker})
     ids = {s: i for i, s in enumerate(speakers)}
@@ -99,17 +100,17 @@ def encode_timing(body: str, cues: tuple[Cue, ...]) -> bytes:
     ends: list[float | None] = []
     speaker_ids: list[int] = []
     heads: list[int] = []
-    for cue, at in zip(cues, cue_offsets(body, cues), strict=True):
+    for cue, at_ in zip(cues, cue_offsets(body, cues) if at is None else at, strict=True):
         heads.append(len(offsets))
         speaker_id = ids[cue.speaker] if cue.speaker else -1
         if not cue.parts:  # most cues: one source cue (what pieces() would give)
-            offsets.append(at)
+            offsets.append(at_)
             starts.append(cue.start)
             ends.append(cue.end)
             speaker_ids.append(speaker_id)
             continue
         for offset, start, end in cue.parts:
-            offsets.append(at + offset)
+            offsets.append(at_ + offset)
             starts.append(start)
             ends.append(end)
             speaker_ids.append(speaker_id)
@@ -138,7 +139,7 @@ _SWAP = sys.byteorder == "big"  # stored little-endian
 
 def _pack_ints(values: list[int], *, deltas: bool = False) -> bytes:
     if deltas:
-        values = [b - a for a, b in zip([0, *values], values, strict=False)]
+        values = list(map(sub, values, chain((0,), values)))
     numbers = array("i", values)
     if _SWAP:
         numbers.byteswap()

@@ -62,12 +62,15 @@ class Passages:
         return self.speakers[sid] if sid >= 0 else None
 
 
-def cut_passages(body: str, cues: Sequence[Cue]) -> Passages:
+def cut_passages(
+    body: str, cues: Sequence[Cue], offsets: Sequence[int] | None = None
+) -> Passages:
     """The passages of ``body``, made by ``compose_body`` from ``cues`` (its text before
-    them, a page's own, is untimed)."""
-    from searchpod.ingest.sources import cue_offsets  # indexing only: searches never need it
+    them, a page's own, is untimed); ``offsets``: ``cue_offsets``' when known."""
+    if offsets is None:
+        from searchpod.ingest.sources import cue_offsets  # indexing only, not searches
 
-    offsets = cue_offsets(body, tuple(cues))
+        offsets = cue_offsets(body, tuple(cues))
     starts: list[int] = []
     who: list[str | None] = []
     head = offsets[0] if cues else len(body)
@@ -77,8 +80,9 @@ def cut_passages(body: str, cues: Sequence[Cue]) -> Passages:
     first_time: float | None = None
     first_char = -1
     speaker: str | None = None
+    # This runs for every cue indexed: cue.pieces() and the long-cue check are inlined.
     for cue, at in zip(cues, offsets, strict=True):
-        for offset, start, _ in cue.pieces():
+        for offset, start, _ in cue.parts or ((0, cue.start, cue.end),):
             char = at + offset
             timed = start is not None and first_time is not None
             if (
@@ -93,14 +97,19 @@ def cut_passages(body: str, cues: Sequence[Cue]) -> Passages:
                 first_time, first_char, speaker = start, char, cue.speaker
         # A long cue (a whole untimed speaker turn) is cut inside too.
         end = at + len(cue.text)
-        for char in _untimed_cuts(body, max(first_char, at), end)[1:]:
-            starts.append(char)
-            who.append(cue.speaker)
-            first_char = char
+        if end - max(first_char, at) > _LONG:
+            for char in _untimed_cuts(body, max(first_char, at), end)[1:]:
+                starts.append(char)
+                who.append(cue.speaker)
+                first_char = char
     names = tuple(sorted({s for s in who if s}))
     ids = {s: i for i, s in enumerate(names)}
     speaker_ids = tuple(ids[s] if s else -1 for s in who) if names else ()
     return Passages(tuple(starts), len(body), speaker_ids, names)
+
+
+# Text longer than this is cut into pieces of about PASSAGE_CHARS.
+_LONG = PASSAGE_CHARS * 3 // 2
 
 
 def _untimed_cuts(body: str, start: int, end: int) -> list[int]:
@@ -108,7 +117,7 @@ def _untimed_cuts(body: str, start: int, end: int) -> list[int]:
     sentence's end or a line break when one is near, else at a space."""
     cuts = [start] if end > start else []
     at = start
-    while end - at > PASSAGE_CHARS * 3 // 2:
+    while end - at > _LONG:
         lo, hi = at + PASSAGE_CHARS * 2 // 3, at + PASSAGE_CHARS * 4 // 3
         found = [m.end() for m in _BREAK.finditer(body, lo, hi)]
         if not found:

@@ -102,3 +102,37 @@ def test_compact_timing_is_far_smaller_once_compressed() -> None:
     lists = (ref.offsets, ref.starts, ref.ends, ref.speaker_ids, ref.speakers, ref.heads)
     lists = tuple(list(x) for x in lists)
     assert len(zlib.compress(compact)) < 0.6 * len(zlib.compress(marshal.dumps(lists)))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["so", "and then", "yes.", "right?", "well,"]),
+            st.integers(0, 40),
+            st.sampled_from([None, "A", "B"]),
+        ),
+        max_size=40,
+    )
+)
+def test_joined_cues_store_an_entry_per_source_cue(
+    rows: list[tuple[str, int, str | None]],
+) -> None:
+    """Every source cue of every joined cue keeps its own offset, times and speaker, and
+    each displayed cue's first entry is marked."""
+    from searchpod.ingest.sources import cue_offsets
+
+    cues = merge_cues(
+        [Cue(text, t, t + 1.5, who) for text, t, who in sorted(rows, key=lambda r: r[1])]
+    )
+    body = compose_body("Page.", cues)
+    timing = Timing(encode_timing(body, cues))
+    entries = [
+        (at + offset, start, end, cue.speaker)
+        for cue, at in zip(cues, cue_offsets(body, cues), strict=True)
+        for offset, start, end in cue.pieces()
+    ]
+    stored = zip(
+        timing.offsets, timing.starts, timing.ends, map(timing.speaker, range(len(entries)))
+    )
+    assert list(stored) == entries
+    assert timing.heads == [sum(len(c.pieces()) for c in cues[:i]) for i in range(len(cues))]
