@@ -13,6 +13,7 @@ import functools
 import struct
 import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate, chain
 from operator import add, itemgetter, sub
@@ -324,6 +325,7 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
     return out
 
 
+_AFTER_STOP_TERMS = chr(ord(STOP_TERM_PREFIX) + 1)
 # Bodies of this many characters and more are encoded in numpy passes (``_encode_arrays``);
 # shorter ones by the loop above, which costs less than numpy's set-up for a few words.
 ARRAY_ENCODING_FROM = 2000
@@ -353,7 +355,9 @@ def _encode_arrays(
     counts = np.bincount(ids, minlength=len(unique))
     first = run_starts(counts)
     group = np.repeat(np.arange(len(unique), dtype=np.int64), counts)
-    stop = np.fromiter((t[0] == STOP_TERM_PREFIX for t in unique), bool, len(unique))
+    # Stop terms sort together: they all begin with STOP_TERM_PREFIX.
+    stop = np.zeros(len(unique), bool)
+    stop[bisect_left(unique, STOP_TERM_PREFIX) : bisect_left(unique, _AFTER_STOP_TERMS)] = True
 
     def deltas(numbers: Any) -> Any:
         out = np.diff(numbers, prepend=0)

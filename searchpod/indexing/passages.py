@@ -62,9 +62,7 @@ class Passages:
         return self.speakers[sid] if sid >= 0 else None
 
 
-def cut_passages(
-    body: str, cues: Sequence[Cue], offsets: Sequence[int] | None = None
-) -> Passages:
+def cut_passages(body: str, cues: Sequence[Cue], offsets: Sequence[int] | None = None) -> Passages:
     """The passages of ``body``, made by ``compose_body`` from ``cues`` (its text before
     them, a page's own, is untimed); ``offsets``: ``cue_offsets``' when known."""
     if offsets is None:

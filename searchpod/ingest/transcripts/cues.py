@@ -368,34 +368,35 @@ def merge_cues(
     group: list[Cue] = []  # consecutive cues to be joined into one
     length = 0  # of the group's joined text
     end: float | None = None  # the group's latest end
+    first: float | None = None  # the group's first start
+    speaker: str | None = None  # the group's speaker
+    open_ = False  # whether the group's last cue leaves its sentence open
+    # One pass, with the tests inlined: this runs for every cue of every transcript.
     for cue in cues:
-        if group and _joins(group, length, end, cue, max_chars, max_gap):
-            length += 1 + len(cue.text)
+        text, start = cue.text, cue.start
+        if (
+            open_
+            and cue.speaker == speaker
+            and length + 1 + len(text) <= max_chars
+            and (
+                start is None and first is None
+                if start is None or first is None
+                else start >= first and start - (end if end is not None else first) <= max_gap
+            )
+        ):
+            length += 1 + len(text)
             group.append(cue)
         else:
             if group:
                 merged.append(group[0] if len(group) == 1 else _joined(group, end))
-            group, length, end = [cue], len(cue.text), None
+            group, length, end, first, speaker = [cue], len(text), None, start, cue.speaker
+        tail = text.rstrip().rstrip(_CLOSERS)  # ends_sentence(text), inlined
+        open_ = not tail or tail[-1] not in _SENTENCE_END
         if cue.end is not None and (end is None or cue.end > end):
             end = cue.end
     if group:
         merged.append(_joined(group, end))
     return tuple(merged)
-
-
-def _joins(
-    group: list[Cue], length: int, end: float | None, cue: Cue, max_chars: int, max_gap: float
-) -> bool:
-    first, last = group[0], group[-1]
-    if cue.speaker != last.speaker or length + 1 + len(cue.text) > max_chars:
-        return False
-    if ends_sentence(last.text):
-        return False
-    if cue.start is None or first.start is None:
-        return cue.start is None and first.start is None
-    if cue.start < first.start:
-        return False
-    return cue.start - (end if end is not None else first.start) <= max_gap
 
 
 def _joined(group: list[Cue], end: float | None) -> Cue:
