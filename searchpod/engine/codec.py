@@ -38,7 +38,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
-from whoosh.system import pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 # Blocks smaller than this are stored as they are: zlib saves little or nothing on them
@@ -277,17 +277,86 @@ class _FieldWriter(W3FieldWriter):
                 continue
             weights = list(map(_WEIGHT, postings))
             in_doc = list(map(length_of.__getitem__, docnums))  # the field's length
-            self.start_term(btext)
-            postwriter = self._postwriter  # one per field
-            blocklimit = postwriter._blocklimit
-            for at in range(0, len(docnums), blocklimit):
-                if at:
-                    postwriter._write_block()
-                cut = slice(at, at + blocklimit)
-                postwriter.fill_block(docnums[cut], weights[cut], values[cut], in_doc[cut])
-            self.finish_term()
+            self._add_term(fieldkey + btext, docnums, weights, values, in_doc)
         if fieldname is not None:
             self.finish_field()
+
+    def _add_term(
+        self,
+        key: bytes,
+        ids: list[int],
+        weights: list[float],
+        values: list[bytes],
+        lengths: list[int],
+    ) -> None:
+        """Whoosh's ``start_term``, then ``add`` for each posting (columns: document numbers,
+        weights, values, the field's length in each document), then ``finish_term``: the
+        same blocks and term record, byte for byte, without the postings writer's and the
+        term record's per-block objects and calls (a build writes ~40 blocks per episode)."""
+        postwriter = self._postwriter
+        postfile = self._postfile
+        start = postfile.tell()
+        limit = postwriter._blocklimit
+        level = postwriter._compression
+        fixed = self._format.fixed_value_size()
+        info = W3TermInfo()
+        out = [WHOOSH3_HEADER_MAGIC]
+        n = len(ids)
+        for at in range(0, n, limit):
+            end = at + limit
+            block_ids = ids[at:end]
+            block_weights = weights[at:end]
+            stored = array("f", block_weights)  # Whoosh keeps weights as float32
+            maxweight = max(0, *block_weights)
+            known = [length for length in lengths[at:end] if length]
+            minlength = min(known) if known else None
+            maxlength = max(known) if known else 0
+            # W3TermInfo.add_block
+            info._weight += sum(stored)
+            info._df += len(block_ids)
+            info._minlength = (
+                minlength if info._minlength is None else min(info._minlength, minlength)
+            )
+            info._maxlength = max(info._maxlength, maxlength)
+            info._maxweight = max(info._maxweight, maxweight)
+            if info._minid is None:
+                info._minid = block_ids[0]
+            info._maxid = block_ids[-1]
+            # W3PostingsWriter._write_block: the minified block, then its header.
+            present = [value for value in values[at:end] if value]
+            data = (
+                tuple(block_ids)
+                if postwriter._byteids
+                else tuple(map(sub, block_ids, chain((0,), block_ids))),
+                None
+                if stored.count(1.0) == len(stored)
+                else stored[0]
+                if stored.count(stored[0]) == len(stored)
+                else tuple(stored),
+                tuple(present)
+                if fixed is None or fixed < 0
+                else None
+                if fixed == 0
+                else b"".join(present),
+            )
+            databytes = dumps(data, PICKLE_PROTOCOL)
+            comp = level if len(databytes) >= COMPRESS_FROM else 0
+            if comp:
+                databytes = _compress(databytes, comp)
+            head = (
+                len(block_ids),
+                block_ids[-1],
+                maxweight,
+                comp,
+                length_to_byte(minlength),
+                length_to_byte(maxlength),
+            )
+            infobytes = dumps(head, 2)
+            size = len(infobytes) + len(databytes)
+            out += (pack_int(-size if end >= n else size), infobytes, databytes)
+        postfile.write(b"".join(out))
+        info.set_extent(start, postfile.tell() - start)
+        self._tindex.add(key, info.to_bytes())
 
 
 _FIELD_AND_TERM = itemgetter(0, 1)
@@ -310,21 +379,6 @@ class _FieldLengths(dict[int, int]):
 
 
 class _PostingsWriter(W3PostingsWriter):
-    def fill_block(
-        self, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int]
-    ) -> None:
-        """``add_posting`` for each posting (at most a block's worth, as columns: document
-        numbers, weights, values, field lengths) at once: what it would leave in the new
-        block, without its per-posting checks and branches."""
-        self._ids = ids if self._byteids else array("I", ids)
-        self._weights = array("f", weights)
-        self._maxweight = max(0, *weights)
-        self._values = [value for value in values if value]
-        known = [length for length in lengths if length]
-        if known:
-            self._minlength = min(known)
-            self._maxlength = max(known)
-
     # Whoosh's _mini_ids and _mini_weights, with C-level passes for its generators (they ran
     # for every posting of every block): the same tuples and values, so the same bytes.
     def _mini_ids(self) -> tuple[Any, ...]:
