@@ -14,7 +14,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import accumulate, chain
 from operator import add, itemgetter, sub
 from typing import Any
@@ -43,7 +43,7 @@ class EncodedText(str):
     """
 
     __slots__ = ("postings",)
-    postings: list[tuple[str, int, float, bytes]]
+    postings: EncodedPostings | list[tuple[str, int, float, bytes]]
 
 
 class TranscriptCharacters(Characters):
@@ -265,7 +265,7 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
     scratch.
     """
     if len(text) >= ARRAY_ENCODING_FROM:
-        return _encode_arrays(*word_spans(text))
+        return list(_encode_arrays(*word_spans(text)))
     terms, starts, lengths = tokens(text)
     by_term: dict[str, list[int]] = {}
     known = by_term.get
@@ -326,14 +326,61 @@ def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
 
 
 _AFTER_STOP_TERMS = chr(ord(STOP_TERM_PREFIX) + 1)
+
+
+def encode_columns(text: str) -> EncodedPostings:
+    """``encode_postings`` as columns, for a segment writer's ``ColumnPool``."""
+    if len(text) >= ARRAY_ENCODING_FROM:
+        return _encode_arrays(*word_spans(text))
+    return EncodedPostings.from_postings(encode_postings(text))
+
+
+class EncodedPostings:
+    """A text's postings encoded for the index, as columns: its terms in order, each one's
+    count of occurrences (its weight) and frequency (the count, 0 for a stop term: see
+    ``encode_postings``), and the values' bytes one after another (``blob``; each value
+    ``sizes`` long); the numbers are int64 numpy arrays. A segment writer keeps them as
+    they are (``engine.pool.ColumnPool``); iterating gives ``encode_postings``' tuples."""
+
+    __slots__ = ("blob", "counts", "frequencies", "sizes", "terms")
+
+    def __init__(self, terms: list[str], counts: Any, frequencies: Any, blob: bytes, sizes: Any):
+        self.terms = terms
+        self.counts = counts
+        self.frequencies = frequencies
+        self.blob = blob
+        self.sizes = sizes
+
+    @classmethod
+    def from_postings(cls, postings: list[tuple[str, int, float, bytes]]) -> EncodedPostings:
+        import numpy as np
+
+        terms = [term for term, _, _, _ in postings]
+        counts = np.array([weight for _, _, weight, _ in postings], np.int64)
+        frequencies = np.array([frequency for _, frequency, _, _ in postings], np.int64)
+        sizes = np.array([len(value) for _, _, _, value in postings], np.int64)
+        return cls(terms, counts, frequencies, b"".join(value for *_, value in postings), sizes)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __iter__(self) -> Iterator[tuple[str, int, float, bytes]]:
+        ends = list(accumulate(self.sizes.tolist()))
+        values = map(self.blob.__getitem__, map(slice, chain((0,), ends), ends))
+        weights = map(float, self.counts.tolist())
+        return zip(self.terms, self.frequencies.tolist(), weights, values, strict=True)
+
+    def length(self) -> int:
+        """The field's length in its document: the sum of the frequencies."""
+        return int(self.frequencies.sum())
+
+
 # Bodies of this many characters and more are encoded in numpy passes (``_encode_arrays``);
 # shorter ones by the loop above, which costs less than numpy's set-up for a few words.
 ARRAY_ENCODING_FROM = 2000
 
 
-def _encode_arrays(
-    words: list[str], starts: Any, lengths: Any
-) -> list[tuple[str, int, float, bytes]]:
+def _encode_arrays(words: list[str], starts: Any, lengths: Any) -> EncodedPostings:
     """``encode_postings``' values, byte for byte, from whole-body numpy passes over the
     text's ``word_spans``: a term's occurrences grouped by a stable sort of term
     numbers, the deltas and the narrowest type of each of its arrays worked out for every
@@ -343,7 +390,7 @@ def _encode_arrays(
 
     n = len(words)
     if not n:
-        return []
+        return EncodedPostings.from_postings([])
     surface = list(dict.fromkeys(words))
     term_of = index_terms(surface)
     unique = sorted(set(term_of))  # in term order (see encode_postings)
@@ -390,10 +437,7 @@ def _encode_arrays(
             if has.any():
                 buf[offset[has] + byte] = (numbers[has] >> (8 * byte)) & 0xFF
         column_at = column_at + counts * width[i]
-    blob = buf.tobytes()
-    values = list(map(blob.__getitem__, map(slice, at.tolist(), (at + size).tolist())))
-    frequency = np.where(stop, 0, counts).tolist()
-    return list(zip(unique, frequency, counts.astype(float).tolist(), values, strict=True))
+    return EncodedPostings(unique, counts, np.where(stop, 0, counts), buf.tobytes(), size)
 
 
 _CODES = ("B", "H")
@@ -415,7 +459,7 @@ def _little(code: str, numbers: list[int]) -> bytes:
     return packed.tobytes()
 
 
-def use_precomputed(doc: dict[str, Any], postings: dict[str, list[Any]]) -> dict[str, Any]:
+def use_precomputed(doc: dict[str, Any], postings: dict[str, Any]) -> dict[str, Any]:
     """``doc`` with the texts that have ``postings`` wrapped to carry them to the writer."""
     if not postings:
         return doc

@@ -24,6 +24,8 @@ from typing import Any
 
 from whoosh.writing import PostingPool
 
+from searchpod.engine.fields import EncodedPostings
+
 # Postings per marshalled chunk: a merge holds one chunk of each run in memory at a time
 # (at 2048, ~40 runs per worker at 3,000 episodes added ~11 MB to the peak).
 CHUNK = 512
@@ -46,14 +48,12 @@ class ChunkedPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
-    def add_encoded(
-        self, fieldname: str, docnum: int, postings: list[tuple[str, int, float, bytes]]
-    ) -> int:
+    def add_encoded(self, fieldname: str, docnum: int, postings: EncodedPostings) -> int:
         """``add`` for each of a document's pre-encoded postings of one field (in C: no
         Python step per posting), as Whoosh's ``add_document`` would make them from
         ``(term, frequency, weight, value)`` with a boost of 1. Returns the field's length
         (the sum of the frequencies)."""
-        if not postings:
+        if not len(postings):
             return 0
         terms, freqs, weights, values = zip(*postings, strict=True)
         # Whoosh's utf8encode(term)[0] is this (strict: a lone surrogate fails either way).

@@ -20,6 +20,7 @@ from searchpod.engine import fields
 from searchpod.engine.codec import PodcastCodec
 from searchpod.engine.commits import INDEX_NAME, sweep
 from searchpod.engine.commits import remove_generation as remove_generation  # for the store
+from searchpod.engine.fields import EncodedPostings as EncodedPostings  # for the build
 from searchpod.engine.fields import build_schema, use_precomputed
 from searchpod.engine.pool import ChunkedPool, use_chunked_pool
 
@@ -28,9 +29,9 @@ from searchpod.engine.pool import ChunkedPool, use_chunked_pool
 Segment = NewType("Segment", object)
 
 
-def encode_postings(text: str) -> list[tuple[str, int, float, bytes]]:
+def encode_postings(text: str) -> fields.EncodedPostings:
     """A body's postings, encoded for the index ahead of writing (in a worker process)."""
-    return fields.encode_postings(text)
+    return fields.encode_columns(text)
 
 
 # compound=False: Whoosh copies a compound segment into memory on every open, which cost a
@@ -236,12 +237,12 @@ class Commit:
         if self._live is not None:
             self._live.pop(doc_id, None)
 
-    def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
+    def add(self, doc: dict[str, Any], postings: dict[str, Any]) -> None:
         """Add ``doc``, reusing ``postings`` encoded ahead of time (e.g. by a worker)."""
         _add_document(self._writer, use_precomputed(doc, postings))
         self._note(doc)
 
-    def replace(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
+    def replace(self, doc: dict[str, Any], postings: dict[str, Any]) -> None:
         """Add ``doc`` in place of the document with the same id."""
         self._writer.update_document(**use_precomputed(doc, postings))
         self._note(doc)
@@ -283,7 +284,7 @@ class SegmentBuilder:
         use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
         self._added = False
 
-    def add(self, doc: dict[str, Any], postings: dict[str, list[Any]]) -> None:
+    def add(self, doc: dict[str, Any], postings: dict[str, Any]) -> None:
         _add_document(self._writer, use_precomputed(doc, postings))
         self._added = True
 

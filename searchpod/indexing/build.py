@@ -33,6 +33,7 @@ import numpy  # noqa: F401
 from searchpod.cycles import fewer_collections
 from searchpod.engine.writing import (
     MERGE_FACTOR,
+    EncodedPostings,
     Segment,
     SegmentBuilder,
     discard_uncommitted,
@@ -58,7 +59,7 @@ class Prepared:
 
     group_id: str
     doc: dict[str, Any] | None = None
-    postings: dict[str, list[tuple[str, int, float, bytes]]] = field(default_factory=dict)
+    postings: dict[str, EncodedPostings] = field(default_factory=dict)
     failure: IngestFailure | None = None
     stems: list[tuple[str, str]] = field(default_factory=list)
     # Files of the group that failed while the episode was built from the others.

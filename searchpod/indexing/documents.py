@@ -16,7 +16,6 @@ from operator import mul, sub, truediv
 from typing import Any, overload
 
 from searchpod.indexing.passages import cut_passages, encode_passages
-from searchpod.ingest.sources import cue_offsets
 from searchpod.model import Cue, Episode
 from searchpod.text.safe import safe_url
 
@@ -49,6 +48,8 @@ def episode_document(episode: Episode, *, fingerprint: str, path: str) -> dict[s
     if speakers:
         # Which episodes a name is heard in; what each said is in the passages' table.
         doc["speaker"] = " ".join(speakers)
+    from searchpod.ingest.sources import cue_offsets  # indexing only: not a search's import
+
     offsets = cue_offsets(episode.body, episode.cues)
     if episode.cues:
         doc["timing"] = encode_timing(episode.body, episode.cues, offsets)
@@ -100,7 +101,11 @@ def encode_timing(body: str, cues: tuple[Cue, ...], at: Sequence[int] | None = N
     ends: list[float | None] = []
     speaker_ids: list[int] = []
     heads: list[int] = []
-    for cue, at_ in zip(cues, cue_offsets(body, cues) if at is None else at, strict=True):
+    if at is None:
+        from searchpod.ingest.sources import cue_offsets
+
+        at = cue_offsets(body, cues)
+    for cue, at_ in zip(cues, at, strict=True):
         heads.append(len(offsets))
         speaker_id = ids[cue.speaker] if cue.speaker else -1
         if not cue.parts:  # most cues: one source cue (what pieces() would give)
