@@ -139,3 +139,31 @@ def test_usual_timing_lines_read_as_each_timestamp_alone(
     except ValueError:
         got = None
     assert got == expected
+
+
+def test_a_cue_is_a_frozen_value() -> None:
+    """Cue sets its fields without the dataclass's generated __init__: it must still be
+    the immutable, comparable, hashable, picklable value it was."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from searchpod.model import Cue
+
+    cue = Cue("Hello there.", 1.5, end=2.0, speaker="Ana")
+    assert cue == Cue(text="Hello there.", start=1.5, end=2.0, speaker="Ana", parts=())
+    assert hash(cue) == hash(Cue("Hello there.", 1.5, 2.0, "Ana"))
+    assert cue != Cue("Hello there.", 1.5, 2.0)
+    assert (Cue("x").start, Cue("x").end, Cue("x").speaker, Cue("x").parts) == (
+        None,
+        None,
+        None,
+        (),
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cue.text = "changed"  # type: ignore[misc]
+    assert dataclasses.replace(cue, speaker="Bo") == Cue("Hello there.", 1.5, 2.0, "Bo")
+    assert pickle.loads(pickle.dumps(cue)) == cue
+    assert dataclasses.asdict(cue)["speaker"] == "Ana"
+    assert repr(cue) == "Cue(text='Hello there.', start=1.5, end=2.0, speaker='Ana', parts=())"

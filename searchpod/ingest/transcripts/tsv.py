@@ -32,10 +32,13 @@ def parse_whisper_tsv(text: str, source: str, *, labels: bool = True) -> Transcr
         raise IngestError(source, f"not a Whisper TSV (header {shown!r}, expected start/end/text)")
     divisor = 1.0 if any(h.endswith(_SECONDS_HINTS) for h in header[:2]) else None
     cues: list[Cue] = []
+    inf = math.inf
+    # One step per row of a transcript's thousands: isspace() (no copy) for blank lines.
     for n in range(first + 1, len(lines)):
-        if not lines[n].strip():
+        line = lines[n]
+        if not line or line.isspace():
             continue
-        parts = lines[n].split("\t", 2)
+        parts = line.split("\t", 2)
         if len(parts) < 2:
             raise IngestError(source, f"line {n + 1}: expected start<TAB>end<TAB>text")
         if divisor is None:
@@ -45,7 +48,7 @@ def parse_whisper_tsv(text: str, source: str, *, labels: bool = True) -> Transcr
         except ValueError:
             start = end = math.nan
         # Chained comparisons are False for NaN, so this also rejects "nan" and "inf".
-        if not (0.0 <= start < math.inf and 0.0 <= end < math.inf):
+        if not (0.0 <= start < inf and 0.0 <= end < inf):
             raise IngestError(source, f"line {n + 1}: times must be non-negative numbers")
         body = parts[2].strip() if len(parts) == 3 else ""
         if "\t" in body:
