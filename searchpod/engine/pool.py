@@ -19,7 +19,7 @@ import struct
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from itertools import chain, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import Any
 
 from whoosh.writing import PostingPool
@@ -40,6 +40,9 @@ class ChunkedPool(PostingPool):
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: float) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb)
+        # Each term's bytes made once per writer, not once per posting: the pool then
+        # holds one bytes object per term, and runs compare equal terms by identity.
+        self._term_bytes = _TermBytes()
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         # item = (fieldname, term bytes, document number, weight, value bytes or None)
@@ -48,22 +51,37 @@ class ChunkedPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
-    def add_encoded(self, fieldname: str, docnum: int, postings: EncodedPostings) -> int:
+    def add_encoded(
+        self,
+        fieldname: str,
+        docnum: int,
+        postings: EncodedPostings | Iterable[tuple[str, int, float, bytes]],
+    ) -> int:
         """``add`` for each of a document's pre-encoded postings of one field (in C: no
         Python step per posting), as Whoosh's ``add_document`` would make them from
         ``(term, frequency, weight, value)`` with a boost of 1. Returns the field's length
         (the sum of the frequencies)."""
+        if not isinstance(postings, EncodedPostings):  # (term, frequency, weight, value)s
+            postings = EncodedPostings.from_postings(list(postings))
         if not len(postings):
             return 0
-        terms, freqs, weights, values = zip(*postings, strict=True)
-        # Whoosh's utf8encode(term)[0] is this (strict: a lone surrogate fails either way).
+        # Straight from the columns: no tuple per posting but the pool's own.
+        ends = list(accumulate(postings.sizes.tolist()))
+        values = map(postings.blob.__getitem__, map(slice, chain((0,), ends), ends))
+        weights = map(float, postings.counts.tolist())
         self.current.extend(
-            zip(repeat(fieldname), map(str.encode, terms), repeat(docnum), weights, values)
+            zip(
+                repeat(fieldname),
+                map(self._term_bytes.__getitem__, postings.terms),
+                repeat(docnum),
+                weights,
+                values,
+            )
         )
-        self.currentsize += POSTING_BYTES * len(values) + sum(map(len, values))
+        self.currentsize += POSTING_BYTES * len(ends) + ends[-1]
         if self.currentsize > self.limit:
             self.save()
-        return sum(freqs)
+        return postings.length()
 
     def _write_run(self, f: Any, items: Iterable[Any]) -> None:
         # Length-prefixed: marshal.load() on Whoosh's unbuffered run file would read it
@@ -127,6 +145,15 @@ class ChunkedPool(PostingPool):
             # failed run's scratch folder was removed with it.
             with suppress(FileNotFoundError):
                 self._remove_run(path)
+
+
+class _TermBytes(dict[str, bytes]):
+    """term -> its UTF-8 bytes, as Whoosh's ``utf8encode(term)[0]`` makes them (strict: a
+    lone surrogate fails either way), made on first use."""
+
+    def __missing__(self, term: str) -> bytes:
+        encoded = self[term] = term.encode()
+        return encoded
 
 
 def use_chunked_pool(writer: Any, limitmb: float) -> None:
