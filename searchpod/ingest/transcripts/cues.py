@@ -9,6 +9,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter, le
 
 from searchpod.model import Cue
 
@@ -112,6 +113,11 @@ def _signed_timestamp(token: str) -> float:
     return parse_timestamp(token)
 
 
+_START = attrgetter("start")
+_END = attrgetter("end")
+_SPEAKER = attrgetter("speaker")
+_TEXT = attrgetter("text")
+
 # No episode runs two days: a cue time past this is a typo or a unit mix-up, and a player
 # (or a snippet's link) sent there finds nothing.
 MAX_CUE_SECONDS = 48 * 3600
@@ -124,6 +130,18 @@ def check_times(cues: Iterable[Cue]) -> tuple[list[Cue], tuple[str, ...]]:
     trusted, and one wrong time would send every later snippet's link astray); a cue ending
     before it starts keeps its start and text, without the end.
     """
+    cues = list(cues)
+    # The usual transcript, checked by C-level passes over all its times at once: every
+    # time known, none negative or late, no cue ending before it starts (NaN fails ``le``).
+    starts = list(map(_START, cues))
+    ends = list(map(_END, cues))
+    if (
+        None not in starts
+        and None not in ends
+        and all(map(le, starts, ends))
+        and (not cues or (min(starts) >= 0 and max(ends) <= MAX_CUE_SECONDS))
+    ):
+        return cues, ()
     kept: list[Cue] = []
     found: dict[str, list[float]] = {"negative": [], "late": [], "backwards": []}
     for cue in cues:
@@ -157,9 +175,9 @@ def check_times(cues: Iterable[Cue]) -> tuple[list[Cue], tuple[str, ...]]:
             f"(first: {_clock(found['late'][0])})"
         )
     if found["backwards"]:
-        ends = "it starts" if len(found["backwards"]) == 1 else "they start"
+        they = "it starts" if len(found["backwards"]) == 1 else "they start"
         warnings.append(
-            f"{_cues(found['backwards'])} ending before {ends} kept without an end "
+            f"{_cues(found['backwards'])} ending before {they} kept without an end "
             f"(first at {_clock(found['backwards'][0])})"
         )
     return kept, tuple(warnings)
@@ -314,9 +332,12 @@ def label_speakers(
     which names may be speakers at all (a format that marks its turns knows them).
     """
     cues = list(cues)
-    if not labels or any(c.speaker for c in cues):
+    if not labels or any(map(_SPEAKER, cues)):
         return cues
-    found = [split_speaker(c.text) for c in cues]
+    texts = list(map(_TEXT, cues))
+    if ":" not in "".join(texts):  # no label anywhere (most transcripts): one C-level look
+        return cues
+    found = [split_speaker(text) for text in texts]
     if allow is not None:
         found = [
             (n, t) if n is None or allow(n) else (None, c.text)
