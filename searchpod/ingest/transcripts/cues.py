@@ -93,11 +93,12 @@ def parse_timing(line: str) -> tuple[float, float]:
     """
     usual = _USUAL_TIMING.match(line)
     if usual is not None:
-        h1, m1, s1, f1, h2, m2, s2, f2 = usual.groups()
+        parts = usual.groups()
+        h1, m1, s1, f1, h2, m2, s2, f2 = map(int, parts)  # one C-level pass
         # parse_timestamp's arithmetic, in its order (the same float to the last bit).
         return (
-            int(h1) * 3600 + int(m1) * 60 + int(s1) + int(f1) / 10 ** len(f1),
-            int(h2) * 3600 + int(m2) * 60 + int(s2) + int(f2) / 10 ** len(f2),
+            h1 * 3600 + m1 * 60 + s1 + f1 / 10 ** len(parts[3]),
+            h2 * 3600 + m2 * 60 + s2 + f2 / 10 ** len(parts[7]),
         )
     left, _, right = line.partition("-->")
     before, after = left.split(), right.split()
