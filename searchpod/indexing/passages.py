@@ -95,7 +95,7 @@ def cut_passages(body: str, cues: Sequence[Cue], offsets: Sequence[int] | None =
                 first_time, first_char, speaker = start, char, cue.speaker
         # A long cue (a whole untimed speaker turn) is cut inside too.
         end = at + len(cue.text)
-        if end - max(first_char, at) > _LONG:
+        if end - (first_char if first_char > at else at) > _LONG:
             for char in _untimed_cuts(body, max(first_char, at), end)[1:]:
                 starts.append(char)
                 who.append(cue.speaker)

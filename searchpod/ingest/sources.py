@@ -20,6 +20,7 @@ import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import add, attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -707,6 +708,7 @@ def assemble_episode(
 
 CUE_SEPARATOR = "\n"
 PAGE_SEPARATOR = "\n\n"
+_TEXT = attrgetter("text")
 
 
 def compose_body(page_body: str, cues: tuple[Cue, ...]) -> str:
@@ -714,7 +716,7 @@ def compose_body(page_body: str, cues: tuple[Cue, ...]) -> str:
 
     ``cue_offsets`` computes where each cue starts in this string; the two must agree.
     """
-    transcript = CUE_SEPARATOR.join(c.text for c in cues)
+    transcript = CUE_SEPARATOR.join(map(_TEXT, cues))
     if page_body and transcript:
         return page_body + PAGE_SEPARATOR + transcript
     return page_body or transcript
@@ -728,7 +730,7 @@ def cue_offsets(body: str, cues: tuple[Cue, ...]) -> list[int]:
     if not cues:
         return []
     # Each cue starts one separator past the end of the one before: running sums, in C.
-    steps = [len(c.text) + len(CUE_SEPARATOR) for c in cues]
+    steps = list(map(add, map(len, map(_TEXT, cues)), itertools.repeat(len(CUE_SEPARATOR))))
     tail = sum(steps) - len(CUE_SEPARATOR)
     return list(itertools.accumulate(steps[:-1], initial=len(body) - tail))
 
