@@ -398,7 +398,10 @@ def _encode_arrays(words: list[str], starts: Any, lengths: Any) -> EncodedPostin
     word_term = np.fromiter(map(number.__getitem__, term_of), np.int64, len(surface))
     word_number = dict(zip(surface, range(len(surface)), strict=True))
     ids = word_term[np.fromiter(map(word_number.__getitem__, words), np.int64, n)]
-    order = np.argsort(ids, kind="stable")  # each term's positions, in order
+    # Each term's positions, in order. A stable sort of 16-bit numbers is a radix sort,
+    # ~9x faster than of int64 ones (a body has a few thousand terms; more use int64).
+    narrow = ids.astype(np.uint16) if len(unique) <= 2**16 else ids
+    order = np.argsort(narrow, kind="stable")
     counts = np.bincount(ids, minlength=len(unique))
     first = run_starts(counts)
     group = np.repeat(np.arange(len(unique), dtype=np.int64), counts)

@@ -69,3 +69,13 @@ def test_encoded_postings_past_16_bit_positions() -> None:
     assert postings == sorted(_reference_postings(text))
     values = {term: value for term, _, _, value in postings}
     assert TranscriptCharacters().decode_positions(values["twice"]) == [300, 69_990]
+
+
+def test_encoded_postings_of_more_terms_than_16_bits_number() -> None:
+    from searchpod.engine.fields import encode_postings
+
+    # 70,000 different words and a few said often: term numbers past 65,535 (no 16-bit sort).
+    words = [f"x{i}" if i % 7 else "echo" for i in range(80_000)]
+    text = " ".join(words)
+    assert len(set(words)) > 2**16
+    assert encode_postings(text) == sorted(_reference_postings(text))
