@@ -132,7 +132,11 @@ def test_joined_cues_store_an_entry_per_source_cue(
         for offset, start, end in cue.pieces()
     ]
     stored = zip(
-        timing.offsets, timing.starts, timing.ends, map(timing.speaker, range(len(entries)))
+        timing.offsets,
+        timing.starts,
+        timing.ends,
+        map(timing.speaker, range(len(entries))),
+        strict=True,
     )
     assert list(stored) == entries
     assert timing.heads == [sum(len(c.pieces()) for c in cues[:i]) for i in range(len(cues))]
