@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from searchpod.errors import IngestError
 from searchpod.ingest.transcripts.detect import parse_transcript_bytes
@@ -95,3 +97,63 @@ def test_file_without_cues_is_an_ingest_error_naming_the_source(text: str) -> No
         parse_vtt(text, "feeds/ep1.vtt")
     assert info.value.source == "feeds/ep1.vtt"
     assert "\n" not in str(info.value)
+
+
+# Pieces of WebVTT files, plain and not: the one-regex path must read what the line-by-line
+# path reads, or hand the file to it.
+_VTT_PIECES = st.sampled_from(
+    [
+        "WEBVTT\n\n",
+        "00:00:01.000 --> 00:00:02.500\n",
+        "00:01:02,5 --> 00:01:04.250 align:start\n",
+        "  00:00:03.000 --> 00:00:04.000  \n",
+        "01:02.000 --> 01:03.000\n",  # hours omitted: not the usual form
+        "00:00:05.000 --> 00:00:04.000\n",  # ends before it starts
+        "Hello there,\n",
+        "  spaced   out text \t\n",
+        "12\n",
+        "\n",
+        " \t \n",
+        "NOTE a comment\n",
+        "NOTE a --> b\n",
+        "<v Ana>Hi</v>\n",
+        "Tom &amp; Jerry\n",
+        "Ana: labelled\n",
+        "line\r\n",
+        "odd\x0bspace\n",
+        "\x0c\n",  # a line break to splitlines(), not to the pattern
+        "no-break\u00a0space\n",
+        "\u00a0\n",  # blank to strip(), not to the pattern
+        "naïve café\n",
+        "-->\n",
+    ]
+)
+
+
+@given(st.lists(_VTT_PIECES, max_size=40))
+@example(["WEBVTT\n\n", "00:00:01.000 --> 00:00:02.500\n", "Hello there,\n", "\x0c\n", "12\n"])
+@example(["00:00:01.000 --> 00:00:02.500\n", "Hello there,\n", "\u00a0\n", "12\n"])
+@example(["00:00:01.000 --> 00:00:02.500\n", "Hello there,\n", "00:00:01.000 --> 00:00:02.500\n"])
+@example(["00:00:01.000 --> 00:00:02.500\n", "12\n", "00:00:03.000 --> 00:00:04.000\n", "12\n"])
+def test_plain_files_read_as_line_by_line(pieces: list[str]) -> None:
+    from searchpod.ingest.transcripts import vtt
+
+    text = "".join(pieces)
+    plain = vtt._plain_cues(text)
+    if plain is not None:
+        assert plain == vtt._cues(text)
+
+
+def test_plain_files_of_the_shared_corpus_read_as_line_by_line() -> None:
+    from searchpod.ingest.transcripts import vtt
+    from tests.conftest import SHARED, need_shared
+
+    files = sorted(need_shared(SHARED / "corpus" / "pythonbytes").rglob("*.vtt"))
+    plain = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        cues = vtt._plain_cues(text)
+        if cues is not None:
+            plain += 1
+            assert cues == vtt._cues(text), path.name
+    assert plain > len(files) // 2  # the usual file takes the one-regex path

@@ -79,7 +79,7 @@ def parse_timestamp(s: str) -> float:
 # The usual timing line, "00:01:02.500 --> 00:01:04.000 [settings]", read in one match
 # (a cue's worth of parse_timestamp calls was a fifth of parsing a transcript). Anything
 # else, hours omitted included, takes the general path, which gives the same numbers.
-_USUAL_TIMING = re.compile(
+USUAL_TIMING = re.compile(
     r"(\d{1,6}):([0-5]\d):([0-5]\d)[.,](\d{1,9})[ \t]+-->[ \t]+"
     r"(\d{1,6}):([0-5]\d):([0-5]\d)[.,](\d{1,9})(?=[ \t]|\Z)",
     re.ASCII,
@@ -91,7 +91,7 @@ def parse_timing(line: str) -> tuple[float, float]:
 
     A time written with a minus sign reads as negative, for ``check_times`` to name.
     """
-    usual = _USUAL_TIMING.match(line)
+    usual = USUAL_TIMING.match(line)
     if usual is not None:
         parts = usual.groups()
         h1, m1, s1, f1, h2, m2, s2, f2 = map(int, parts)  # one C-level pass
