@@ -75,3 +75,18 @@ def test_sigkill_of_a_run_ends_its_workers_and_the_next_run_reclaims_scratch(
     assert again.returncode == 0, again.stderr.decode()
     assert scratch_left(index) == []
     assert Index(index).search("zebrafinch").total == 400
+
+
+def test_workers_start_numpy_without_a_pool_of_blas_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers get one BLAS thread unless the host chose; the host's own setting stays."""
+    import os
+
+    from searchpod.indexing.build import worker_environment
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert worker_environment()["OPENBLAS_NUM_THREADS"] == "1"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert worker_environment()["OPENBLAS_NUM_THREADS"] == "4"
