@@ -9,6 +9,9 @@ code), and looks up the document's field length again for every term. Here:
   Whoosh's format provides for (``W3TermInfo`` "inlined" postings; Whoosh's own writer
   can't produce them: it calls a method the record lacks);
 - only blocks large enough to gain are compressed (each block records its own level);
+- a term's blocks and record are made in one step (``_FieldWriter._add_term``), without the
+  postings writer's per-block objects (Whoosh's own writer is left for term vectors, which
+  the schema has none of);
 - field lengths are looked up once per document.
 
 Every byte is what ``W3Codec`` reads; segments of both kinds mix in one index and merge.
@@ -31,7 +34,6 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
     W3PerDocWriter,
-    W3PostingsWriter,
     W3TermInfo,
     W3TermsReader,
 )
@@ -92,15 +94,6 @@ class PodcastCodec(W3Codec):
         postfile = segment.open_file(storage, self.POSTS_EXT)
         tifile = storage.open_file(tiname)
         return _TermsReader(self, tifile, storage.file_length(tiname), postfile)
-
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
-        return _PostingsWriter(
-            dbfile,
-            blocklimit=self._blocklimit,
-            byteids=byteids,
-            compression=self._compression,
-            inlinelimit=self._inlinelimit,
-        )
 
     def postings_reader(
         self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
@@ -376,54 +369,6 @@ class _FieldLengths(dict[int, int]):
     def __missing__(self, docnum: int) -> int:
         value = self[docnum] = self._lookup(docnum, self._fieldname)
         return value
-
-
-class _PostingsWriter(W3PostingsWriter):
-    # Whoosh's _mini_ids and _mini_weights, with C-level passes for its generators (they ran
-    # for every posting of every block): the same tuples and values, so the same bytes.
-    def _mini_ids(self) -> tuple[Any, ...]:
-        ids = self._ids
-        if self._byteids:
-            return tuple(ids)
-        return tuple(map(sub, ids, chain((0,), ids)))
-
-    def _mini_weights(self) -> Any:
-        weights = self._weights
-        if weights.count(1.0) == len(weights):
-            return None
-        if weights.count(weights[0]) == len(weights):
-            return weights[0]
-        return tuple(weights)
-
-    def _write_block(self, last: bool = False) -> None:
-        # W3PostingsWriter._write_block, compressing only blocks large enough to gain.
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        ids = self._ids
-        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
-        databytes = dumps(data, PICKLE_PROTOCOL)
-        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
-        if comp:
-            databytes = _compress(databytes, comp)
-        infobytes = dumps(
-            (
-                len(ids),
-                ids[-1],
-                self._maxweight,
-                comp,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,
-        )
-        blocklength = len(infobytes) + len(databytes)
-        postfile = self._postfile
-        postfile.write_int(-blocklength if last else blocklength)
-        postfile.write(infobytes)
-        postfile.write(databytes)
-        self._blockcount += 1
-        self._new_block()
 
 
 # Segments pickle their codec by this path (see searchpod/codec.py, which re-exports it).

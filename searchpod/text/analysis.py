@@ -161,7 +161,7 @@ class Analyser:
         )
 
     def index_terms(self, words: Iterable[str]) -> list[str]:
-        """The index term of each of ``words`` (surface words, as ``split_words`` gives
+        """The index term of each of ``words`` (surface words, as ``word_spans`` gives
         them), in one ``map``."""
         return list(map(self._index_terms.__getitem__, words))
 
@@ -255,21 +255,14 @@ def tokens(text: str) -> tuple[list[str], list[int], list[int]]:
     return _current.get().tokens(text)
 
 
-def split_words(text: str) -> list[str]:
-    """``text`` cut into separators and words, alternately (separators first and last,
-    maybe empty): the words are the tokens of ``tokens``, and every offset follows from
-    the parts' lengths."""
-    return _SPLITTER.split(text)
-
-
 # The characters ``\w`` matches among the first 128 (the rest are looked up per text).
 _ASCII_WORD = [chr(c).isalnum() or c == 95 for c in range(128)]
 _APOSTROPHES = (ord("'"), ord("’"))
 
 
 def word_spans(text: str) -> tuple[list[str], Any, Any]:
-    """The tokens of ``text`` (as ``split_words`` gives them), with where each starts and how
-    long it is, in character offsets (int64 numpy arrays).
+    """The tokens of ``text`` (the words of ``tokens``), with where each starts and how long
+    it is, in character offsets (int64 numpy arrays).
 
     Made by array passes rather than the regex: a character is part of a token when ``\\w``
     matches it (``str.isalnum()`` or "_", as ``re`` decides it) or when it is an apostrophe

@@ -367,12 +367,6 @@ def label_speakers(
     return out or cues
 
 
-def ends_sentence(text: str) -> bool:
-    """Whether ``text`` ends with ``.``, ``?``, ``!`` or ``…``, perhaps inside quotes/brackets."""
-    tail = text.rstrip().rstrip(_CLOSERS)
-    return bool(tail) and tail[-1] in _SENTENCE_END
-
-
 def merge_cues(
     cues: Iterable[Cue], *, max_chars: int = 320, max_gap: float = 2.0
 ) -> tuple[Cue, ...]:
@@ -412,7 +406,8 @@ def merge_cues(
             if group:
                 merged.append(group[0] if len(group) == 1 else _joined(group, end))
             group, length, end, first, speaker = [cue], len(text), None, start, cue.speaker
-        tail = text.rstrip().rstrip(_CLOSERS)  # ends_sentence(text), inlined
+        # Open unless it ends with ".", "?", "!" or "…", perhaps inside quotes or brackets.
+        tail = text.rstrip().rstrip(_CLOSERS)
         open_ = not tail or tail[-1] not in _SENTENCE_END
         if cue.end is not None and (end is None or cue.end > end):
             end = cue.end
