@@ -19,7 +19,7 @@ import struct
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from itertools import accumulate, chain, islice, repeat
+from itertools import chain, islice, repeat
 from typing import Any
 
 from whoosh.writing import PostingPool
@@ -66,19 +66,16 @@ class ChunkedPool(PostingPool):
         if not len(postings):
             return 0
         # Straight from the columns: no tuple per posting but the pool's own.
-        ends = list(accumulate(postings.sizes.tolist()))
-        values = map(postings.blob.__getitem__, map(slice, chain((0,), ends), ends))
-        weights = map(float, postings.counts.tolist())
         self.current.extend(
             zip(
                 repeat(fieldname),
                 map(self._term_bytes.__getitem__, postings.terms),
                 repeat(docnum),
-                weights,
-                values,
+                postings.weights(),
+                postings.values(),
             )
         )
-        self.currentsize += POSTING_BYTES * len(ends) + ends[-1]
+        self.currentsize += POSTING_BYTES * len(postings) + len(postings.blob)
         if self.currentsize > self.limit:
             self.save()
         return postings.length()
