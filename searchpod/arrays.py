@@ -7,7 +7,18 @@ imported by the callers' own code paths (moments, indexing), never at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+# What OpenBLAS (numpy's BLAS) reads for its thread pool's size. searchpod never multiplies
+# matrices, and starting a pool of BLAS threads cost a process ~70 ms of CPU (and ~100 MB
+# of address space): searchpod's own processes start numpy with one.
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def one_blas_thread(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with numpy's BLAS held to one thread, unless it says otherwise."""
+    return {**environ, BLAS_THREADS: environ.get(BLAS_THREADS, "1")}
 
 
 def run_starts(lengths: Any) -> Any:

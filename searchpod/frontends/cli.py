@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from searchpod.arrays import BLAS_THREADS
 from searchpod.errors import IndexNotFoundError, OptionError, SearchpodError
 from searchpod.options import SearchOptions, in_flags
 
@@ -722,10 +723,11 @@ def run() -> None:
         # `searchpod search … | head` stops quietly when head has had enough, as Unix tools
         # do, instead of click turning the broken pipe into exit 1 ("some files failed").
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    # This process is searchpod's own: numpy (indexing, moments) needs no pool of BLAS
-    # threads, whose start cost ~70 ms of CPU, a fifth of adding one episode. (A program
-    # using searchpod as a library keeps its own setting; its indexing workers get this.)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # This process is searchpod's own: numpy (indexing, moments) starts with one BLAS
+    # thread (see searchpod.arrays), ~70 ms of CPU less, a fifth of adding one episode. A
+    # program using searchpod as a library keeps its own setting; its indexing workers
+    # get this one.
+    os.environ.setdefault(BLAS_THREADS, "1")
     main()
 
 

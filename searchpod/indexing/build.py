@@ -30,6 +30,7 @@ from typing import Any
 # indexing (OpenBLAS ends the process rather than raising).
 import numpy  # noqa: F401
 
+from searchpod.arrays import one_blas_thread
 from searchpod.cycles import fewer_collections
 from searchpod.engine.writing import (
     MERGE_FACTOR,
@@ -117,14 +118,9 @@ def prepare_episode(episode: Episode, fingerprint: str, *, path: str, label: str
 
 
 def worker_environment() -> dict[str, str]:
-    """The host's environment, with numpy's BLAS limited to one thread unless the host
-    says otherwise: searchpod never multiplies matrices, and starting a pool of BLAS
-    threads cost each worker ~70 ms of CPU (and ~100 MB of address space)."""
-    return {**os.environ, BLAS_THREADS: os.environ.get(BLAS_THREADS, "1")}
-
-
-# What OpenBLAS (numpy's BLAS) reads for its thread pool's size.
-BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+    """The host's environment for a worker, with numpy's BLAS held to one thread unless
+    the host says otherwise (``arrays.one_blas_thread``)."""
+    return one_blas_thread(os.environ)
 
 
 def worker_count(todo: Sequence[tuple[SourceGroup, str]]) -> int:
