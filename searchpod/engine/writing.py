@@ -96,6 +96,7 @@ class _WriterStorage(FileStorage):
 
     def create_file(self, name: str, **kwargs: Any) -> Any:
         f = super().create_file(name, **kwargs)
+        f.file = _KnowsPosition(f.file)
         self.opened.append(f)
         return f
 
@@ -114,6 +115,41 @@ class _WriterStorage(FileStorage):
                 if not f.is_closed:
                     f.close()
         self.opened.clear()
+
+
+class _KnowsPosition:
+    """A file being written that keeps its own position: a buffered file's ``tell()`` asks
+    the kernel every time (an ``lseek``), and a segment writer asks ~3 times per term
+    (150,000 system calls for 1,000 episodes). Everything but writing, seeking and telling
+    is the file's own."""
+
+    __slots__ = ("_file", "_position")
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+        self._position: int = file.tell()
+
+    def write(self, data: Any) -> int:
+        written: int = self._file.write(data)
+        self._position += written
+        return written
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._position = self._file.seek(offset, whence)
+        return self._position
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._file)
 
 
 def _writer(gen: Path) -> Any:
@@ -274,12 +310,12 @@ class SegmentBuilder:
     """A worker's writer: one new segment of ``gen``, handed to the parent's ``Commit``."""
 
     def __init__(self, gen: Path) -> None:
-        from whoosh.index import open_dir
+        from whoosh.index import FileIndex
         from whoosh.writing import SegmentWriter
 
         # _lk=False: the parent holds the index's write lock for the whole run.
         self._writer = SegmentWriter(
-            open_dir(str(gen)), _lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS
+            FileIndex(_WriterStorage(str(gen))), _lk=False, codec=PodcastCodec(), **_WRITER_OPTIONS
         )
         use_chunked_pool(self._writer, _WRITER_OPTIONS["limitmb"])
         self._added = False
