@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from itertools import chain, groupby
 from operator import itemgetter, sub
 from pickle import dumps
@@ -233,42 +234,30 @@ class _PerDocWriter(W3PerDocWriter):
 class _FieldWriter(W3FieldWriter):
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         # Whoosh's FieldWriter.add_postings, with single short postings written straight
-        # into the term index, and a term's postings taken as one group (``groupby``, in C)
-        # with each document's field length looked up once. ``items`` come sorted by
-        # field, term and document.
+        # into the term index, and a term's postings taken as one group with each
+        # document's field length looked up once. ``items`` come sorted by field, term and
+        # document: our pool gives them a term at a time (``term_groups``), anything else
+        # one posting at a time, grouped here.
+        groups = items.term_groups() if hasattr(items, "term_groups") else term_groups(items)
         add_record = self._tindex.add
         fieldname: str | None = None  # the field being written
         fieldkey = b""
         length_of: dict[int, int] = {}
-        lengths_of: str | None = None  # the field ``length_of`` holds
-        for (name, btext), group in groupby(items, key=_FIELD_AND_TERM):
-            if name != lengths_of:
-                length_of = _FieldLengths(lengths, name) if lengths else defaultdict(int)
-                lengths_of = name
-            postings = list(group)
-            if postings[0][2] == -1:  # sorted first: Whoosh's marker for spelling-only
-                postings = [p for p in postings if p[2] != -1]  # words, not a posting
-                if not postings:
-                    continue
-            # A term's postings as columns, each made by one C-level pass.
-            docnums = list(map(_DOCNUM, postings))
-            values = list(map(_VALUE, postings))
-            if None in values:
-                values = [b"" if value is None else value for value in values]
+        for name, btext, docnums, weights, values in groups:
             if name != fieldname:
                 if fieldname is not None:
                     self.finish_field()
                 self.start_field(name, schema[name])
                 fieldname = name
                 fieldkey = pack_ushort(self._fieldid)
+                length_of = _FieldLengths(lengths, name) if lengths else defaultdict(int)
             if len(docnums) == 1 and 0 < len(values[0]) <= INLINE_MAX:
                 # Only postings with a value: a matcher over inlined postings gives ''
                 # (not b'') for a missing one, which a later merge could not write.
                 docnum = docnums[0]
-                record = _inlined_record(docnum, postings[0][3], values[0], length_of[docnum])
+                record = _inlined_record(docnum, weights[0], values[0], length_of[docnum])
                 add_record(fieldkey + btext, record)
                 continue
-            weights = list(map(_WEIGHT, postings))
             in_doc = list(map(length_of.__getitem__, docnums))  # the field's length
             self._add_term(fieldkey + btext, docnums, weights, values, in_doc)
         if fieldname is not None:
@@ -352,10 +341,30 @@ class _FieldWriter(W3FieldWriter):
         self._tindex.add(key, info.to_bytes())
 
 
+#: One term's postings, as the segment writer takes them: (field name, term bytes,
+#: document numbers, weights, values), the documents in order.
+TermGroup = tuple[str, bytes, list[int], list[float], list[Any]]
+
 _FIELD_AND_TERM = itemgetter(0, 1)
 _DOCNUM = itemgetter(2)
 _WEIGHT = itemgetter(3)
 _VALUE = itemgetter(4)
+
+
+def term_groups(items: Iterable[Any]) -> Iterator[TermGroup]:
+    """Whoosh's pool items (sorted by field, term and document) a term at a time, as
+    columns made by C-level passes. Whoosh's marker items for spelling-only words
+    (document -1) are left out, and a missing value is b''."""
+    for (name, btext), group in groupby(items, key=_FIELD_AND_TERM):
+        postings = list(group)
+        if postings[0][2] == -1:  # sorted first
+            postings = [p for p in postings if p[2] != -1]
+            if not postings:
+                continue
+        values = list(map(_VALUE, postings))
+        if None in values:
+            values = [b"" if value is None else value for value in values]
+        yield name, btext, list(map(_DOCNUM, postings)), list(map(_WEIGHT, postings)), values
 
 
 class _FieldLengths(dict[int, int]):

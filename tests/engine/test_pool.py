@@ -5,13 +5,16 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import create_in
 
+from searchpod.engine import pool as pool_module
 from searchpod.engine.codec import PodcastCodec
-from searchpod.engine.fields import build_schema
+from searchpod.engine.fields import build_schema, encode_postings, use_precomputed
 from searchpod.engine.pool import CHUNK, ChunkedPool, use_chunked_pool
+from searchpod.engine.writing import _add_document
 from tests.engine.test_codec import documents, everything
 
 
@@ -74,12 +77,22 @@ def test_segment_written_through_spilled_runs_equals_whoosh_writer(tmp_path: Pat
     assert everything(indexes["ours"]) == everything(indexes["whoosh"])
 
 
+@pytest.mark.parametrize(
+    ("window", "window_bytes", "slices"),
+    [
+        (pool_module.WINDOW, pool_module.WINDOW_BYTES, pool_module._SLICES),
+        (7, 10**9, 5),
+        (10**9, 40, 3),
+    ],
+)
 def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int, window_bytes: int, slices: int
 ) -> None:
-    from searchpod.engine.fields import encode_postings, use_precomputed
-    from searchpod.engine.writing import _add_document
-
+    # The column runs merged in windows of 7 postings, or 40 bytes of values, too: most
+    # windows then end inside a common term's postings, which are taken whole.
+    monkeypatch.setattr(pool_module, "WINDOW", window)
+    monkeypatch.setattr(pool_module, "WINDOW_BYTES", window_bytes)
+    monkeypatch.setattr(pool_module, "_SLICES", slices)
     docs = documents()
     indexes = {}
     for name in ("whoosh", "at once"):
@@ -93,7 +106,10 @@ def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
                 writer.add_document(**ready)
             else:
                 _add_document(writer, ready)
-        assert len(writer.pool.runs) > 10
+        if name == "whoosh":
+            assert len(writer.pool.runs) > 10
+        else:
+            assert len(writer.pool._columns["body"]._runs) > 5
         writer.commit()
     assert everything(indexes["at once"]) == everything(indexes["whoosh"])
     with indexes["at once"].reader() as ours, indexes["whoosh"].reader() as theirs:
@@ -101,3 +117,48 @@ def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
             theirs.doc_field_length(n, "body") for n in range(len(docs))
         ]
         assert list(ours.all_stored_fields()) == list(theirs.all_stored_fields())
+    # The runs' scratch files are gone with the commit.
+    assert not list((tmp_path / "at once").glob("*.tmp/*"))
+
+
+def test_a_field_pooled_both_ways_merges_by_term_and_document(tmp_path: Path) -> None:
+    # A writer that merges segments adds their postings one by one, beside documents whose
+    # postings were encoded ahead of time: the same field comes from both stores.
+    docs = documents()
+    indexes = {}
+    for name in ("whoosh", "mixed"):
+        (tmp_path / name).mkdir()
+        ix = indexes[name] = create_in(str(tmp_path / name), build_schema())
+        writer = ix.writer(codec=PodcastCodec())
+        use_chunked_pool(writer, limitmb=0.01)
+        for n, doc in enumerate(docs):
+            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
+            if name == "mixed" and n % 3:  # the others' bodies go to the tuples' runs
+                _add_document(writer, ready)
+            else:
+                writer.add_document(**ready)
+        if name == "mixed":
+            # (Reading the pool's items would use them up.)
+            assert writer.pool._columns["body"] and writer.pool.runs
+        writer.commit()
+    assert everything(indexes["mixed"]) == everything(indexes["whoosh"])
+
+
+def test_pooled_terms_iterate_as_whooshs_items(tmp_path: Path) -> None:
+    docs = documents()
+    pools = {}
+    for name in ("whoosh", "ours"):
+        (tmp_path / name).mkdir()
+        ix = create_in(str(tmp_path / name), build_schema())
+        writer = ix.writer(codec=PodcastCodec())
+        use_chunked_pool(writer, limitmb=0.01)
+        for doc in docs:
+            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
+            if name == "whoosh":
+                writer.add_document(**ready)
+            else:
+                _add_document(writer, ready)
+        pools[name] = list(writer.pool.iter_postings())
+        writer.cancel()
+    assert pools["ours"] == [item for item in pools["whoosh"] if item[2] != -1]
+    assert not list((tmp_path / "ours").glob("*.tmp/*"))
