@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import math
 import zlib
 
 from hypothesis import given
@@ -140,3 +141,37 @@ def test_joined_cues_store_an_entry_per_source_cue(
     )
     assert list(stored) == entries
     assert timing.heads == [sum(len(c.pieces()) for c in cues[:i]) for i in range(len(cues))]
+
+
+_TIME = st.one_of(
+    st.integers(0, 10**8).map(lambda ms: ms / 1000),  # caption times: whole milliseconds
+    st.integers(2**31, 2**52).map(lambda ms: ms / 1000),  # steps past 32 bits
+    st.floats(0, 2e5, allow_nan=False),  # anything else a file may hold
+    st.sampled_from([16.7, 0.0005, 0.0015, 2.5e-4, 1e15, 2**53 / 1000, 2**60, -1.0]),
+)
+
+
+@given(
+    st.lists(_TIME, min_size=1, max_size=60),
+    st.sampled_from([[], [None], [math.inf], [math.nan]]),
+    st.integers(0, 60),
+)
+def test_times_packed_by_arrays_are_the_loops_bytes(
+    times: list[float], odd: list[float | None], at: int
+) -> None:
+    """Long transcripts' times are packed by numpy passes: the same bytes as the loop
+    (whole milliseconds as deltas, else floats), and the same errors."""
+    from searchpod.indexing import documents
+
+    times = times[:at] + odd + times[at:]
+    results = []
+    for threshold in (1, 10**9):  # the arrays, then the loop
+        saved = documents._ARRAY_TIMES_FROM
+        documents._ARRAY_TIMES_FROM = threshold
+        try:
+            results.append(documents._pack_times(list(times)))
+        except (OverflowError, ValueError) as exc:
+            results.append(type(exc))
+        finally:
+            documents._ARRAY_TIMES_FROM = saved
+    assert results[0] == results[1]
