@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh.codec.whoosh3 import W3Codec
@@ -77,6 +80,27 @@ def test_segment_written_through_spilled_runs_equals_whoosh_writer(tmp_path: Pat
     assert everything(indexes["ours"]) == everything(indexes["whoosh"])
 
 
+def _always(answer: bool, n: int) -> bool:
+    return answer
+
+
+def fed_writer(folder: Path, ours: Callable[[int], bool]) -> tuple[Any, Any]:
+    """A new index in ``folder`` and a writer with a small pool (a run every ~50 postings),
+    given the test documents with their bodies encoded ahead of time: the n-th through our
+    ``_add_document`` when ``ours(n)`` (columns), else Whoosh's ``add_document`` (tuples)."""
+    folder.mkdir()
+    ix = create_in(str(folder), build_schema())
+    writer = ix.writer(codec=PodcastCodec())
+    use_chunked_pool(writer, limitmb=0.01)
+    for n, doc in enumerate(documents()):
+        ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
+        if ours(n):
+            _add_document(writer, ready)
+        else:
+            writer.add_document(**ready)
+    return ix, writer
+
+
 @pytest.mark.parametrize(
     ("window", "window_bytes", "slices"),
     [
@@ -94,25 +118,14 @@ def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
     monkeypatch.setattr(pool_module, "WINDOW_BYTES", window_bytes)
     monkeypatch.setattr(pool_module, "_SLICES", slices)
     docs = documents()
-    indexes = {}
-    for name in ("whoosh", "at once"):
-        (tmp_path / name).mkdir()
-        ix = indexes[name] = create_in(str(tmp_path / name), build_schema())
-        writer = ix.writer(codec=PodcastCodec())
-        use_chunked_pool(writer, limitmb=0.01)  # spilled runs, merged in batches
-        for doc in docs:
-            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
-            if name == "whoosh":
-                writer.add_document(**ready)
-            else:
-                _add_document(writer, ready)
-        if name == "whoosh":
-            assert len(writer.pool.runs) > 10
-        else:
-            assert len(writer.pool._columns["body"]._runs) > 5
-        writer.commit()
-    assert everything(indexes["at once"]) == everything(indexes["whoosh"])
-    with indexes["at once"].reader() as ours, indexes["whoosh"].reader() as theirs:
+    theirs_ix, writer = fed_writer(tmp_path / "whoosh", lambda n: False)
+    assert len(writer.pool.runs) > 10
+    writer.commit()
+    ours_ix, writer = fed_writer(tmp_path / "at once", lambda n: True)
+    assert len(writer.pool._columns["body"]._runs) > 5
+    writer.commit()
+    assert everything(ours_ix) == everything(theirs_ix)
+    with ours_ix.reader() as ours, theirs_ix.reader() as theirs:
         assert [ours.doc_field_length(n, "body") for n in range(len(docs))] == [
             theirs.doc_field_length(n, "body") for n in range(len(docs))
         ]
@@ -124,40 +137,19 @@ def test_encoded_postings_added_at_once_write_what_whoosh_add_document_writes(
 def test_a_field_pooled_both_ways_merges_by_term_and_document(tmp_path: Path) -> None:
     # A writer that merges segments adds their postings one by one, beside documents whose
     # postings were encoded ahead of time: the same field comes from both stores.
-    docs = documents()
-    indexes = {}
-    for name in ("whoosh", "mixed"):
-        (tmp_path / name).mkdir()
-        ix = indexes[name] = create_in(str(tmp_path / name), build_schema())
-        writer = ix.writer(codec=PodcastCodec())
-        use_chunked_pool(writer, limitmb=0.01)
-        for n, doc in enumerate(docs):
-            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
-            if name == "mixed" and n % 3:  # the others' bodies go to the tuples' runs
-                _add_document(writer, ready)
-            else:
-                writer.add_document(**ready)
-        if name == "mixed":
-            # (Reading the pool's items would use them up.)
-            assert writer.pool._columns["body"] and writer.pool.runs
-        writer.commit()
-    assert everything(indexes["mixed"]) == everything(indexes["whoosh"])
+    theirs_ix, writer = fed_writer(tmp_path / "whoosh", lambda n: False)
+    writer.commit()
+    mixed_ix, writer = fed_writer(tmp_path / "mixed", lambda n: n % 3 != 0)
+    # (Reading the pool's items would use them up.)
+    assert writer.pool._columns["body"] and writer.pool.runs
+    writer.commit()
+    assert everything(mixed_ix) == everything(theirs_ix)
 
 
 def test_pooled_terms_iterate_as_whooshs_items(tmp_path: Path) -> None:
-    docs = documents()
     pools = {}
-    for name in ("whoosh", "ours"):
-        (tmp_path / name).mkdir()
-        ix = create_in(str(tmp_path / name), build_schema())
-        writer = ix.writer(codec=PodcastCodec())
-        use_chunked_pool(writer, limitmb=0.01)
-        for doc in docs:
-            ready = use_precomputed(doc, {"body": encode_postings(doc["body"])})
-            if name == "whoosh":
-                writer.add_document(**ready)
-            else:
-                _add_document(writer, ready)
+    for name, ours in (("whoosh", False), ("ours", True)):
+        _, writer = fed_writer(tmp_path / name, functools.partial(_always, ours))
         pools[name] = list(writer.pool.iter_postings())
         writer.cancel()
     assert pools["ours"] == [item for item in pools["whoosh"] if item[2] != -1]
