@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from searchpod import Index, IndexLockedError
+from searchpod.frontends.cli import INTERRUPTED
 from searchpod.indexing.store import IndexDir
 from tests.conftest import text_page
 
@@ -241,3 +242,27 @@ def test_ctrl_c_exits_130_keeps_the_index_and_leaves_no_process(
     assert ix.search("nightjar").total in (0, 400)  # all or nothing, whenever Ctrl-C landed
     assert ix.search("lighthouse").total == 1
     assert_no_process_left(tag)
+
+
+def test_ctrl_c_caught_after_passing_through_exec_still_exits_130(tmp_path: Path) -> None:
+    """Python 3.11 ends a ``python -m`` process by SIGINT once a KeyboardInterrupt has passed
+    out of exec() of a string, even when it is caught later (Ctrl-C landing while an import
+    makes a dataclass): the program still exits 130, after its one line."""
+    (tmp_path / "boom_cli.py").write_text(
+        "import sys\n"
+        "from searchpod.frontends import cli\n"
+        "@cli.main.command('boom')\n"
+        "def boom():\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        cli._fail(cli.INTERRUPTED, cli.EXIT_INTERRUPTED)\n"
+        "sys.argv = ['searchpod', 'boom']\n"
+        "cli.run()\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "boom_cli"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines() == [f"searchpod: {INTERRUPTED}"]

@@ -728,7 +728,19 @@ def run() -> None:
     # program using searchpod as a library keeps its own setting; its indexing workers
     # get this one.
     os.environ.setdefault(BLAS_THREADS, "1")
-    main()
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            # Python 3.11 ends a `python -m` process by SIGINT (not with this code) when a
+            # KeyboardInterrupt once passed out of exec() of a string, even if it was
+            # caught later: Ctrl-C landing while an import makes a dataclass or named tuple
+            # did that, and the run exited by the signal after saying "interrupted".
+            # Everything was cleaned up on the way here: leave with the code we promise.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
