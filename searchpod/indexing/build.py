@@ -45,7 +45,7 @@ from searchpod.errors import IngestError, SearchpodError
 from searchpod.indexing.documents import episode_document
 from searchpod.indexing.progress import check_cancel
 from searchpod.indexing.store import INDEXING_WORKER, StemShards
-from searchpod.indexing.worker import boot_code, receive, send, serve
+from searchpod.indexing.worker import boot_code, interrupts_held, receive, send, serve
 from searchpod.ingest.sources import SourceGroup, load_group, with_failures
 from searchpod.model import Episode, IngestFailure, IngestWarning
 from searchpod.text import analysis
@@ -315,9 +315,10 @@ def write_segments(
     try:
         for n in range(len(parts)):
             try:
-                proc = subprocess.Popen(
-                    command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-                )
+                with interrupts_held():
+                    proc = subprocess.Popen(
+                        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+                    )
             except OSError as exc:
                 raise WorkersUnavailable(
                     f"{command[0]} could not be started ({exc.strerror or exc})"

@@ -25,7 +25,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 _LENGTH = struct.Struct(">I")
@@ -66,10 +67,17 @@ def boot_code(root: str, parent: int) -> str:
     searchpod's own folder goes first on ``sys.path``, not the working directory.
     """
     return (
-        "import os, sys\n"
+        # Ctrl-C is the run's to handle (``serve``): ignored first, then let through. The
+        # run starts us with SIGINT blocked (``interrupts_held``), so one sent while this
+        # interpreter was still starting (importing site, say, where it would have printed
+        # a fatal error) waits, and is dropped here.
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "if hasattr(signal, 'pthread_sigmask'):\n"
+        "    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
         "if sys.platform.startswith('linux'):\n"
         "    try:\n"
-        "        import ctypes, signal\n"
+        "        import ctypes\n"
         f"        ctypes.CDLL(None).prctl({_PR_SET_PDEATHSIG}, signal.SIGKILL, 0, 0, 0)\n"
         "    except (OSError, AttributeError):\n"
         "        pass\n"
@@ -79,6 +87,22 @@ def boot_code(root: str, parent: int) -> str:
         "from searchpod.indexing.build import worker_main\n"
         f"worker_main({parent})\n"
     )
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """SIGINT blocked in this thread meanwhile, for starting a worker: the worker inherits
+    the mask, so Ctrl-C cannot reach it before it ignores SIGINT (``boot_code``). Here a
+    Ctrl-C still reaches the run: Python's handler runs in whichever thread the kernel
+    picks, and the main thread raises KeyboardInterrupt as usual."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks, no SIGINT groups
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _leave_with_parent(parent: int) -> None:

@@ -90,3 +90,28 @@ def test_workers_start_numpy_without_a_pool_of_blas_threads(
     assert "OPENBLAS_NUM_THREADS" not in os.environ
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     assert worker_environment()["OPENBLAS_NUM_THREADS"] == "4"
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_worker_interrupted_while_it_starts_ignores_it_and_says_hello() -> None:
+    """Ctrl-C reaches the run's whole process group: a worker still starting (importing
+    site and searchpod) must neither die of it nor print a traceback; the run handles it."""
+    from searchpod.indexing.build import worker_command
+    from searchpod.indexing.worker import interrupts_held, receive
+
+    with interrupts_held():
+        proc = subprocess.Popen(
+            worker_command(os.getpid()),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    with proc:  # its pipes closed, whatever happens
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        os.kill(proc.pid, signal.SIGINT)  # long before its interpreter has started
+        assert receive(proc.stdout) == ("hello", proc.pid)
+        proc.stdin.close()  # the run gives up on it: it leaves
+        proc.wait(timeout=30)
+        err = proc.stderr.read()
+    assert proc.returncode == 1
+    assert b"Traceback" not in err and b"Fatal" not in err
