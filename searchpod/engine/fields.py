@@ -339,8 +339,8 @@ class EncodedPostings:
     """A text's postings encoded for the index, as columns: its terms in order, each one's
     count of occurrences (its weight) and frequency (the count, 0 for a stop term: see
     ``encode_postings``), and the values' bytes one after another (``blob``; each value
-    ``sizes`` long); the numbers are int64 numpy arrays. A segment writer's pool makes its
-    items straight from the columns; iterating gives ``encode_postings``' tuples."""
+    ``sizes`` long); the numbers are int64 numpy arrays. A segment writer's pool keeps the
+    columns as they are; iterating gives ``encode_postings``' tuples."""
 
     __slots__ = ("blob", "counts", "frequencies", "sizes", "terms")
 
@@ -365,17 +365,10 @@ class EncodedPostings:
         return len(self.terms)
 
     def __iter__(self) -> Iterator[tuple[str, int, float, bytes]]:
-        weights = self.weights()
-        return zip(self.terms, self.frequencies.tolist(), weights, self.values(), strict=True)
-
-    def values(self) -> Iterator[bytes]:
-        """Each term's value, cut out of the buffer."""
         ends = list(accumulate(self.sizes.tolist()))
-        return map(self.blob.__getitem__, map(slice, chain((0,), ends), ends))
-
-    def weights(self) -> Iterator[float]:
-        """Each term's weight: its count, as Whoosh keeps it (a float)."""
-        return map(float, self.counts.tolist())
+        values = map(self.blob.__getitem__, map(slice, chain((0,), ends), ends))
+        weights = map(float, self.counts.tolist())  # a count, as Whoosh keeps it
+        return zip(self.terms, self.frequencies.tolist(), weights, values, strict=True)
 
     def length(self) -> int:
         """The field's length in its document: the sum of the frequencies."""

@@ -98,10 +98,6 @@ class ChunkedPool(PostingPool):
         add_postings``, which takes it a term at a time)."""
         return PooledTerms(self)
 
-    def tuple_items(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
-        """The postings added one by one (``add``), sorted by field, term and document."""
-        return iter(self.items())
-
     def cleanup(self) -> None:
         super().cleanup()
         for store in self._columns.values():
@@ -182,7 +178,8 @@ class PooledTerms:
 
     def term_groups(self) -> Iterator[TermGroup]:
         columns = self._pool._columns
-        tuples = groupby(term_groups(self._pool.tuple_items()), key=_FIRST)
+        # The postings added one by one (``add``), Whoosh's way, then a field at a time.
+        tuples = groupby(term_groups(self._pool.items()), key=_FIRST)
         pending = sorted(name for name, store in columns.items() if store)
         for name, groups in tuples:
             while pending and pending[0] < name:
@@ -223,9 +220,9 @@ class _ColumnStore:
 
     Each document's postings arrive in term order: its term numbers (made per writer, in
     the order terms are first seen), counts, value sizes and values' bytes are kept as they
-    come. Past a quarter of the pool's memory limit they are sorted by term (stably: documents come in
-    order) into a run, written to a scratch file, and only each run's terms (numbers and
-    postings per term) stay in memory. At the end the runs, and what is still in memory,
+    come. Past a quarter of the pool's memory limit they are sorted by term (stably:
+    documents come in order) into a run, written to a scratch file, and only each run's
+    terms (numbers, postings and value bytes per term) stay in memory. At the end the runs, and what is still in memory,
     are merged by term a window of postings at a time: every run holds a window's terms
     in one stretch, and a term's postings in an earlier run belong to earlier documents,
     so a stable sort by term of the window's stretches is the merge.
