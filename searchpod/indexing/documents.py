@@ -91,8 +91,11 @@ class Timing:
         return any(start is not None for start in self.starts)
 
 
-def encode_timing(body: str, cues: tuple[Cue, ...], at: Sequence[int] | None = None) -> bytes:
-    """The stored timing of ``body``'s ``cues`` (``at``: ``cue_offsets``' when known)."""
+def encode_timing(
+    body: str, cues: tuple[Cue, ...], cue_starts: Sequence[int] | None = None
+) -> bytes:
+    """The stored timing of ``body``'s ``cues`` (``cue_starts``: ``cue_offsets``' when
+    known)."""
     # marshal: an order of magnitude faster to load than pickled tuples, for every hit.
     speakers = sorted({c.speaker for c in cues if c.speaker})
     ids = {s: i for i, s in enumerate(speakers)}
@@ -101,21 +104,21 @@ def encode_timing(body: str, cues: tuple[Cue, ...], at: Sequence[int] | None = N
     ends: list[float | None] = []
     speaker_ids: list[int] = []
     heads: list[int] = []
-    if at is None:
+    if cue_starts is None:
         from searchpod.ingest.sources import cue_offsets
 
-        at = cue_offsets(body, cues)
-    for cue, at_ in zip(cues, at, strict=True):
+        cue_starts = cue_offsets(body, cues)
+    for cue, at in zip(cues, cue_starts, strict=True):
         heads.append(len(offsets))
         speaker_id = ids[cue.speaker] if cue.speaker else -1
         if not cue.parts:  # most cues: one source cue (what pieces() would give)
-            offsets.append(at_)
+            offsets.append(at)
             starts.append(cue.start)
             ends.append(cue.end)
             speaker_ids.append(speaker_id)
             continue
         for offset, start, end in cue.parts:
-            offsets.append(at_ + offset)
+            offsets.append(at + offset)
             starts.append(start)
             ends.append(end)
             speaker_ids.append(speaker_id)
@@ -167,24 +170,15 @@ _ARRAY_TIMES_FROM = 200
 def _pack_times(times: list[float | None]) -> tuple[str, bytes]:
     """Whole milliseconds as deltas where that is exact (what caption formats hold), else
     the floats themselves with NaN for unknown."""
-    if None not in times and len(times) >= _ARRAY_TIMES_FROM:
-        # The usual case (every time known), in numpy passes: the same test as below
-        # (numpy rounds half to even as round() does, and an int below 2**53 divides
-        # by 1000 to the same float), the same bytes as _pack_ints.
-        import numpy as np  # indexing only
-
-        seconds = np.array(times, np.float64)
-        rounded = np.round(seconds * 1000)
-        # (The bound also leaves infinities and NaN to the loop, which refuses them.)
-        if (np.abs(rounded) < 2**53).all() and (rounded / 1000 == seconds).all():
-            deltas = np.diff(rounded.astype(np.int64), prepend=0)
-            if not (deltas.min() >= -(2**31) and deltas.max() < 2**31):
-                raise OverflowError("a time step past 32 bits")  # as array("i") does
-            return "ms", deltas.astype("<i4").tobytes()
-    elif None not in times:
-        whole = list(map(round, map(mul, times, repeat(1000))))
-        if list(map(truediv, whole, repeat(1000))) == times:
-            return "ms", _pack_ints(whole, deltas=True)
+    if None not in times:  # the usual case, every time known: the same test as below
+        if len(times) >= _ARRAY_TIMES_FROM:
+            packed = _whole_ms_by_arrays(times)
+            if packed is not None:
+                return "ms", packed
+        else:
+            whole = list(map(round, map(mul, times, repeat(1000))))
+            if list(map(truediv, whole, repeat(1000))) == times:
+                return "ms", _pack_ints(whole, deltas=True)
     ms = [None if t is None else round(t * 1000) for t in times]
     if all(m is not None and m / 1000 == t for m, t in zip(ms, times, strict=True)):
         return "ms", _pack_ints(ms, deltas=True)  # type: ignore[arg-type]
@@ -192,6 +186,24 @@ def _pack_times(times: list[float | None]) -> tuple[str, bytes]:
     if _SWAP:
         floats.byteswap()
     return "f", floats.tobytes()
+
+
+def _whole_ms_by_arrays(times: Sequence[float | None]) -> bytes | None:
+    """``_pack_ints(whole milliseconds, deltas=True)`` of ``times`` (every one known) in
+    numpy passes, or None when a time is not a whole millisecond: numpy rounds half to even as ``round()`` does, and an int
+    below 2**53 divides by 1000 to the same float, so the same test and the same bytes."""
+    import numpy as np  # indexing only
+
+    seconds = np.array(times, np.float64)
+    rounded = np.round(seconds * 1000)
+    # (The bound also leaves infinities and NaN to the loop, which refuses them.)
+    if not ((np.abs(rounded) < 2**53).all() and (rounded / 1000 == seconds).all()):
+        return None
+    deltas = np.diff(rounded.astype(np.int64), prepend=0)
+    if not (deltas.min() >= -(2**31) and deltas.max() < 2**31):
+        raise OverflowError("a time step past 32 bits")  # as array("i") does
+    packed: bytes = deltas.astype("<i4").tobytes()
+    return packed
 
 
 class _Seconds(Sequence[float]):
